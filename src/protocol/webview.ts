@@ -1,0 +1,117 @@
+/**
+ * The one typed protocol between the extension host and the dashboard webview (used by the custom editor and
+ * the panel alike). Every message travels in an envelope with an id; requests get exactly one response whose
+ * `inReplyTo` names the request. The webview sends `ready` first; the host sends nothing before it.
+ * Unknown or malformed messages are dropped (and logged) by `parseHostMessage` / `parseWebviewMessage`.
+ */
+import type { ElsaMetadata } from '../core/contract';
+import type { TrainingEvent } from './events';
+import type { RunReport } from './report';
+
+export const PROTOCOL_VERSION = 1;
+
+/** What the dashboard shows: one checkpoint (custom editor) or a run folder / the workspace (panel). */
+export interface DashboardTarget {
+  /** URI string of the checkpoint file, or of the run folder. */
+  uri: string;
+  label: string;
+}
+
+export interface LayerSummary {
+  name: string;
+  shape: number[];
+  params: number;
+  /** Sparsity of each level in this layer, index 0 = level 1 … last = dense level (usually 0). */
+  levelSparsity: number[];
+  /** Share of this layer's weights per code 1..K+1 (sums to 1). */
+  codeShare: number[];
+}
+
+export interface CheckpointSummary {
+  uri: string;
+  fileName: string;
+  fileSize: number;
+  /** Present for ELSA checkpoints; plain safetensors and TF.js models have none. */
+  meta?: ElsaMetadata;
+  /** Sparsifiable (or, for foreign files, all 2-D+) weight tensors. */
+  layers: LayerSummary[];
+  /** Number of levels K+1 including dense (0 for a foreign file). */
+  levelCount: number;
+  /** Run report beside the checkpoint, when there is one. */
+  report?: RunReport;
+  /** Whether the nesting check M_1 ⊂ … ⊂ M_K ⊂ dense held for every layer. */
+  nestingOk: boolean;
+  engine?: string;
+}
+
+export interface HeatmapData {
+  layer: string;
+  /** Grid size after downsampling; cell (r, c) at `codes[r * cols + c]`. */
+  rows: number;
+  cols: number;
+  /** Per cell, the smallest (sparsest-level) code among the weights it covers… see `reduction`. */
+  codes: number[];
+  reduction: 'exact' | 'min' | 'mode';
+  /** The original 2-D view of the tensor (rows × cols before downsampling). */
+  sourceRows: number;
+  sourceCols: number;
+  levelCount: number;
+  /** Share of weights per code 1..K+1. */
+  codeShare: number[];
+  nestingOk: boolean;
+}
+
+export interface HistogramData {
+  layer: string;
+  /** Bin edges over |w| (length bins + 1). */
+  edges: number[];
+  /** counts[level-1][bin]: weights of that level's mask (code <= level) in each bin. */
+  counts: number[][];
+  levelCount: number;
+}
+
+// ---------- webview -> host ----------
+export type WebviewRequest =
+  | { kind: 'getSummary' }
+  | { kind: 'getHeatmap'; layer: string; maxCells: number }
+  | { kind: 'getHistogram'; layer: string; bins: number }
+  | { kind: 'getEvents'; since: number };
+
+export type WebviewNotification =
+  | { kind: 'ready'; protocol: number; state?: unknown }
+  | { kind: 'saveState'; state: unknown }
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string };
+
+// ---------- host -> webview ----------
+export type HostResponse =
+  | { kind: 'summary'; summary: CheckpointSummary }
+  | { kind: 'heatmap'; heatmap: HeatmapData }
+  | { kind: 'histogram'; histogram: HistogramData }
+  | { kind: 'events'; events: TrainingEvent[]; next: number }
+  | { kind: 'error'; message: string };
+
+export type HostNotification =
+  | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string }
+  | { kind: 'eventsAppended'; events: TrainingEvent[]; next: number }
+  | { kind: 'summaryChanged' };
+
+export interface RequestEnvelope<T> {
+  id: number;
+  type: 'request';
+  body: T;
+}
+export interface ResponseEnvelope<T> {
+  id: number;
+  type: 'response';
+  inReplyTo: number;
+  body: T;
+}
+export interface NotificationEnvelope<T> {
+  id: number;
+  type: 'notification';
+  body: T;
+}
+
+export type WebviewMessage = RequestEnvelope<WebviewRequest> | NotificationEnvelope<WebviewNotification>;
+export type HostMessage = ResponseEnvelope<HostResponse> | NotificationEnvelope<HostNotification>;

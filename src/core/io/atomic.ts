@@ -1,0 +1,83 @@
+/**
+ * Atomic file writes: the data goes to a temp file in the same folder (so the rename stays on one file
+ * system), is fsynced, then renamed over the target. A reader sees the old file or the new one, never half.
+ * On failure the temp file is removed and the previous file is untouched.
+ */
+import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export type FileData = Uint8Array | string | Uint8Array[];
+
+function tempPathFor(target: string): string {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  return path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function chunksOf(data: FileData): Uint8Array[] {
+  if (typeof data === 'string') return [Buffer.from(data, 'utf8')];
+  if (Array.isArray(data)) return data;
+  return [data];
+}
+
+/** Write `data` to `target` atomically (temp file, fsync, rename). */
+export async function writeFileAtomic(target: string, data: FileData): Promise<void> {
+  const temp = tempPathFor(target);
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(temp, 'wx', 0o644);
+    for (const chunk of chunksOf(data)) {
+      let written = 0;
+      while (written < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
+        written += bytesWritten;
+      }
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(temp, target);
+  } catch (e) {
+    if (handle) await handle.close().catch(() => undefined);
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+  await syncDirectory(path.dirname(target));
+}
+
+/** Synchronous twin of {@link writeFileAtomic}. */
+export function writeFileAtomicSync(target: string, data: FileData): void {
+  const temp = tempPathFor(target);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temp, 'wx', 0o644);
+    for (const chunk of chunksOf(data)) {
+      let written = 0;
+      while (written < chunk.byteLength) written += fs.writeSync(fd, chunk, written, chunk.byteLength - written);
+    }
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, target);
+  } catch (e) {
+    if (fd !== undefined) {
+      try { fs.closeSync(fd); } catch { /* already failing */ }
+    }
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+  try {
+    const dirFd = fs.openSync(path.dirname(target), 'r');
+    try { fs.fsyncSync(dirFd); } finally { fs.closeSync(dirFd); }
+  } catch { /* directory fsync is best effort (not supported on every platform) */ }
+}
+
+// Makes the rename itself durable; best effort, since Windows cannot open directories.
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const h = await fsp.open(dir, 'r');
+    try { await h.sync(); } finally { await h.close(); }
+  } catch { /* best effort */ }
+}

@@ -1,0 +1,148 @@
+/**
+ * The built-in models, as TF.js Layers models with fixed layer names (checkpoint tensors are named
+ * `layer/weight`, so names must never come from tfjs' global counters) and seeded initialisers (the same
+ * seed builds bit-identical weights). All of them output logits: the trainer applies softmax cross-entropy.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { modelError } from '../errors';
+import { createRng, type Rng } from '../random';
+import { loadLayersModelFile } from './layersFile';
+
+export type BuiltinModelSpec = { type: 'mlp' } | { type: 'cnn' } | { type: 'resnet' };
+export type LayersJsonModelSpec = { type: 'layers-json'; path: string };
+export type ModelSpec = BuiltinModelSpec | LayersJsonModelSpec;
+export const BUILTIN_MODEL_TYPES = ['mlp', 'cnn', 'resnet'] as const;
+
+/** tfjs treats seed 0 as "no seed" (Math.random), so seeds are drawn from 1..2^31-1. */
+function nextInitSeed(rng: Rng): number {
+  return (rng.seed() % 0x7ffffffe) + 1;
+}
+
+/** Keras' default kernel initialiser (Glorot uniform), seeded per layer in build order. */
+function kernelInit(rng: Rng): ReturnType<typeof tf.initializers.glorotUniform> {
+  return tf.initializers.glorotUniform({ seed: nextInitSeed(rng) });
+}
+
+/** LeNet-300-100: the classic fully connected network of the pruning literature. */
+function buildMlp(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+  const input = tf.input({ shape: inputShape, name: 'input' });
+  let x = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: 300, activation: 'relu', kernelInitializer: kernelInit(rng), name: 'dense1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: 100, activation: 'relu', kernelInitializer: kernelInit(rng), name: 'dense2' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'mlp' });
+}
+
+/** The small CNN the engine is benchmarked on (ENGINE.md). */
+function buildCnn(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+  const input = tf.input({ shape: inputShape, name: 'input' });
+  let x = tf.layers
+    .conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: kernelInit(rng), name: 'conv1' })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: kernelInit(rng), name: 'conv2' })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool2' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: kernelInit(rng), name: 'dense1' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'cnn' });
+}
+
+/** Momentum 0.9 (not Keras' 0.99): runs here are a few hundred steps, the running statistics must keep up. */
+function batchNorm(name: string): tf.layers.Layer {
+  return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name });
+}
+
+function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, rng: Rng): tf.SymbolicTensor {
+  const conv = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: kernelInit(rng), name: `${name}_conv` });
+  return batchNorm(`${name}_bn`).apply(conv.apply(x)) as tf.SymbolicTensor;
+}
+
+/** A basic residual block (two 3x3 conv+BN); a 1x1 conv+BN projection when the shape changes. */
+function residualBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, rng: Rng): tf.SymbolicTensor {
+  const inFilters = x.shape[x.shape.length - 1];
+  let y = convBn(x, filters, 3, strides, `${name}_a`, rng);
+  y = tf.layers.reLU({ name: `${name}_a_relu` }).apply(y) as tf.SymbolicTensor;
+  y = convBn(y, filters, 3, 1, `${name}_b`, rng);
+  const shortcut = strides !== 1 || inFilters !== filters ? convBn(x, filters, 1, strides, `${name}_proj`, rng) : x;
+  const sum = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
+  return tf.layers.reLU({ name: `${name}_relu` }).apply(sum) as tf.SymbolicTensor;
+}
+
+/**
+ * A small ResNet: stem conv 16 → block 16 (stride 2, projection) → block 32 (stride 2, projection) →
+ * block 32 → global average pool → dense. About 2.7M multiply-adds per 28x28 image, twice the CNN.
+ */
+function buildResnet(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+  const input = tf.input({ shape: inputShape, name: 'input' });
+  let x = convBn(input, 16, 3, 1, 'stem', rng);
+  x = tf.layers.reLU({ name: 'stem_relu' }).apply(x) as tf.SymbolicTensor;
+  x = residualBlock(x, 16, 2, 'block1', rng);
+  x = residualBlock(x, 32, 2, 'block2', rng);
+  x = residualBlock(x, 32, 1, 'block3', rng);
+  x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'resnet' });
+}
+
+function checkArgs(inputShape: [number, number, number], numClasses: number, seed: number): void {
+  if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw modelError(undefined, `input shape must be [height, width, channels] of positive integers, got [${inputShape.join(', ')}]`);
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw modelError(undefined, `numClasses must be an integer >= 2, got ${numClasses}`);
+  if (!Number.isFinite(seed)) throw modelError(undefined, `seed must be a finite number, got ${seed}`);
+}
+
+/** Checks that an imported model takes our images and returns one logit per class. */
+function checkImported(model: tf.LayersModel, file: string, inputShape: [number, number, number], numClasses: number): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw modelError(file, `expected one input and one output, the model has ${model.inputs.length} and ${model.outputs.length}`);
+  }
+  const got = model.inputs[0].shape.slice(1);
+  if (got.length !== 3 || got.some((d, i) => d !== null && d !== inputShape[i])) {
+    throw modelError(file, `model input is [${got.map((d) => d ?? '?').join(', ')}], the dataset's images are [${inputShape.join(', ')}]`);
+  }
+  const out = model.outputs[0].shape;
+  if (out.length !== 2 || out[1] !== numClasses) {
+    throw modelError(file, `model output is [${out.map((d) => d ?? '?').join(', ')}], expected [?, ${numClasses}] (one logit per class)`);
+  }
+}
+
+export function buildBuiltinModel(spec: BuiltinModelSpec, inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
+  checkArgs(inputShape, numClasses, seed);
+  const rng = createRng(seed);
+  switch (spec.type) {
+    case 'mlp':
+      return buildMlp(inputShape, numClasses, rng);
+    case 'cnn':
+      return buildCnn(inputShape, numClasses, rng);
+    case 'resnet':
+      return buildResnet(inputShape, numClasses, rng);
+    default: {
+      const unknown: { type?: unknown } = spec;
+      throw modelError(undefined, `unknown model type ${JSON.stringify(unknown.type)} (known: ${BUILTIN_MODEL_TYPES.join(', ')}, layers-json)`);
+    }
+  }
+}
+
+async function buildLayersJsonModel(spec: LayersJsonModelSpec, inputShape: [number, number, number], numClasses: number): Promise<tf.LayersModel> {
+  const model = await loadLayersModelFile(spec.path);
+  checkImported(model, spec.path, inputShape, numClasses);
+  return model;
+}
+
+/**
+ * Builds a model. Built-in types return the model directly; `layers-json` loads a TF.js Layers model.json
+ * (with its weights) and returns a promise — `await buildModel(...)` works for every spec.
+ */
+export function buildModel(spec: BuiltinModelSpec, inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel;
+export function buildModel(spec: ModelSpec, inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel | Promise<tf.LayersModel>;
+export function buildModel(spec: ModelSpec, inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel | Promise<tf.LayersModel> {
+  if (spec.type === 'layers-json') {
+    checkArgs(inputShape, numClasses, seed);
+    return buildLayersJsonModel(spec, inputShape, numClasses);
+  }
+  return buildBuiltinModel(spec, inputShape, numClasses, seed);
+}

@@ -1,0 +1,252 @@
+// Driving the VS Code 1.100 workbench in code-server: command palette, quick picks, views and trees, context
+// menus, editors, notifications and webview frames. Selectors as verified in /work/shared/E2E.md.
+
+import type { Frame, Locator, Page } from 'playwright-core';
+import { delay, poll } from './poll';
+
+const quickInput = '.quick-input-widget';
+const quickInputBox = `${quickInput} input.input`;
+const quickInputRow = `${quickInput} .quick-input-list .monaco-list-row`;
+
+async function quickInputVisible(page: Page): Promise<boolean> {
+  return page.locator(quickInput).isVisible();
+}
+
+/** Opens the command palette with `>` typed, retrying the key if focus sat somewhere that swallowed it. */
+async function openPalette(page: Page): Promise<void> {
+  await poll(
+    'the command palette to open',
+    async () => {
+      if (!(await quickInputVisible(page))) {
+        await page.keyboard.press('F1');
+        await delay(300);
+      }
+      return quickInputVisible(page);
+    },
+    { timeoutMs: 15_000, intervalMs: 200 },
+  );
+}
+
+/** The visible rows of the open quick input, as their accessible labels. */
+export async function quickInputRows(page: Page): Promise<string[]> {
+  return page
+    .locator(quickInputRow)
+    .evaluateAll((rows) => rows.map((row) => (row.getAttribute('aria-label') || (row as HTMLElement).innerText || '').trim()));
+}
+
+async function closeQuickInput(page: Page): Promise<void> {
+  if (await quickInputVisible(page)) await page.keyboard.press('Escape');
+  await poll('the quick input to close', async () => !(await quickInputVisible(page)), { timeoutMs: 5_000 });
+}
+
+/** Whether the palette offers a command with exactly this title (e.g. "ELSA: Train"). */
+export async function paletteHasCommand(page: Page, title: string): Promise<boolean> {
+  await openPalette(page);
+  await page.locator(quickInputBox).fill(`>${title}`);
+  // The list filters as one types; give it a moment to settle before reading it.
+  await delay(500);
+  const rows = await quickInputRows(page);
+  await closeQuickInput(page);
+  return rows.some((row) => labelMatchesCommand(row, title));
+}
+
+function labelMatchesCommand(rowLabel: string, title: string): boolean {
+  // Row labels may carry a keybinding or "recently used" after the title.
+  return rowLabel === title || rowLabel.startsWith(`${title},`) || rowLabel.startsWith(`${title} `);
+}
+
+/** Runs a command by its palette title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openPalette(page);
+  await page.locator(quickInputBox).fill(`>${title}`);
+  const row = await poll(
+    `the palette to list "${title}"`,
+    async () => {
+      const labels = await quickInputRows(page);
+      const index = labels.findIndex((label) => labelMatchesCommand(label, title));
+      return index >= 0 ? page.locator(quickInputRow).nth(index) : undefined;
+    },
+    { timeoutMs: 15_000 },
+  ).catch(async (error: Error) => {
+    const rows = await quickInputRows(page).catch(() => []);
+    await closeQuickInput(page).catch(() => undefined);
+    throw new Error(`${error.message}; the palette listed: ${rows.join(' / ') || 'nothing'}`);
+  });
+  await row.click();
+  await poll(`"${title}" to take the palette away`, async () => {
+    // The command may open a quick pick of its own: then the palette's text is gone from the box.
+    if (!(await quickInputVisible(page))) return true;
+    const value = await page.locator(quickInputBox).inputValue().catch(() => '');
+    return !value.startsWith('>');
+  }, { timeoutMs: 10_000 });
+}
+
+/** Waits for a quick pick (opened by a command) and picks the row whose label contains `label`. */
+export async function pickQuickItem(page: Page, label: string | RegExp, options: { timeoutMs?: number } = {}): Promise<void> {
+  const matches = (text: string): boolean => (typeof label === 'string' ? text.includes(label) : label.test(text));
+  const index = await poll(
+    `a quick pick row matching ${String(label)}`,
+    async () => {
+      if (!(await quickInputVisible(page))) return undefined;
+      const rows = await quickInputRows(page);
+      const found = rows.findIndex(matches);
+      return found >= 0 ? found + 1 : undefined;
+    },
+    { timeoutMs: options.timeoutMs ?? 15_000 },
+  );
+  await page.locator(quickInputRow).nth(index - 1).click();
+}
+
+/** Types into an open input box (e.g. a showInputBox or the simple file dialog's path) and accepts it. */
+export async function answerInputBox(page: Page, text: string): Promise<void> {
+  await poll('an input box', () => quickInputVisible(page), { timeoutMs: 15_000 });
+  await page.locator(quickInputBox).fill(text);
+  await delay(200);
+  await page.keyboard.press('Enter');
+}
+
+/** The current text of the quick input box, its title/prompt and its message (validation errors show there). */
+export async function quickInputText(page: Page): Promise<string> {
+  return page.locator(quickInput).innerText().catch(() => '');
+}
+
+/** Shows a view container from the activity bar by its title (e.g. "ELSA"). */
+export async function openViewContainer(page: Page, title: string): Promise<void> {
+  const item = page.locator(`.activitybar a.action-label[aria-label="${title}"], .activitybar a.action-label[aria-label^="${title} ("]`);
+  await poll(`activity bar item "${title}"`, () => item.first().isVisible(), { timeoutMs: 30_000 });
+  const container = page.locator(`.part.sidebar .composite.title h2[title^="${title}"], .part.sidebar .title-label h2`);
+  const alreadyOpen = await container
+    .first()
+    .innerText()
+    .then((text) => text.trim().toUpperCase().startsWith(title.toUpperCase()))
+    .catch(() => false);
+  if (!alreadyOpen) await item.first().click();
+}
+
+/** A tree view by its view name. */
+export function tree(page: Page, viewName: string): Locator {
+  return page.getByRole('tree', { name: viewName });
+}
+
+/** Tree items whose accessible name contains `label` (tree labels carry a trailing space, so substring match). */
+export function treeItems(page: Page, viewName: string, label: string | RegExp): Locator {
+  return tree(page, viewName).getByRole('treeitem', { name: label });
+}
+
+/** The accessible names of all rendered rows of a tree. */
+export async function treeLabels(page: Page, viewName: string): Promise<string[]> {
+  return tree(page, viewName)
+    .getByRole('treeitem')
+    .evaluateAll((rows) => rows.map((row) => (row.getAttribute('aria-label') || (row as HTMLElement).innerText || '').trim()));
+}
+
+export async function waitForTreeItem(page: Page, viewName: string, label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
+  return poll(
+    `tree "${viewName}" to show an item matching ${String(label)}`,
+    async () => {
+      const item = treeItems(page, viewName, label).first();
+      return (await item.isVisible()) ? item : undefined;
+    },
+    { timeoutMs },
+  ).catch(async (error: Error) => {
+    const labels = await treeLabels(page, viewName).catch(() => []);
+    throw new Error(`${error.message}; the tree showed: ${labels.join(' / ') || 'nothing'}`);
+  });
+}
+
+/** Expands a collapsed tree item (no-op when already expanded). */
+export async function expandTreeItem(item: Locator): Promise<void> {
+  if ((await item.getAttribute('aria-expanded')) === 'false') {
+    await item.click();
+    await poll('the tree item to expand', async () => (await item.getAttribute('aria-expanded')) === 'true', { timeoutMs: 10_000 });
+  }
+}
+
+/** Right-clicks an element and runs the context-menu entry with this label. */
+export async function runContextMenu(page: Page, target: Locator, entry: string): Promise<void> {
+  await target.click({ button: 'right' });
+  const menuItem = page.locator('.context-view .monaco-menu .action-item a.action-menu-item', { hasText: entry });
+  await poll(`context menu entry "${entry}"`, () => menuItem.first().isVisible(), { timeoutMs: 10_000 }).catch(async (error: Error) => {
+    const entries = await page.locator('.context-view .monaco-menu .action-label').allInnerTexts().catch(() => []);
+    await page.keyboard.press('Escape');
+    throw new Error(`${error.message}; the menu offered: ${entries.join(' / ') || 'nothing'}`);
+  });
+  await menuItem.first().click();
+}
+
+/** Opens a workspace file by its path relative to the workspace, through Quick Open. */
+export async function openFileByQuickOpen(page: Page, relativePath: string): Promise<void> {
+  await openPalette(page);
+  // Deleting the `>` turns the palette into Quick Open (files).
+  await page.locator(quickInputBox).fill(relativePath);
+  const fileName = relativePath.split('/').pop() ?? relativePath;
+  await pickQuickItem(page, fileName, { timeoutMs: 20_000 });
+}
+
+/** The titles of the open editor tabs. */
+export async function editorTabs(page: Page): Promise<string[]> {
+  return page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((tab) => (tab.getAttribute('aria-label') || '').trim()));
+}
+
+export async function waitForEditorTab(page: Page, title: string | RegExp, timeoutMs = 20_000): Promise<void> {
+  const matches = (text: string): boolean => (typeof title === 'string' ? text.includes(title) : title.test(text));
+  await poll(`an editor tab ${String(title)}`, async () => (await editorTabs(page)).some(matches), { timeoutMs }).catch(
+    async (error: Error) => {
+      throw new Error(`${error.message}; open tabs: ${(await editorTabs(page)).join(' / ') || 'none'}`);
+    },
+  );
+}
+
+/** Texts of the notification toasts now on screen. */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  return page
+    .locator('.notifications-toasts .notification-toast')
+    .evaluateAll((toasts) => toasts.map((toast) => (toast as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+}
+
+export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+  const matches = (value: string): boolean => (typeof text === 'string' ? value.includes(text) : text.test(value));
+  return poll(`a notification matching ${String(text)}`, async () => (await notificationTexts(page)).find(matches), { timeoutMs }).catch(
+    async (error: Error) => {
+      throw new Error(`${error.message}; notifications: ${(await notificationTexts(page)).join(' | ') || 'none'}`);
+    },
+  );
+}
+
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+}
+
+/**
+ * The content frame of the visible webview whose document has `selector`. Webview content sits in an iframe
+ * (`#active-frame`) inside the workbench's `iframe.webview`; with several webviews open, the visible one wins.
+ */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return poll(
+    `a visible webview containing ${selector}`,
+    async () => {
+      for (const frame of page.frames()) {
+        const outer = frame.parentFrame();
+        if (!outer || outer === page.mainFrame()) continue;
+        if ((await frame.$(selector).catch(() => null)) === null) continue;
+        const outerElement = await outer.frameElement().catch(() => null);
+        if (outerElement && (await outerElement.isVisible())) return frame;
+      }
+      return undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** Polls a number read from the page (e.g. a data attribute) until `accept` says yes. */
+export async function waitForNumber(
+  what: string,
+  read: () => Promise<number>,
+  accept: (value: number) => boolean,
+  timeoutMs = 30_000,
+): Promise<number> {
+  return poll(what, async () => {
+    const value = await read();
+    return accept(value) ? value : undefined;
+  }, { timeoutMs });
+}

@@ -1,0 +1,236 @@
+/**
+ * `elsa inspect` and the checkpoint explorer: what is in a checkpoint file, ours or not. Reads the header,
+ * then one tensor at a time through a ByteSource, with statistics streamed in chunks (bounded memory).
+ */
+import * as path from 'node:path';
+import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
+import { checkpointError, isElsaError } from '../errors';
+import { type ByteSource, fileByteSource } from './byteSource';
+import { packedLength, packingBits, unpackCodes } from './codePacking';
+import { DTYPE_SIZE, elementCount } from './dtype';
+import { CODES_PREFIX, ELSA_TENSOR_PREFIX, parseElsaMetadata } from './elsaCheckpoint';
+import { type SafetensorsHeader, readSafetensorsHeader, tensorNamesInFileOrder } from './safetensors';
+import { type SparseInfo, parseSparseMetadata, readSparseTensor } from './sparseFormat';
+import { type TensorStats, statsOf, streamTensorStats } from './tensorStats';
+import { readTfjsModel } from './tfjsModel';
+
+export type { TensorStats } from './tensorStats';
+
+export type InspectKind = 'elsa-checkpoint' | 'safetensors' | 'elsa-sparse' | 'tfjs-layers';
+export type TensorRole = 'weight' | 'param' | 'codes' | 'levelParam' | 'extra';
+
+export interface TensorReport {
+  name: string;
+  dtype: string;
+  shape: number[];
+  params: number;
+  /** Bytes this tensor takes in the file (for the sparse format: its mask plus values). */
+  bytes: number;
+  role: TensorRole;
+  stats?: TensorStats;
+  /** ELSA sparsifiable weights: sparsity of level k at position k-1, for k = 1..K+1. */
+  levelSparsity?: number[];
+  /** Sparse format: how the tensor is stored. */
+  encoding?: 'bitmap' | 'dense';
+}
+
+export interface LevelSummary {
+  index: number;
+  targetSparsity: number;
+  sparsity: number;
+  accuracy?: number;
+  dense?: boolean;
+}
+
+export interface InspectReport {
+  path: string;
+  label: string;
+  kind: InspectKind;
+  fileSize: number;
+  tensorCount: number;
+  totalParams: number;
+  /** `__metadata__` entries (or model.json fields), long values shortened. */
+  metadata: Record<string, string>;
+  elsa?: {
+    kind?: string;
+    targets: number[];
+    packing: string;
+    levels: LevelSummary[];
+    provenance?: Provenance;
+    training?: TrainingState;
+    smallParamsMode?: string;
+    /** Bytes of level codes and per-level small parameters: the cost of nesting. */
+    codeBytes: number;
+    levelParamBytes: number;
+  };
+  sparse?: { source?: SparseInfo['source']; storedBytes: number; denseF32Bytes: number };
+  tensors: TensorReport[];
+}
+
+export interface InspectOptions {
+  /** Compute per-tensor statistics (default true). */
+  stats?: boolean;
+  /** Per tensor, at most this many bytes are read for statistics (default 64 MiB); beyond, chunks are sampled. */
+  maxStatsBytes?: number;
+}
+
+const MAX_META_CHARS = 200;
+const shorten = (s: string) => (s.length > MAX_META_CHARS ? `${s.slice(0, MAX_META_CHARS - 1)}…` : s);
+
+/** Inspect a `.safetensors` (ELSA checkpoint, sparse level, or any other) or a TF.js `model.json`. */
+export async function inspectFile(filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const label = path.basename(filePath);
+  try {
+    if (filePath.toLowerCase().endsWith('.json')) return await inspectTfjs(filePath, options);
+    const source = fileByteSource(filePath, label);
+    try {
+      return await inspectSafetensors(source, filePath, options);
+    } finally {
+      await source.close?.();
+    }
+  } catch (e) {
+    if (isElsaError(e)) throw e;
+    throw checkpointError(label, `cannot inspect: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Inspect a safetensors file from any ByteSource (the extension passes one over workspace.fs). */
+export async function inspectSafetensors(source: ByteSource, filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const header = await readSafetensorsHeader(source);
+  const elsa = parseElsaMetadata(header);
+  const sparse = elsa ? undefined : parseSparseMetadata(header);
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(header.metadata)) metadata[k] = shorten(v);
+  const base = { path: filePath, label: header.label, fileSize: header.fileSize, metadata };
+  if (sparse) return inspectSparse(source, header, sparse, base, options);
+  const tensors: TensorReport[] = [];
+  for (const name of tensorNamesInFileOrder(header)) {
+    const e = header.tensors[name];
+    const role = roleOf(name, elsa);
+    const report: TensorReport = {
+      name, dtype: e.dtype, shape: e.shape, params: elementCount(e.shape) ?? 0, bytes: e.offsets[1] - e.offsets[0], role,
+    };
+    if (options.stats !== false && role !== 'codes') {
+      report.stats = await streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], report.bytes, options.maxStatsBytes ?? 64 << 20);
+    }
+    if (elsa && role === 'weight' && Object.prototype.hasOwnProperty.call(elsa.codes, name)) {
+      report.levelSparsity = await levelSparsityOf(source, header, elsa, name);
+    }
+    tensors.push(report);
+  }
+  const modelTensors = tensors.filter((t) => t.role === 'weight' || t.role === 'param');
+  return {
+    ...base,
+    kind: elsa ? 'elsa-checkpoint' : 'safetensors',
+    tensorCount: tensors.length,
+    totalParams: (elsa ? modelTensors : tensors).reduce((n, t) => n + t.params, 0),
+    ...(elsa ? { elsa: elsaSummary(elsa, tensors) } : {}),
+    tensors,
+  };
+}
+
+function roleOf(name: string, elsa: ElsaMetadata | undefined): TensorRole {
+  if (!elsa) return 'param';
+  if (Object.prototype.hasOwnProperty.call(elsa.codes, name)) return 'weight';
+  if (name.startsWith(CODES_PREFIX)) return 'codes';
+  if (/^elsa\.level\d+\//.test(name)) return 'levelParam';
+  if (name.startsWith(ELSA_TENSOR_PREFIX)) return 'extra';
+  return 'param';
+}
+
+function elsaSummary(elsa: ElsaMetadata, tensors: TensorReport[]): NonNullable<InspectReport['elsa']> {
+  const bytesOf = (role: TensorRole) => tensors.filter((t) => t.role === role).reduce((n, t) => n + t.bytes, 0);
+  return {
+    ...(elsa.kind ? { kind: elsa.kind } : {}),
+    targets: elsa.targets,
+    packing: elsa.packing,
+    levels: elsa.levels.map((l) => ({
+      index: l.index, targetSparsity: l.targetSparsity, sparsity: l.sparsity,
+      ...(typeof l.metrics.accuracy === 'number' ? { accuracy: l.metrics.accuracy } : {}),
+      ...(l.dense ? { dense: true } : {}),
+    })),
+    ...(elsa.provenance ? { provenance: elsa.provenance } : {}),
+    ...(elsa.training ? { training: elsa.training } : {}),
+    ...(elsa.smallParams ? { smallParamsMode: elsa.smallParams.mode } : {}),
+    codeBytes: bytesOf('codes'),
+    levelParamBytes: bytesOf('levelParam'),
+  };
+}
+
+/** Per-level sparsity of one weight from a histogram of its codes, streamed in chunks. */
+async function levelSparsityOf(source: ByteSource, header: SafetensorsHeader, elsa: ElsaMetadata, name: string): Promise<number[]> {
+  const K = elsa.targets.length;
+  const count = elementCount(header.tensors[name].shape) ?? 0;
+  const codeEntry = header.tensors[elsa.codes[name]];
+  const bits = packingBits(elsa.packing, header.label);
+  // A chunk of a multiple of `bits` bytes holds a whole number of codes.
+  const chunkBytes = 8 * bits * 65536;
+  const codesPerChunk = elsa.packing === 'u8' ? chunkBytes : (chunkBytes * 8) / bits;
+  const histogram = new Float64Array(K + 2);
+  for (let done = 0; done < count; done += codesPerChunk) {
+    const n = Math.min(codesPerChunk, count - done);
+    const offset = elsa.packing === 'u8' ? done : (done * bits) / 8;
+    const packed = await source.read(header.dataOffset + codeEntry.offsets[0] + offset, packedLength(n, elsa.packing));
+    const codes = unpackCodes(packed, n, elsa.packing, header.label);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i];
+      if (c > K + 1) throw checkpointError(header.label, `level code ${c} of "${name}" exceeds K+1 = ${K + 1}`);
+      histogram[c]++;
+    }
+  }
+  const out: number[] = [];
+  let inLevel = 0;
+  for (let k = 1; k <= K + 1; k++) {
+    inLevel += histogram[k];
+    out.push(count ? 1 - inLevel / count : 0);
+  }
+  return out;
+}
+
+async function inspectSparse(
+  source: ByteSource, header: SafetensorsHeader, info: SparseInfo,
+  base: Pick<InspectReport, 'path' | 'label' | 'fileSize' | 'metadata'>, options: InspectOptions,
+): Promise<InspectReport> {
+  const tensors: TensorReport[] = [];
+  let storedBytes = 0;
+  for (const [name, t] of Object.entries(info.tensors)) {
+    const stored = [t.mask, t.values, t.dense].filter((n): n is string => n !== undefined);
+    const bytes = stored.reduce((n, s) => n + header.tensors[s].offsets[1] - header.tensors[s].offsets[0], 0);
+    storedBytes += bytes;
+    const dense = await readSparseTensor(source, header, info, name);
+    tensors.push({
+      name, dtype: dense.dtype, shape: t.shape, params: dense.data.length, bytes, role: 'param', encoding: t.encoding,
+      ...(options.stats !== false ? { stats: statsOf(dense.data) } : {}),
+    });
+  }
+  const totalParams = tensors.reduce((n, t) => n + t.params, 0);
+  return {
+    ...base,
+    kind: 'elsa-sparse',
+    tensorCount: tensors.length,
+    totalParams,
+    sparse: { ...(info.source ? { source: info.source } : {}), storedBytes, denseF32Bytes: totalParams * 4 },
+    tensors,
+  };
+}
+
+async function inspectTfjs(filePath: string, options: InspectOptions): Promise<InspectReport> {
+  const { promises: fsp } = await import('node:fs');
+  const model = await readTfjsModel(filePath);
+  const tensors: TensorReport[] = Object.entries(model.weights).map(([name, t]) => ({
+    name, dtype: t.dtype, shape: t.shape, params: t.data.length, bytes: t.data.length * DTYPE_SIZE[t.dtype], role: 'param',
+    ...(options.stats !== false ? { stats: statsOf(t.data) } : {}),
+  }));
+  const size = (await fsp.stat(filePath)).size;
+  return {
+    path: filePath,
+    label: path.basename(filePath),
+    kind: 'tfjs-layers',
+    fileSize: size + model.weightBytes,
+    tensorCount: tensors.length,
+    totalParams: tensors.reduce((n, t) => n + t.params, 0),
+    metadata: { format: model.format ?? '(none)', weightBytes: String(model.weightBytes) },
+    tensors,
+  };
+}
+export { formatInspectReport } from './inspectFormat';

@@ -1,0 +1,87 @@
+/** The inspection report as an aligned text table, for the terminal (`elsa inspect`) and the log. */
+import type { InspectReport, TensorReport } from './inspect';
+
+const KIND_NAMES: Record<InspectReport['kind'], string> = {
+  'elsa-checkpoint': 'ELSA checkpoint',
+  safetensors: 'safetensors',
+  'elsa-sparse': 'ELSA sparse level',
+  'tfjs-layers': 'TF.js Layers model',
+};
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  do { v /= 1024; u++; } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(x > 0.999 && x < 1 ? 2 : 1)}%`;
+const num = (x: number) => (Number.isNaN(x) ? '-' : x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(4));
+const int = (x: number) => x.toLocaleString('en-US');
+
+/** Columns padded to their widest cell; numeric columns right-aligned. */
+export function alignTable(rows: string[][], rightAligned: boolean[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+function tensorRow(t: TensorReport, withLevels: boolean): string[] {
+  const s = t.stats;
+  const row = [
+    t.name + (t.role === 'weight' ? ' *' : ''),
+    t.dtype + (t.encoding ? `/${t.encoding}` : ''),
+    `[${t.shape.join(',')}]`,
+    int(t.params),
+    formatBytes(t.bytes),
+    s ? pct(s.zeroShare) + (s.sampled ? '~' : '') : '',
+    s ? num(s.min) : '',
+    s ? num(s.max) : '',
+    s ? num(s.mean) : '',
+    s ? num(s.std) : '',
+  ];
+  if (withLevels) row.push(t.levelSparsity ? t.levelSparsity.map(pct).join(' ') : '');
+  return row;
+}
+
+export function formatInspectReport(report: InspectReport): string {
+  const lines: string[] = [];
+  lines.push(`${report.label}: ${KIND_NAMES[report.kind]}, ${formatBytes(report.fileSize)}, ${report.tensorCount} tensors, ${int(report.totalParams)} parameters`);
+  const e = report.elsa;
+  if (e) {
+    lines.push(`levels: K=${e.targets.length}${e.kind ? `, ${e.kind} run` : ''}, codes ${e.packing} (${formatBytes(e.codeBytes)})` +
+      (e.smallParamsMode ? `, small params ${e.smallParamsMode} (${formatBytes(e.levelParamBytes)})` : ''));
+    if (e.levels.length) {
+      const rows = [['level', 'target', 'sparsity', 'accuracy']];
+      for (const l of e.levels) {
+        rows.push([String(l.index) + (l.dense ? ' (dense)' : ''), pct(l.targetSparsity), pct(l.sparsity), l.accuracy === undefined ? '-' : pct(l.accuracy)]);
+      }
+      lines.push(...alignTable(rows, [false, true, true, true]).map((l) => `  ${l}`));
+    } else {
+      lines.push('  no finished levels yet');
+    }
+    if (e.training) lines.push(`training: ${e.training.status}, phase ${e.training.phase}, epoch ${e.training.epoch}, step ${e.training.step}`);
+    if (e.provenance) {
+      const p = e.provenance;
+      lines.push(`provenance: ${p.tool} ${p.version}, backend ${p.backend}, ${p.createdAt}${p.dataset ? `, data ${p.dataset}` : ''}${p.seed !== undefined ? `, seed ${p.seed}` : ''}`);
+    }
+  } else if (report.sparse) {
+    const s = report.sparse;
+    const ratio = s.storedBytes ? s.denseF32Bytes / s.storedBytes : 0;
+    lines.push(`sparse storage: ${formatBytes(s.storedBytes)} of tensors vs ${formatBytes(s.denseF32Bytes)} dense F32 (${ratio.toFixed(2)}x smaller)` +
+      (s.source?.level !== undefined ? `, level ${s.source.level}` : '') + (s.source?.checkpoint ? ` of ${s.source.checkpoint}` : ''));
+  } else {
+    for (const [k, v] of Object.entries(report.metadata)) lines.push(`${k}: ${v.replace(/\s+/g, ' ')}`);
+  }
+  const withLevels = report.tensors.some((t) => t.levelSparsity);
+  const head = ['tensor', 'dtype', 'shape', 'params', 'bytes', 'zeros', 'min', 'max', 'mean', 'std'];
+  if (withLevels) head.push('sparsity per level (1..K+1)');
+  const rows = [head, ...report.tensors.map((t) => tensorRow(t, withLevels))];
+  lines.push('', ...alignTable(rows, [false, false, false, true, true, true, true, true, true, true, false]));
+  const notes: string[] = [];
+  if (withLevels) notes.push('* sparsifiable weight (has level codes)');
+  if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor');
+  if (notes.length) lines.push('', ...notes);
+  return lines.join('\n');
+}

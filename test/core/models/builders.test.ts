@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { isElsaError } from '../../../src/core/errors';
+import { BUILTIN_MODEL_TYPES, buildModel, type BuiltinModelSpec } from '../../../src/core/models/builders';
+import { listModelWeights } from '../../../src/core/models/weights';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const weightValues = (model: tf.LayersModel) => listModelWeights(model).map((w) => Array.from(w.variable.read().dataSync()));
+
+test('each built-in model maps [N,H,W,C] images to [N,numClasses] logits', () => {
+  for (const type of BUILTIN_MODEL_TYPES) {
+    for (const [shape, classes] of [[[28, 28, 1], 10], [[12, 16, 3], 4]] as [[number, number, number], number][]) {
+      const model = buildModel({ type }, shape, classes, 1);
+      const out = tf.tidy(() => (model.predict(tf.zeros([2, ...shape])) as tf.Tensor).shape);
+      assert.deepEqual(out, [2, classes], type);
+      assert.equal(model.name, type);
+      // Logits, not probabilities: no softmax at the end.
+      const last = model.layers[model.layers.length - 1];
+      assert.equal((last.getConfig() as { activation?: string }).activation, 'linear', type);
+    }
+  }
+});
+
+test('the architectures are the documented ones', () => {
+  const mlp = buildModel({ type: 'mlp' }, [28, 28, 1], 10, 1);
+  assert.deepEqual(listModelWeights(mlp).filter((w) => w.sparsifiable).map((w) => w.shape), [[784, 300], [300, 100], [100, 10]]);
+  const cnn = buildModel({ type: 'cnn' }, [28, 28, 1], 10, 1);
+  assert.deepEqual(
+    listModelWeights(cnn).map((w) => `${w.name}:${w.shape.join('x')}`),
+    ['conv1/kernel:3x3x1x16', 'conv1/bias:16', 'conv2/kernel:3x3x16x32', 'conv2/bias:32', 'dense1/kernel:1568x128', 'dense1/bias:128', 'logits/kernel:128x10', 'logits/bias:10'],
+  );
+  const resnet = buildModel({ type: 'resnet' }, [28, 28, 1], 10, 1);
+  const classes = new Set(resnet.layers.map((l) => l.getClassName()));
+  for (const c of ['Conv2D', 'BatchNormalization', 'Add', 'GlobalAveragePooling2D', 'Dense']) assert.ok(classes.has(c), c);
+  assert.ok(resnet.layers.some((l) => l.name.endsWith('_proj_conv') && (l.getConfig() as { strides: number[] }).strides[0] === 2));
+});
+
+test('layer and weight names are fixed, unique, and independent of how many models were built before', () => {
+  for (const type of BUILTIN_MODEL_TYPES) {
+    const first = listModelWeights(buildModel({ type }, [28, 28, 1], 10, 3)).map((w) => w.name);
+    for (let i = 0; i < 3; i++) buildModel({ type: 'cnn' }, [8, 8, 1], 2, i + 1); // bump tfjs' global name counters
+    const again = buildModel({ type }, [28, 28, 1], 10, 3);
+    assert.deepEqual(listModelWeights(again).map((w) => w.name), first, type);
+    assert.equal(new Set(first).size, first.length, type);
+    const layerNames = again.layers.map((l) => l.name);
+    assert.equal(new Set(layerNames).size, layerNames.length);
+    assert.ok(layerNames.every((n) => /^[a-z][a-z0-9_]*$/.test(n)), layerNames.join(' '));
+  }
+});
+
+test('the same seed builds bit-identical weights; another seed builds different kernels', () => {
+  for (const type of BUILTIN_MODEL_TYPES) {
+    const spec: BuiltinModelSpec = { type };
+    const a = weightValues(buildModel(spec, [10, 10, 1], 5, 42));
+    const b = weightValues(buildModel(spec, [10, 10, 1], 5, 42));
+    assert.deepEqual(a, b, type);
+    const other = buildModel(spec, [10, 10, 1], 5, 43);
+    const c = weightValues(other);
+    listModelWeights(other).forEach((w, i) => {
+      if (w.sparsifiable) assert.notDeepEqual(c[i], a[i], `${type} ${w.name}`);
+    });
+    // Seed 0 must be deterministic too (tfjs treats an initializer seed of 0 as "unseeded").
+    assert.deepEqual(weightValues(buildModel(spec, [10, 10, 1], 5, 0)), weightValues(buildModel(spec, [10, 10, 1], 5, 0)), type);
+  }
+});
+
+test('bad arguments are ModelErrors', () => {
+  const isModelError = (e: unknown) => isElsaError(e) && e.kind === 'ModelError';
+  assert.throws(() => buildModel({ type: 'cnn' }, [28, 28, 0], 10, 1), isModelError);
+  assert.throws(() => buildModel({ type: 'cnn' }, [28, 28, 1], 1, 1), isModelError);
+  assert.throws(() => buildModel({ type: 'vgg' } as unknown as BuiltinModelSpec, [28, 28, 1], 10, 1), (e: unknown) => isModelError(e) && /unknown model type "vgg"/.test((e as Error).message));
+});

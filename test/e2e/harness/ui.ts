@@ -250,3 +250,23 @@ export async function waitForNumber(
     return accept(value) ? value : undefined;
   }, { timeoutMs });
 }
+
+/**
+ * Answers code-server's startup trust prompt with "No, I don't trust the authors" and waits for Restricted Mode.
+ * Only shows when the server runs without --disable-workspace-trust.
+ */
+export async function keepWorkspaceRestricted(page: Page): Promise<void> {
+  const dontTrust = page.locator('.monaco-dialog-box .monaco-button', { hasText: "No, I don't trust the authors" });
+  await poll('the workspace trust prompt', () => dontTrust.first().isVisible(), { timeoutMs: 30_000 });
+  await dontTrust.first().click();
+  await poll('the trust prompt to close', async () => !(await page.locator('.monaco-dialog-box').isVisible()), { timeoutMs: 10_000 });
+  await poll('"Restricted Mode" in the status bar', async () => (await statusBarText(page)).includes('Restricted Mode'), { timeoutMs: 10_000 });
+}
+
+/** The status bar's text, items separated by " | ". */
+export async function statusBarText(page: Page): Promise<string> {
+  return page
+    .locator('.part.statusbar .statusbar-item')
+    .evaluateAll((items) => items.map((item) => (item as HTMLElement).innerText.trim()).filter(Boolean).join(' | '))
+    .catch(() => '');
+}

@@ -64,9 +64,13 @@ if (existsSync('webview/main.ts')) {
   });
 }
 
+// `node esbuild.config.mjs cli` (or extension / webview) builds only the named bundles.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const selected = only.length ? builds.filter((b) => only.some((name) => name in b.entryPoints)) : builds;
+
 copyWasmBinaries();
 if (watch) {
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  for (const b of selected) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all(selected.map((b) => esbuild.build(b)));
 }

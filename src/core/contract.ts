@@ -73,6 +73,17 @@ export interface ElsaMetadata {
   training?: TrainingState;
   /** Kind of run: ELSA (nested levels) or one independently trained network (baseline). */
   kind?: 'elsa' | 'independent' | 'dense';
+  /** Present while `training.status` is `training`: what a resumed run needs besides the tensors. */
+  resume?: ResumeInfo;
+}
+
+export interface ResumeInfo {
+  /** Sparsity the current phase's mask was last set to. */
+  appliedSparsity: number;
+  /** Optimizer steps taken in the current phase (Adam's bias correction). */
+  optimizerStep: number;
+  /** Epochs run so far over all phases (the data order of an epoch depends on it). */
+  globalEpoch: number;
 }
 
 /** Safetensors dtypes this project reads and writes. */

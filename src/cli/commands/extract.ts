@@ -1,0 +1,64 @@
+/** `elsa extract <ckpt> --level <k|sparsity> --format safetensors|tfjs|sparse --out <path>`. */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { initEngine } from '../../core/engine/backend';
+import { usageError } from '../../core/errors';
+import { writeSafetensors } from '../../core/io/safetensors';
+import { writeSparseLevel } from '../../core/io/sparseFormat';
+import { extractLevel, loadLevelModel } from '../../core/method/extract';
+import { saveLayersModelFile } from '../../core/models/layersFile';
+import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { percent } from '../tables';
+
+export const extractSpec: CommandSpec = {
+  name: 'extract',
+  usage: 'extract <checkpoint> --level <k|sparsity> --format safetensors|tfjs|sparse --out <path>',
+  summary:
+    'Extract one level of an ELSA checkpoint: the weights outside its mask zeroed, its own small parameters.\n' +
+    '  safetensors  same tensor names, loadable from PyTorch\n' +
+    '  tfjs         model.json + weights.bin, loadable by stock tf.loadLayersModel\n' +
+    '  sparse       compressed sparse form (bitmap + nonzero values); shrinks with sparsity',
+  options: { level: { type: 'string', short: 'l' }, format: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' } },
+  help: [
+    '-l, --level <k|s>   level index 1..K+1, or a target sparsity such as 0.9',
+    '-f, --format <fmt>  safetensors (default) | tfjs | sparse',
+    '-o, --out <path>    output file (tfjs: the model.json path or a folder)',
+  ],
+  minPositionals: 1,
+  maxPositionals: 1,
+};
+
+export async function runExtractCommand(file: string, values: Parsed['values']): Promise<number> {
+  const level = numberOption(values, 'level');
+  if (level === undefined) throw usageError('extract: --level is required (see elsa extract --help)');
+  const format = (values.format as string | undefined) ?? 'safetensors';
+  if (!['safetensors', 'tfjs', 'sparse'].includes(format)) throw usageError(`extract: --format must be safetensors, tfjs or sparse, got "${format}"`);
+  let out = values.out as string | undefined;
+  if (!out) throw usageError('extract: --out is required (see elsa extract --help)');
+  if (format === 'tfjs' && !out.endsWith('.json')) out = path.join(out, 'model.json');
+
+  let extracted: Awaited<ReturnType<typeof extractLevel>>;
+  if (format === 'tfjs') {
+    await initEngine((process.env.ELSA_BACKEND as 'auto' | undefined) ?? 'auto');
+    const loaded = await loadLevelModel(file, level);
+    extracted = loaded.extracted;
+    await saveLayersModelFile(loaded.model, out);
+    loaded.model.dispose();
+  } else {
+    extracted = await extractLevel(file, level);
+    const source = { checkpoint: path.basename(file), level: extracted.level };
+    if (format === 'safetensors') {
+      const info = extracted.meta.levels.find((l) => l.index === extracted.level);
+      await writeSafetensors(out, extracted.weights, {
+        'elsa-level': JSON.stringify({ ...source, targetSparsity: info?.targetSparsity, sparsity: info?.sparsity, metrics: info?.metrics }),
+      });
+    } else {
+      const info = extracted.meta.levels.find((l) => l.index === extracted.level);
+      await writeSparseLevel(out, extracted.weights, { source: { ...source, sparsity: info?.sparsity, targets: extracted.meta.targets }, topology: extracted.meta.topology });
+    }
+  }
+  const info = extracted.meta.levels.find((l) => l.index === extracted.level);
+  const size = statSync(out).size;
+  console.log(`wrote ${out}: level ${extracted.level} (${percent(info?.sparsity)} sparse, test acc ${percent(info?.metrics.accuracy)}), ${format}, ${size} bytes`);
+  return 0;
+}

@@ -1,0 +1,111 @@
+/** `elsa train <config>`: train ELSA levels, resuming an interrupted run of the same config. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { loadRunConfig, portableConfig, type RunConfig } from '../../core/config';
+import { configError } from '../../core/errors';
+import { writeFileAtomic } from '../../core/io/atomic';
+import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
+import { loadTrainingState, type SavedState } from '../../core/method/trainingCheckpoint';
+import { trainElsa } from '../../core/method/trainer';
+import { eventLog, modelTopology, prepareRun, runPaths } from '../../core/run';
+import type { TrainingEvent } from '../../protocol/events';
+import type { CommandSpec } from '../args';
+import { ProgressReporter } from '../progress';
+import { levelsTable } from '../tables';
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  usage: 'train <config.elsa.json>',
+  summary:
+    'Train the ELSA levels of a run config: dense warm-up, then one phase per sparsity level with the weights of\n' +
+    'earlier levels frozen, then the dense phase. Writes <outDir>/<name>.elsa.safetensors and events.jsonl after\n' +
+    'every epoch; an interrupted run continues from its last completed epoch when started again.',
+  options: { fresh: { type: 'boolean' }, backend: { type: 'string' } },
+  help: ['--fresh             start over even if a checkpoint of this run exists', '--backend <name>    auto | node | wasm | cpu (overrides the config)'],
+  minPositionals: 1,
+  maxPositionals: 1,
+};
+
+/** What to do with a checkpoint already at the run's path. */
+async function priorState(path: string, config: RunConfig): Promise<'none' | 'complete' | SavedState> {
+  if (!existsSync(path)) return 'none';
+  const ckpt = await readElsaCheckpoint(path);
+  const status = ckpt.meta.training?.status;
+  const stored = JSON.stringify(ckpt.meta.config ?? null);
+  await ckpt.close();
+  if (stored !== JSON.stringify(portableConfig(config))) {
+    throw configError(path, 'this checkpoint was trained with a different config; use --fresh to start over (the old file is replaced only when the first new epoch is saved)');
+  }
+  if (status === 'complete') return 'complete';
+  return (await loadTrainingState(path)) ?? 'none';
+}
+
+export async function runTrainingCommand(
+  configFile: string,
+  options: { fresh?: boolean; backend?: string; signal: AbortSignal },
+): Promise<number> {
+  const config = loadRunConfig(configFile);
+  if (options.backend) config.backend = options.backend as RunConfig['backend'];
+  const paths = runPaths(config);
+  const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
+  if (prior === 'complete') {
+    console.log(`${paths.checkpoint} is already complete (use --fresh to train again).`);
+    return 0;
+  }
+  const resume = typeof prior === 'object' ? prior : undefined;
+  mkdirSync(paths.dir, { recursive: true });
+  if (!resume) await writeFileAtomic(paths.events, '');
+  const prepared = await prepareRun(config);
+  const model = await prepared.buildModel();
+  const log = eventLog(paths.events);
+  const K = config.levels.length;
+  const reporter = new ProgressReporter();
+  const emit = (e: TrainingEvent) => {
+    log(e);
+    reporter.event(e, K);
+  };
+  console.log(
+    `ELSA run "${config.name}": ${K} levels (${config.levels.map((s) => `${s * 100}%`).join(', ')}) + dense, model ${config.model.type}, ` +
+      `${prepared.dataset.name} (${prepared.dataset.train.count} train / ${prepared.dataset.test.count} test), backend ${prepared.engine.backend}`,
+  );
+  if (resume) console.log(`Resuming from phase ${resume.training.phase}, epoch ${resume.training.epoch} of ${paths.checkpoint}`);
+  emit({
+    type: 'run-start',
+    time: new Date().toISOString(),
+    run: config.name,
+    kind: 'elsa',
+    targets: config.levels,
+    backend: prepared.engine.backend,
+    config: portableConfig(config),
+    ...(resume ? { resumedFrom: { phase: resume.training.phase, epoch: resume.training.epoch } } : {}),
+  });
+  const started = Date.now();
+  try {
+    const result = await trainElsa({
+      config,
+      dataset: prepared.dataset,
+      model,
+      checkpointPath: paths.checkpoint,
+      kind: 'elsa',
+      provenance: prepared.provenance(),
+      topology: modelTopology(model),
+      emit,
+      progress: (p) => reporter.step(p),
+      signal: options.signal,
+      resumeFrom: resume,
+    });
+    emit({ type: 'run-end', time: new Date().toISOString(), status: result.status, seconds: result.seconds });
+    if (result.status === 'cancelled') {
+      console.log(`Stopped. The last complete epoch is saved in ${paths.checkpoint}; run the same command to continue.`);
+      return 130;
+    }
+    console.log('');
+    console.log(levelsTable(result.meta.levels));
+    console.log(`\nCheckpoint: ${paths.checkpoint}\nEvents:     ${paths.events}`);
+    return 0;
+  } catch (e) {
+    emit({ type: 'run-end', time: new Date().toISOString(), status: 'failed', seconds: (Date.now() - started) / 1000, message: (e as Error).message });
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Progress for a training run: on a TTY one bar redrawn in place; otherwise (a task terminal that is not a
+ * TTY, a pipe, CI) exactly one plain line per epoch, so logs stay readable.
+ */
+import type { TrainProgress } from '../core/method/trainer';
+import { phaseLabel } from '../core/method/phases';
+import type { TrainingEvent } from '../protocol/events';
+
+const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : `${(x * 100).toFixed(digits)}%`);
+
+export function formatEpochLine(e: Extract<TrainingEvent, { type: 'epoch' }>, label: string): string {
+  return (
+    `[${label}] epoch ${e.epoch}  loss ${e.loss.toFixed(4)}  acc ${pct(e.accuracy)}` +
+    (e.evalAccuracy !== undefined ? `  test acc ${pct(e.evalAccuracy)}` : '') +
+    `  sparsity ${pct(e.sparsity)}  ${Math.round(e.samplesPerSecond)} samples/s  ${e.seconds.toFixed(1)}s`
+  );
+}
+
+export class ProgressReporter {
+  private lastDraw = 0;
+  private readonly tty: boolean;
+  private labels = new Map<number, string>();
+  private barShown = false;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly prefix = '',
+  ) {
+    this.tty = Boolean(out.isTTY) && !process.env.CI;
+  }
+
+  /** Called every step. */
+  step(p: TrainProgress): void {
+    this.labels.set(p.phase.index, phaseLabel(p.phase, p.levelCount));
+    if (!this.tty) return;
+    const t = Date.now();
+    if (t - this.lastDraw < 100 && p.batch + 1 < p.batchesPerEpoch) return;
+    this.lastDraw = t;
+    const width = 28;
+    const done = (p.batch + 1) / p.batchesPerEpoch;
+    const filled = Math.round(done * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const text = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${bar} ${p.batch + 1}/${p.batchesPerEpoch}`;
+    this.out.write(`\r${text.slice(0, (this.out.columns ?? 120) - 1)}\x1b[K`);
+    this.barShown = true;
+  }
+
+  /** Called for every event; prints the lines that matter. */
+  event(e: TrainingEvent, levelCount: number): void {
+    const line = this.lineFor(e, levelCount);
+    if (!line) return;
+    if (this.barShown) {
+      this.out.write('\r\x1b[K');
+      this.barShown = false;
+    }
+    this.out.write(this.prefix + line + '\n');
+  }
+
+  private lineFor(e: TrainingEvent, levelCount: number): string | undefined {
+    switch (e.type) {
+      case 'epoch': {
+        const label = this.labels.get(e.phase) ?? (e.phase === 0 ? 'warm-up' : e.phase === levelCount + 1 ? `phase ${e.phase}/${levelCount} dense` : `phase ${e.phase}/${levelCount}`);
+        return formatEpochLine(e, label);
+      }
+      case 'level-done':
+        return `level ${e.level} done: target ${pct(e.targetSparsity)}  measured ${pct(e.sparsity, 2)}  test acc ${pct(e.accuracy, 2)}`;
+      case 'run-end':
+        return `run ${e.status} in ${e.seconds.toFixed(1)}s${e.message ? `: ${e.message}` : ''}`;
+      default:
+        return undefined;
+    }
+  }
+}

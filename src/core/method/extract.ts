@@ -1,0 +1,64 @@
+/**
+ * Extraction of one level (DESIGN §1): `W ⊙ [code <= k]` for sparsifiable weights, the level's own copy of the
+ * non-sparsified parameters, everything else as stored. One pass over the weights, no training. Zeros are
+ * written as +0 from the host, exactly as the trainer zeroes pruned weights, so the extracted network's
+ * predictions are bit-identical to the sparse network at the end of its phase.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ElsaMetadata } from '../contract';
+import { checkpointError } from '../errors';
+import type { HostTensor } from '../io/dtype';
+import { extractLevelWeights, readElsaCheckpoint } from '../io/elsaCheckpoint';
+import { modelFromTopology, type LayersTopology } from '../models/weights';
+import { resolveLevel } from './levels';
+
+export interface ExtractedLevel {
+  level: number;
+  meta: ElsaMetadata;
+  /** Model weights by stable name, in file order. */
+  weights: Record<string, HostTensor>;
+  /** The sparsifiable tensor names. */
+  sparseNames: string[];
+}
+
+/** Level by index (1..K+1) or by sparsity (a fraction in [0,1) matching one of the targets, 0 = dense). */
+export function levelFromRequest(request: number, meta: ElsaMetadata, file: string): number {
+  try {
+    const level = resolveLevel(request, meta.targets);
+    if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
+    return level;
+  } catch (e) {
+    throw checkpointError(file, (e as Error).message);
+  }
+}
+
+export async function extractLevel(file: string, request: number): Promise<ExtractedLevel> {
+  const ckpt = await readElsaCheckpoint(file);
+  try {
+    const level = levelFromRequest(request, ckpt.meta, file);
+    const small = await ckpt.readLevelParams(level);
+    const weights: Record<string, HostTensor> = {};
+    for (const name of ckpt.weightNames) {
+      const stored = await ckpt.readWeight(name);
+      if (ckpt.meta.codes[name]) {
+        const codes = await ckpt.readCodes(name);
+        weights[name] = { dtype: 'F32', shape: stored.shape, data: extractLevelWeights(stored.data as Float32Array, codes, level) };
+      } else {
+        weights[name] = small[name] ?? stored;
+      }
+    }
+    return { level, meta: ckpt.meta, weights, sparseNames: ckpt.sparseWeightNames };
+  } finally {
+    await ckpt.close();
+  }
+}
+
+/** The TF.js model of one level, ready to predict. */
+export async function loadLevelModel(file: string, request: number): Promise<{ model: tf.LayersModel; extracted: ExtractedLevel }> {
+  const extracted = await extractLevel(file, request);
+  if (!extracted.meta.topology) throw checkpointError(file, 'the checkpoint has no model topology');
+  const floats: Record<string, Float32Array> = {};
+  for (const [name, t] of Object.entries(extracted.weights)) floats[name] = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array);
+  const model = await modelFromTopology(extracted.meta.topology as LayersTopology, floats, file);
+  return { model, extracted };
+}

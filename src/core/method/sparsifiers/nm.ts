@@ -1,0 +1,19 @@
+/**
+ * N:M structured sparsity (e.g. 2:4): in every group of M consecutive fan-in weights, N stay. A level of
+ * sparsity s keeps N = (1 - s)·M; nested levels add weights inside the same groups.
+ */
+import { selectNM } from './select';
+import type { SelectionRequest, Sparsifier } from './types';
+
+export function createNM(options: { m: number }): Sparsifier {
+  return {
+    name: `nm(m=${options.m})`,
+    updateEvery: Number.POSITIVE_INFINITY,
+    sparsityAt: (_p, _start, target) => target,
+    select: (r: SelectionRequest) => {
+      const n = Math.round((1 - r.sparsity) * options.m);
+      if (n >= options.m) return r.tensors.map((t) => new Uint8Array(t.values.length).fill(1));
+      return selectNM(r.tensors, n, options.m);
+    },
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * The ELSA trainer: runs the phase plan on one TF.js Layers model with partial weight freezing, assigns level
+ * codes, snapshots per-level small parameters, evaluates each level, and writes a resumable checkpoint after
+ * every epoch (atomically: the previous file stays until the new one is complete).
+ *
+ * Independent baselines use the same trainer with one level (or none, for the dense baseline).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { portableConfig, type RunConfig } from '../config';
+import type { ElsaMetadata, LevelInfo, Provenance, ResumeInfo } from '../contract';
+import { BatchIterator } from '../data/batches';
+import type { Dataset } from '../data/dataset';
+import type { HostTensor } from '../io/dtype';
+import type { TrainingEvent } from '../../protocol/events';
+import { evaluateModel } from './evaluate';
+import { codeSparsity, totalSparsity } from './levels';
+import { MaskedOptimizer } from './optimizer';
+import { planPhases, type Phase } from './phases';
+import { collectParams, readParam, writeParam, type ModelParam } from './params';
+import { saveTrainingCheckpoint, type SavedState } from './trainingCheckpoint';
+import { createSparsifier } from './sparsifiers';
+import { createTrainStep } from './trainStep';
+
+export interface TrainProgress {
+  phase: Phase;
+  levelCount: number;
+  epoch: number;
+  batch: number;
+  batchesPerEpoch: number;
+  loss?: number;
+}
+
+export interface TrainerOptions {
+  config: RunConfig;
+  dataset: Dataset;
+  model: tf.LayersModel;
+  checkpointPath: string;
+  kind: 'elsa' | 'independent' | 'dense';
+  /** The levels to train (defaults to config.levels); [] trains a dense network only. */
+  targets?: number[];
+  epochs?: RunConfig['epochs'];
+  provenance: Provenance;
+  topology: unknown;
+  emit: (event: TrainingEvent) => void;
+  progress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+  /** State of an interrupted run of the same config, to continue from. */
+  resumeFrom?: SavedState;
+  /** Called at the end of each phase 1..K+1, on the live model (tests check exactness with it). */
+  onLevelDone?: (level: number, model: tf.LayersModel) => Promise<void>;
+}
+
+export interface TrainResult {
+  status: 'complete' | 'cancelled';
+  meta: ElsaMetadata;
+  seconds: number;
+}
+
+const now = () => new Date().toISOString();
+
+export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
+  const { config, dataset, model, emit } = options;
+  const targets = options.targets ?? config.levels;
+  const K = targets.length;
+  const denseLevel = K + 1;
+  const phases = planPhases(targets, options.epochs ?? config.epochs);
+  const sparsifier = createSparsifier(config.sparsifier);
+  const started = Date.now();
+
+  const params = collectParams(model);
+  const sparse = params.filter((p) => p.sparsifiable);
+  const small = params.filter((p) => !p.sparsifiable);
+  if (sparse.length === 0) throw new Error('the model has no Dense or Conv kernels to sparsify');
+  const optimizer = new MaskedOptimizer(
+    config.optimizer,
+    params.filter((p) => p.trainable).map((p) => ({ name: p.name, variable: p.variable, decay: p.sparsifiable })),
+  );
+  const step = createTrainStep(model, optimizer, dataset.numClasses);
+  const batches = new BatchIterator(dataset.train, { batchSize: config.batchSize, seed: config.seed, dropLast: false });
+
+  // Run state: everything a checkpoint must hold to continue.
+  const codes = new Map<string, Uint8Array>(sparse.map((p) => [p.name, new Uint8Array(p.size).fill(denseLevel)]));
+  const active = new Map<string, Uint8Array>(sparse.map((p) => [p.name, new Uint8Array(p.size).fill(1)]));
+  const levelParams: Record<number, Record<string, HostTensor>> = {};
+  const levels: LevelInfo[] = [];
+  let position = { phase: 0, epoch: 0, step: 0, globalEpoch: 0 };
+  let appliedSparsity = 0;
+
+  const resume = options.resumeFrom;
+  if (resume) {
+    for (const p of params) {
+      const w = resume.weights[p.name];
+      if (!w) throw new Error(`resume checkpoint lacks weight ${p.name}`);
+      writeParam(p, w.data as Float32Array);
+    }
+    for (const p of sparse) {
+      codes.set(p.name, resume.codes[p.name]);
+      active.set(p.name, resume.active[p.name] ?? new Uint8Array(p.size).fill(1));
+    }
+    Object.assign(levelParams, resume.levelParams);
+    levels.push(...resume.levels);
+    position = { phase: resume.training.phase, epoch: resume.training.epoch, step: resume.training.step, globalEpoch: resume.info.globalEpoch };
+    appliedSparsity = resume.info.appliedSparsity;
+  }
+
+  // Frozen-mode small parameters: after phase 1 they keep their level-1 values, running statistics included.
+  let frozenSmall: { param: ModelParam; value: tf.Tensor }[] = [];
+  const freezeSmallParams = () => {
+    for (const p of small) if (p.trainable) optimizer.setFrozen(p.name, true);
+    frozenSmall = small.filter((p) => !p.trainable).map((p) => ({ param: p, value: tf.keep(p.variable.clone()) }));
+  };
+
+  const isFrozen = (name: string, phaseIndex: number, i: number) => (codes.get(name) as Uint8Array)[i] <= phaseIndex - 1;
+
+  /** Set the optimizer's update masks for a phase: free and active weights move, nothing else. */
+  const syncUpdateMasks = (phase: Phase) => {
+    for (const p of sparse) {
+      if (phase.kind === 'warmup') {
+        optimizer.setUpdateMask(p.name, null);
+        continue;
+      }
+      const c = codes.get(p.name) as Uint8Array;
+      const a = active.get(p.name) as Uint8Array;
+      const m = new Uint8Array(p.size);
+      for (let i = 0; i < p.size; i++) m[i] = a[i] && c[i] > phase.index - 1 ? 1 : 0;
+      optimizer.setUpdateMask(p.name, m);
+    }
+  };
+
+  /** Choose the mask for sparsity `s` among free weights and zero the rest (exact +0, from the host). */
+  const applySparsity = (phase: Phase, s: number) => {
+    const tensors = sparse.map((p) => {
+      const values = readParam(p);
+      const frozen = new Uint8Array(p.size);
+      for (let i = 0; i < p.size; i++) frozen[i] = isFrozen(p.name, phase.index, i) ? 1 : 0;
+      return { name: p.name, shape: p.shape, values, frozen };
+    });
+    const masks = sparsifier.select({ tensors, sparsity: s });
+    tensors.forEach((t, j) => {
+      const mask = masks[j];
+      const values = t.values;
+      for (let i = 0; i < values.length; i++) if (!mask[i]) values[i] = 0;
+      writeParam(sparse[j], values);
+      active.set(t.name, mask);
+    });
+    appliedSparsity = s;
+    syncUpdateMasks(phase);
+  };
+
+  const currentSparsity = () => {
+    let off = 0;
+    let total = 0;
+    for (const a of active.values()) {
+      for (let i = 0; i < a.length; i++) off += a[i] ? 0 : 1;
+      total += a.length;
+    }
+    return total === 0 ? 0 : off / total;
+  };
+  const layerSparsity = () => Object.fromEntries([...active].map(([name, a]) => [name, 1 - a.reduce((n, v) => n + v, 0) / a.length]));
+
+  const snapshotSmall = (): Record<string, HostTensor> =>
+    Object.fromEntries(small.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: readParam(p) } as HostTensor]));
+
+  const buildMeta = (status: 'training' | 'complete', resumeInfo?: ResumeInfo): Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams'> => ({
+    format: 'elsa/1',
+    kind: options.kind,
+    levels: [...levels],
+    targets: [...targets],
+    topology: options.topology,
+    config: portableConfig(config),
+    provenance: options.provenance,
+    training: { status, phase: position.phase, epoch: position.epoch, step: position.step },
+    resume: resumeInfo,
+  });
+
+  const save = async (status: 'training' | 'complete') => {
+    const weights: Record<string, HostTensor> = {};
+    for (const p of params) weights[p.name] = { dtype: 'F32', shape: p.shape, data: readParam(p) };
+    const resumeInfo: ResumeInfo | undefined =
+      status === 'training' ? { appliedSparsity, optimizerStep: 0 /* filled in from the optimizer on save */, globalEpoch: position.globalEpoch } : undefined;
+    await saveTrainingCheckpoint(options.checkpointPath, {
+      weights,
+      codes: Object.fromEntries(codes),
+      active: status === 'training' ? Object.fromEntries(active) : undefined,
+      optimizer: status === 'training' ? optimizer : undefined,
+      levelParams,
+      meta: buildMeta(status, resumeInfo),
+      smallParamsMode: config.smallParams,
+    });
+    emit({ type: 'checkpoint', time: now(), path: options.checkpointPath, phase: position.phase, epoch: position.epoch });
+  };
+
+  const evaluate = () => evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses });
+
+  let cancelled = false;
+  try {
+    if (resume?.optimizerState) optimizer.importState(resume.optimizerState);
+    if (config.smallParams === 'frozen' && position.phase >= 2) freezeSmallParams();
+
+    for (const phase of phases) {
+      if (phase.index < position.phase) continue;
+      const fresh = !(resume && phase.index === position.phase && position.epoch > 0);
+      if (phase.index > position.phase) position = { ...position, phase: phase.index, epoch: 0 };
+      if (fresh) {
+        emit({ type: 'phase-start', time: now(), phase: phase.index, targetSparsity: phase.target, epochs: phase.epochs });
+        if (phase.index >= 1) {
+          // Every free weight trains again from where it is (pruned ones restart at zero).
+          for (const p of sparse) active.set(p.name, new Uint8Array(p.size).fill(1));
+          appliedSparsity = 0;
+          optimizer.resetState();
+        }
+      }
+      syncUpdateMasks(phase);
+
+      const stepsInPhase = phase.epochs * batches.batchesPerEpoch;
+      for (let e = position.epoch; e < phase.epochs; e++) {
+        const epochStart = Date.now();
+        let lossSum = tf.scalar(0);
+        let correctSum = tf.scalar(0);
+        let seen = 0;
+        for (const batch of batches.epoch(position.globalEpoch)) {
+          if (options.signal?.aborted) {
+            cancelled = true;
+            break;
+          }
+          const stepInPhase = e * batches.batchesPerEpoch + batch.index;
+          if (phase.kind === 'sparse') {
+            const due = stepInPhase === 0 || sparsifier.updateEvery === 1 || stepInPhase % sparsifier.updateEvery === 0 || stepInPhase === stepsInPhase - 1;
+            if (due) {
+              // The last step always lands on the target, whatever the schedule's granularity.
+              const s = stepInPhase === stepsInPhase - 1 ? phase.target : sparsifier.sparsityAt(stepInPhase / stepsInPhase, 0, phase.target);
+              if (s !== appliedSparsity) applySparsity(phase, s);
+            }
+          }
+          const x = tf.tensor4d(batch.images, [batch.size, ...dataset.shape]);
+          const y = tf.tensor1d(batch.labels, 'int32');
+          const { loss, correct } = step(x, y);
+          tf.dispose([x, y]);
+          const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(loss, batch.size))) as tf.Scalar;
+          const nextCorrect = tf.add(correctSum, correct) as tf.Scalar;
+          tf.dispose([lossSum, correctSum, loss, correct]);
+          lossSum = nextLoss;
+          correctSum = nextCorrect;
+          for (const f of frozenSmall) f.param.variable.assign(f.value);
+          seen += batch.size;
+          position.step++;
+          options.progress?.({ phase, levelCount: K, epoch: e, batch: batch.index, batchesPerEpoch: batches.batchesPerEpoch });
+        }
+        const trainLoss = seen ? (await lossSum.data())[0] / seen : NaN;
+        const trainAcc = seen ? (await correctSum.data())[0] / seen : NaN;
+        tf.dispose([lossSum, correctSum]);
+        if (cancelled) break;
+        const seconds = (Date.now() - epochStart) / 1000;
+        const lastOfPhase = e === phase.epochs - 1;
+        const ev = config.evalEvery === 'epoch' || lastOfPhase ? await evaluate() : undefined;
+        position.epoch = e + 1;
+        position.globalEpoch++;
+        emit({
+          type: 'epoch',
+          time: now(),
+          phase: phase.index,
+          epoch: e + 1,
+          step: position.step,
+          loss: trainLoss,
+          accuracy: trainAcc,
+          evalLoss: ev?.loss,
+          evalAccuracy: ev?.accuracy,
+          sparsity: currentSparsity(),
+          layerSparsity: layerSparsity(),
+          seconds,
+          samplesPerSecond: seen / Math.max(seconds, 1e-9),
+          learningRate: optimizer.learningRate,
+        });
+        if (!lastOfPhase) await save('training');
+      }
+      if (cancelled) break;
+
+      if (phase.index >= 1) {
+        if (phase.kind === 'sparse') {
+          if (appliedSparsity !== phase.target) applySparsity(phase, phase.target);
+          for (const p of sparse) {
+            const c = codes.get(p.name) as Uint8Array;
+            const a = active.get(p.name) as Uint8Array;
+            for (let i = 0; i < p.size; i++) if (a[i] && c[i] === denseLevel) c[i] = phase.index;
+          }
+        }
+        const ev = await evaluate();
+        const codeList = [...codes.values()];
+        const level: LevelInfo = {
+          index: phase.index,
+          targetSparsity: phase.target,
+          sparsity: totalSparsity(codeList, phase.index),
+          metrics: { accuracy: ev.accuracy, loss: ev.loss },
+          layerSparsity: Object.fromEntries([...codes].map(([name, c]) => [name, codeSparsity(c, phase.index)])),
+          ...(phase.kind === 'dense' ? { dense: true } : {}),
+        };
+        levels.push(level);
+        // Frozen mode: one copy (level 1) serves every level.
+        if (config.smallParams === 'perLevel' || phase.index === 1) levelParams[phase.index] = snapshotSmall();
+        if (config.smallParams === 'frozen' && phase.index === 1) freezeSmallParams();
+        await options.onLevelDone?.(phase.index, model);
+        emit({ type: 'level-done', time: now(), level: phase.index, targetSparsity: phase.target, sparsity: level.sparsity, accuracy: ev.accuracy, loss: ev.loss });
+      }
+      // The phase is finished: the next save resumes at the start of the next phase.
+      position = { ...position, phase: phase.index + 1, epoch: 0 };
+      if (phase.index < denseLevel) await save('training');
+    }
+
+    if (!cancelled) {
+      position = { ...position, phase: denseLevel, epoch: phases[phases.length - 1].epochs };
+      await save('complete');
+    }
+  } finally {
+    optimizer.dispose();
+    for (const f of frozenSmall) f.value.dispose();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  return {
+    status: cancelled ? 'cancelled' : 'complete',
+    meta: { ...buildMeta(cancelled ? 'training' : 'complete'), codes: {}, packing: 'u8' } as ElsaMetadata,
+    seconds,
+  };
+}

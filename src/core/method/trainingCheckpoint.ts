@@ -1,0 +1,93 @@
+/**
+ * The checkpoint as the trainer writes and resumes it. While a run is in progress the file carries, besides
+ * the ELSA contract, the state a resumed run needs (`elsa.state/…` tensors: active masks and optimizer
+ * slots); the complete checkpoint drops them.
+ */
+import type { ElsaMetadata, LevelInfo, ResumeInfo, TrainingState } from '../contract';
+import { checkpointError } from '../errors';
+import type { HostTensor } from '../io/dtype';
+import { readElsaCheckpoint, writeElsaCheckpoint } from '../io/elsaCheckpoint';
+import type { MaskedOptimizer } from './optimizer';
+
+const ACTIVE_PREFIX = 'elsa.state/active/';
+const OPTIMIZER_PREFIX = 'elsa.state/opt/';
+
+export interface SaveParts {
+  weights: Record<string, HostTensor>;
+  codes: Record<string, Uint8Array>;
+  active?: Record<string, Uint8Array>;
+  optimizer?: MaskedOptimizer;
+  levelParams: Record<number, Record<string, HostTensor>>;
+  meta: Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams'>;
+  smallParamsMode: 'perLevel' | 'frozen';
+}
+
+export async function saveTrainingCheckpoint(path: string, parts: SaveParts): Promise<ElsaMetadata> {
+  const extraTensors: Record<string, HostTensor> = {};
+  let meta = parts.meta;
+  if (parts.active) {
+    for (const [name, mask] of Object.entries(parts.active)) {
+      extraTensors[ACTIVE_PREFIX + name] = { dtype: 'U8', shape: [mask.length], data: mask };
+    }
+  }
+  if (parts.optimizer) {
+    const state = await parts.optimizer.exportState();
+    for (const [name, t] of Object.entries(state.tensors)) extraTensors[OPTIMIZER_PREFIX + name] = { dtype: 'F32', shape: t.shape, data: t.data };
+    meta = { ...meta, resume: { ...(meta.resume as ResumeInfo), optimizerStep: state.step } };
+  }
+  return writeElsaCheckpoint(path, {
+    weights: parts.weights,
+    codes: parts.codes,
+    levelParams: parts.levelParams,
+    extraTensors,
+    meta: { ...meta, smallParamsMode: parts.smallParamsMode },
+    packing: 'bits',
+  });
+}
+
+export interface SavedState {
+  meta: ElsaMetadata;
+  training: TrainingState;
+  info: ResumeInfo;
+  weights: Record<string, HostTensor>;
+  codes: Record<string, Uint8Array>;
+  active: Record<string, Uint8Array>;
+  levelParams: Record<number, Record<string, HostTensor>>;
+  levels: LevelInfo[];
+  optimizerState?: { step: number; tensors: Record<string, { data: Float32Array }> };
+}
+
+/** Read an in-progress checkpoint back; undefined when the file is a complete run. */
+export async function loadTrainingState(path: string): Promise<SavedState | undefined> {
+  const ckpt = await readElsaCheckpoint(path);
+  try {
+    const { meta } = ckpt;
+    if (!meta.training || meta.training.status !== 'training') return undefined;
+    if (!meta.resume) throw checkpointError(path, 'in-progress checkpoint without resume information');
+    const weights: Record<string, HostTensor> = {};
+    for (const name of ckpt.weightNames) weights[name] = await ckpt.readWeight(name);
+    const codes: Record<string, Uint8Array> = {};
+    for (const name of ckpt.sparseWeightNames) codes[name] = await ckpt.readCodes(name);
+    const active: Record<string, Uint8Array> = {};
+    const optTensors: Record<string, { data: Float32Array }> = {};
+    for (const name of Object.keys(ckpt.header.tensors)) {
+      if (name.startsWith(ACTIVE_PREFIX)) active[name.slice(ACTIVE_PREFIX.length)] = (await ckpt.readTensor(name)).data as Uint8Array;
+      else if (name.startsWith(OPTIMIZER_PREFIX)) optTensors[name.slice(OPTIMIZER_PREFIX.length)] = { data: (await ckpt.readTensor(name)).data as Float32Array };
+    }
+    const levelParams: Record<number, Record<string, HostTensor>> = {};
+    for (const level of meta.levels) levelParams[level.index] = await ckpt.readLevelParams(level.index);
+    return {
+      meta,
+      training: meta.training,
+      info: meta.resume,
+      weights,
+      codes,
+      active,
+      levelParams,
+      levels: meta.levels,
+      optimizerState: Object.keys(optTensors).length ? { step: meta.resume.optimizerStep, tensors: optTensors } : undefined,
+    };
+  } finally {
+    await ckpt.close();
+  }
+}

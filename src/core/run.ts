@@ -1,0 +1,79 @@
+/**
+ * What `train` and `baseline` share: where a run's files go, the engine, the data, the dense starting model,
+ * provenance, and an append-only event log.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { TrainingEvent } from '../protocol/events';
+import type { RunConfig } from './config';
+import type { Provenance } from './contract';
+import { loadDataset, type Dataset } from './data/dataset';
+import { initEngine, type EngineInfo } from './engine/backend';
+import { buildModel } from './models/builders';
+import { modelTopology } from './models/weights';
+import { VERSION } from './version';
+
+export interface RunPaths {
+  dir: string;
+  checkpoint: string;
+  events: string;
+  baselinesDir: string;
+  baselineEvents: string;
+  report: string;
+  reportMarkdown: string;
+}
+
+export function runPaths(config: Pick<RunConfig, 'name' | 'outDir'>): RunPaths {
+  const dir = config.outDir;
+  return {
+    dir,
+    checkpoint: path.join(dir, `${config.name}.elsa.safetensors`),
+    events: path.join(dir, 'events.jsonl'),
+    baselinesDir: path.join(dir, 'baselines'),
+    baselineEvents: path.join(dir, 'baselines', 'events.jsonl'),
+    report: path.join(dir, 'report.json'),
+    reportMarkdown: path.join(dir, 'report.md'),
+  };
+}
+
+/** File name of an independent baseline for a target sparsity, e.g. `independent-95.safetensors`. */
+export function independentBaselineName(sparsity: number): string {
+  const pct = +(sparsity * 100).toFixed(2);
+  return `independent-${String(pct).replace('.', '_')}.safetensors`;
+}
+export const DENSE_BASELINE_NAME = 'dense.safetensors';
+
+export interface PreparedRun {
+  engine: EngineInfo;
+  dataset: Dataset;
+  /** A fresh dense model built from the config (same seed → same initial weights). */
+  buildModel(): Promise<tf.LayersModel>;
+  provenance(): Provenance;
+}
+
+export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
+  const engine = await initEngine(config.backend);
+  const dataset = await loadDataset(config.data, config.baseDir);
+  return {
+    engine,
+    dataset,
+    buildModel: async () => buildModel(config.model, dataset.shape, dataset.numClasses, config.seed),
+    provenance: () => ({
+      tool: 'elsa-studio',
+      version: VERSION,
+      backend: engine.backend,
+      createdAt: new Date().toISOString(),
+      dataset: `${dataset.name} (${dataset.source}; ${dataset.train.count} train / ${dataset.test.count} test)`,
+      seed: config.seed,
+    }),
+  };
+}
+
+export { modelTopology };
+
+/** Appends events to a JSONL file (one line each, flushed at once, so a live tail and a killed run both see them). */
+export function eventLog(file: string): (e: TrainingEvent) => void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  return (e) => appendFileSync(file, JSON.stringify(e) + '\n');
+}

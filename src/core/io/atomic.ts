@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export type FileData = Uint8Array | string | Uint8Array[];
+/** What can be written: bytes, text, or chunks (also from a generator, so big files can be streamed out). */
+export type FileData = Uint8Array | string | Uint8Array[] | Iterable<Uint8Array>;
+export type AsyncFileData = FileData | AsyncIterable<Uint8Array>;
 
 function tempPathFor(target: string): string {
   const dir = path.dirname(target);
@@ -16,19 +18,20 @@ function tempPathFor(target: string): string {
   return path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-function chunksOf(data: FileData): Uint8Array[] {
+function chunksOf(data: FileData): Iterable<Uint8Array> {
   if (typeof data === 'string') return [Buffer.from(data, 'utf8')];
-  if (Array.isArray(data)) return data;
-  return [data];
+  if (data instanceof Uint8Array) return [data];
+  return data;
 }
 
 /** Write `data` to `target` atomically (temp file, fsync, rename). */
-export async function writeFileAtomic(target: string, data: FileData): Promise<void> {
+export async function writeFileAtomic(target: string, data: AsyncFileData): Promise<void> {
   const temp = tempPathFor(target);
   let handle: fsp.FileHandle | undefined;
   try {
     handle = await fsp.open(temp, 'wx', 0o644);
-    for (const chunk of chunksOf(data)) {
+    const chunks = typeof data === 'object' && Symbol.asyncIterator in data ? data : chunksOf(data);
+    for await (const chunk of chunks) {
       let written = 0;
       while (written < chunk.byteLength) {
         const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);

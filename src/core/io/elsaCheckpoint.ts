@@ -65,6 +65,9 @@ export function parseElsaMetadata(header: SafetensorsHeader): ElsaMetadata | und
   }
 
   if (raw.smallParams !== undefined) checkSmallParams(bad, header, raw.smallParams, K);
+  for (const key of ['provenance', 'training'] as const) {
+    if (raw[key] !== undefined && !isObject(raw[key])) throw bad(`${key} must be an object`);
+  }
   if (raw.kind !== undefined && raw.kind !== 'elsa' && raw.kind !== 'independent' && raw.kind !== 'dense') {
     throw bad(`unknown kind ${JSON.stringify(raw.kind)}`);
   }
@@ -79,6 +82,9 @@ function checkLevel(bad: (p: string) => Error, l: unknown, i: number, K: number)
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw bad(`levels[${i}].${key} must be a number in [0, 1]`);
   }
   if (!isObject(l.metrics)) throw bad(`levels[${i}].metrics must be an object`);
+  for (const [name, v] of Object.entries(l.metrics)) {
+    if (v !== undefined && v !== null && typeof v !== 'number') throw bad(`levels[${i}].metrics.${name} must be a number`);
+  }
   if (l.layerSparsity !== undefined && !isObject(l.layerSparsity)) throw bad(`levels[${i}].layerSparsity must be an object`);
 }
 

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { configError, engineError } from '../errors';
+import { loadNativeAddon, registerNativeKernels } from './nativeKernels';
 import { registerWasmGradKernels } from './wasmKernels';
 
 export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
@@ -100,13 +101,16 @@ async function startWasm(): Promise<EngineInfo | string> {
   }
   if (!ok) return 'wasm backend failed to start';
   registerWasmGradKernels();
+  const addon = loadNativeAddon();
+  if (typeof addon !== 'string') registerNativeKernels(addon);
+  const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${addon.describe().blas.split(' ').slice(0, 2).join(' ')})`;
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();
   return {
     backend: 'wasm',
     simd,
     threads,
-    detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels)`,
+    detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels; ${native})`,
   };
 }
 

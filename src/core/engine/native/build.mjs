@@ -1,0 +1,58 @@
+// Builds the optional native kernels (elsa_native.c → dist/elsa_native.node) when gcc, Node's headers
+// and OpenBLAS are present. Never fails the install: without them, the engine runs its wasm kernels.
+// Usage: node src/core/engine/native/build.mjs [--quiet]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..', '..', '..');
+const out = path.join(root, 'dist', 'elsa_native.node');
+const quiet = process.argv.includes('--quiet');
+const say = (line) => { if (!quiet) console.log(`elsa native kernels: ${line}`); };
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function nodeIncludeDir() {
+  const candidates = [process.env.ELSA_NODE_INCLUDE, path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+  return candidates.find((d) => d && existsSync(path.join(d, 'node_api.h')));
+}
+
+function openblasFlags() {
+  const pc = run('pkg-config', ['--cflags', '--libs', 'openblas']);
+  if (pc) return pc.split(/\s+/).filter(Boolean);
+  const header = ['/usr/include/x86_64-linux-gnu/cblas.h', '/usr/include/openblas/cblas.h', '/usr/include/cblas.h'].find(existsSync);
+  return header ? [`-I${path.dirname(header)}`, '-lopenblas'] : undefined;
+}
+
+function main() {
+  if (process.env.ELSA_NATIVE === '0') return say('skipped (ELSA_NATIVE=0)');
+  if (process.platform !== 'linux') return say(`skipped (${process.platform}: only Linux builds are set up)`);
+  if (!run('gcc', ['--version'])) return say('skipped (no gcc); the wasm kernels will run');
+  const include = nodeIncludeDir();
+  if (!include) return say('skipped (node_api.h not found; set ELSA_NODE_INCLUDE)');
+  const blas = openblasFlags();
+  if (!blas) return say('skipped (OpenBLAS not found: apt install libopenblas-dev)');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const args = ['-O3', '-std=c11', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=elsa_native', `-I${include}`,
+    path.join(here, 'elsa_native.c'), '-o', out, ...blas];
+  try {
+    execFileSync('gcc', args, { stdio: quiet ? 'pipe' : 'inherit' });
+  } catch {
+    rmSync(out, { force: true });
+    return say('build failed; the wasm kernels will run');
+  }
+  // load it once in a child: a broken addon must never reach the engine
+  const check = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(out)}).describe().version)`], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    rmSync(out, { force: true });
+    return say(`built but does not load (${(check.stderr || '').split('\n')[0]}); removed`);
+  }
+  say(`built ${path.relative(root, out)}`);
+}
+
+main();

@@ -1,0 +1,316 @@
+/*
+ * Optional native kernels for the tfjs wasm backend: the slow training-step kernels (convolution
+ * gradients, max-pool gradient, matMul) computed in place on the wasm heap with OpenBLAS sgemm.
+ * Tensors are never copied: JS passes the heap's ArrayBuffer and byte offsets of inputs and outputs
+ * (allocated by the wasm backend). Every offset is bounds-checked against the heap.
+ * Layouts are tfjs': NHWC activations, [KH, KW, Cin, Cout] filters, row-major matrices.
+ * Built at install time only where gcc and OpenBLAS exist (build.mjs); absent, the wasm kernels run.
+ */
+#include <node_api.h>
+#include <cblas.h>
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ELSA_NATIVE_VERSION 1
+#define MAX_ARGS 24
+/* im2col works on row chunks so its scratch stays cache-sized (and memory bounded) */
+#define CHUNK_BYTES (1u << 20)
+
+typedef struct {
+  float *base;
+  size_t bytes;
+} Heap;
+
+static float *scratch = NULL;
+static size_t scratch_floats = 0;
+
+static float *scratch_for(size_t floats) {
+  if (floats > scratch_floats) {
+    free(scratch);
+    scratch = (float *)malloc(floats * sizeof(float));
+    scratch_floats = scratch ? floats : 0;
+  }
+  return scratch;
+}
+
+static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = MAX_ARGS;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
+    napi_throw_error(env, NULL, "elsa_native: wrong number of arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int read_heap(napi_env env, napi_value v, Heap *heap) {
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_get_arraybuffer_info(env, v, &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "elsa_native: first argument must be the wasm heap ArrayBuffer");
+    return 0;
+  }
+  heap->base = (float *)data;
+  heap->bytes = len;
+  return 1;
+}
+
+static int read_ints(napi_env env, napi_value *argv, size_t n, int64_t *out) {
+  for (size_t i = 0; i < n; i++) {
+    if (napi_get_value_int64(env, argv[i], &out[i]) != napi_ok || out[i] < 0) {
+      napi_throw_type_error(env, NULL, "elsa_native: arguments must be non-negative integers");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A float32 view of `count` elements at byte `offset`, or NULL (and a JS error) when out of bounds. */
+static float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count) {
+  if (offset % 4 != 0 || (uint64_t)offset + (uint64_t)count * 4u > heap->bytes) {
+    napi_throw_range_error(env, NULL, "elsa_native: tensor lies outside the wasm heap");
+    return NULL;
+  }
+  return heap->base + offset / 4;
+}
+
+typedef struct {
+  int64_t n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
+} ConvShape;
+
+/* Rows [m0, m0+rows) of the im2col matrix: row (n,oh,ow) holds the KH·KW·Cin window, zeros outside. */
+static void im2col(const float *x, const ConvShape *s, int64_t m0, int64_t rows, float *cols) {
+  const int64_t k = s->kh * s->kw * s->cin;
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t m = m0 + r;
+    const int64_t ow = m % s->ow;
+    const int64_t oh = (m / s->ow) % s->oh;
+    const int64_t n = m / (s->ow * s->oh);
+    float *dst = cols + r * k;
+    for (int64_t i = 0; i < s->kh; i++) {
+      const int64_t ih = oh * s->sh - s->pt + i * s->dh;
+      for (int64_t j = 0; j < s->kw; j++, dst += s->cin) {
+        const int64_t iw = ow * s->sw - s->pl + j * s->dw;
+        if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w) {
+          memset(dst, 0, (size_t)s->cin * sizeof(float));
+        } else {
+          memcpy(dst, x + ((n * s->h + ih) * s->w + iw) * s->cin, (size_t)s->cin * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+/* Adds rows of a column-gradient matrix back into dx (the adjoint of im2col). */
+static void col2im_add(const float *cols, const ConvShape *s, int64_t m0, int64_t rows, float *dx) {
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t m = m0 + r;
+    const int64_t ow = m % s->ow;
+    const int64_t oh = (m / s->ow) % s->oh;
+    const int64_t n = m / (s->ow * s->oh);
+    const float *src = cols + r * s->kh * s->kw * s->cin;
+    for (int64_t i = 0; i < s->kh; i++) {
+      const int64_t ih = oh * s->sh - s->pt + i * s->dh;
+      for (int64_t j = 0; j < s->kw; j++, src += s->cin) {
+        const int64_t iw = ow * s->sw - s->pl + j * s->dw;
+        if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w) continue;
+        float *d = dx + ((n * s->h + ih) * s->w + iw) * s->cin;
+        for (int64_t c = 0; c < s->cin; c++) d[c] += src[c];
+      }
+    }
+  }
+}
+
+static int64_t chunk_rows(int64_t k) {
+  int64_t rows = (int64_t)(CHUNK_BYTES / sizeof(float)) / (k > 0 ? k : 1);
+  return rows < 16 ? 16 : rows;
+}
+
+/* conv args: heap, a, b, out, then N H W Cin OH OW Cout KH KW sh sw dh dw padTop padLeft */
+#define CONV_ARGS 19
+
+static int read_conv(napi_env env, napi_callback_info info, Heap *heap, int64_t off[3], ConvShape *s) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[CONV_ARGS - 1];
+  if (!read_args(env, info, CONV_ARGS, argv) || !read_heap(env, argv[0], heap)) return 0;
+  if (!read_ints(env, argv + 1, CONV_ARGS - 1, v)) return 0;
+  off[0] = v[0];
+  off[1] = v[1];
+  off[2] = v[2];
+  *s = (ConvShape){v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
+  if (s->sh < 1 || s->sw < 1 || s->dh < 1 || s->dw < 1) {
+    napi_throw_range_error(env, NULL, "elsa_native: strides and dilations must be >= 1");
+    return 0;
+  }
+  return 1;
+}
+
+/* y[M, Cout] = im2col(x)[M, K] · W[K, Cout] */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  Heap heap;
+  int64_t off[3];
+  ConvShape s;
+  if (!read_conv(env, info, &heap, off, &s)) return NULL;
+  const int64_t m = s.n * s.oh * s.ow, k = s.kh * s.kw * s.cin;
+  const float *x = view(env, &heap, off[0], s.n * s.h * s.w * s.cin);
+  const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
+  float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
+  if (!y) return NULL;
+  const int64_t step = chunk_rows(k);
+  float *cols = scratch_for((size_t)(step * k));
+  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  for (int64_t m0 = 0; m0 < m; m0 += step) {
+    const int64_t rows = m - m0 < step ? m - m0 : step;
+    im2col(x, &s, m0, rows, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)s.cout, (int)k, 1.0f, cols, (int)k, w,
+                (int)s.cout, 0.0f, y + m0 * s.cout, (int)s.cout);
+  }
+  return NULL;
+}
+
+/* dW[K, Cout] = Σ_chunks im2col(x)ᵀ · dy */
+static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
+  Heap heap;
+  int64_t off[3];
+  ConvShape s;
+  if (!read_conv(env, info, &heap, off, &s)) return NULL;
+  const int64_t m = s.n * s.oh * s.ow, k = s.kh * s.kw * s.cin;
+  const float *x = view(env, &heap, off[0], s.n * s.h * s.w * s.cin);
+  const float *dy = x ? view(env, &heap, off[1], m * s.cout) : NULL;
+  float *dw = dy ? view(env, &heap, off[2], k * s.cout) : NULL;
+  if (!dw) return NULL;
+  const int64_t step = chunk_rows(k);
+  float *cols = scratch_for((size_t)(step * k));
+  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  if (m == 0) memset(dw, 0, (size_t)(k * s.cout) * sizeof(float));
+  for (int64_t m0 = 0; m0 < m; m0 += step) {
+    const int64_t rows = m - m0 < step ? m - m0 : step;
+    im2col(x, &s, m0, rows, cols);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)s.cout, (int)rows, 1.0f, cols, (int)k,
+                dy + m0 * s.cout, (int)s.cout, m0 == 0 ? 0.0f : 1.0f, dw, (int)s.cout);
+  }
+  return NULL;
+}
+
+/* dx = col2im(dy[M, Cout] · Wᵀ[Cout, K]) */
+static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
+  Heap heap;
+  int64_t off[3];
+  ConvShape s;
+  if (!read_conv(env, info, &heap, off, &s)) return NULL;
+  const int64_t m = s.n * s.oh * s.ow, k = s.kh * s.kw * s.cin;
+  const float *dy = view(env, &heap, off[0], m * s.cout);
+  const float *w = dy ? view(env, &heap, off[1], k * s.cout) : NULL;
+  float *dx = w ? view(env, &heap, off[2], s.n * s.h * s.w * s.cin) : NULL;
+  if (!dx) return NULL;
+  memset(dx, 0, (size_t)(s.n * s.h * s.w * s.cin) * sizeof(float));
+  const int64_t step = chunk_rows(k);
+  float *cols = scratch_for((size_t)(step * k));
+  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  for (int64_t m0 = 0; m0 < m; m0 += step) {
+    const int64_t rows = m - m0 < step ? m - m0 : step;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)s.cout, 1.0f, dy + m0 * s.cout,
+                (int)s.cout, w, (int)s.cout, 0.0f, cols, (int)k);
+    col2im_add(cols, &s, m0, rows, dx);
+  }
+  return NULL;
+}
+
+/* maxPoolGrad: heap, x, dy, dx, N H W C OH OW fh fw sh sw pt pl. First maximum in scan order wins (as TF). */
+static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[15];
+  Heap heap;
+  if (!read_args(env, info, 16, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 15, v)) return NULL;
+  const int64_t n = v[3], h = v[4], w = v[5], c = v[6], oh = v[7], ow = v[8], fh = v[9], fw = v[10], sh = v[11],
+                sw = v[12], pt = v[13], pl = v[14];
+  const float *x = view(env, &heap, v[0], n * h * w * c);
+  const float *dy = x ? view(env, &heap, v[1], n * oh * ow * c) : NULL;
+  float *dx = dy ? view(env, &heap, v[2], n * h * w * c) : NULL;
+  if (!dx) return NULL;
+  memset(dx, 0, (size_t)(n * h * w * c) * sizeof(float));
+  int64_t *best_at = (int64_t *)malloc((size_t)(c > 0 ? c : 1) * sizeof(int64_t));
+  float *best = (float *)malloc((size_t)(c > 0 ? c : 1) * sizeof(float));
+  if (!best_at || !best) { free(best_at); free(best); napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t i = 0; i < oh; i++) {
+      for (int64_t j = 0; j < ow; j++) {
+        for (int64_t ch = 0; ch < c; ch++) { best[ch] = -FLT_MAX; best_at[ch] = -1; }
+        for (int64_t p = 0; p < fh; p++) {
+          const int64_t ih = i * sh - pt + p;
+          if (ih < 0 || ih >= h) continue;
+          for (int64_t q = 0; q < fw; q++) {
+            const int64_t iw = j * sw - pl + q;
+            if (iw < 0 || iw >= w) continue;
+            const int64_t at = ((b * h + ih) * w + iw) * c;
+            for (int64_t ch = 0; ch < c; ch++) {
+              if (best_at[ch] < 0 || x[at + ch] > best[ch]) { best[ch] = x[at + ch]; best_at[ch] = at + ch; }
+            }
+          }
+        }
+        const float *g = dy + ((b * oh + i) * ow + j) * c;
+        for (int64_t ch = 0; ch < c; ch++) if (best_at[ch] >= 0) dx[best_at[ch]] += g[ch];
+      }
+    }
+  }
+  free(best_at);
+  free(best);
+  return NULL;
+}
+
+/* matMul: heap, a, b, out, batch, M, N, K, transA, transB, aBatched, bBatched — C[M,N] = op(A)·op(B) per batch. */
+static napi_value mat_mul(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[11];
+  Heap heap;
+  if (!read_args(env, info, 12, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 11, v)) return NULL;
+  const int64_t batch = v[3], m = v[4], n = v[5], k = v[6], ta = v[7], tb = v[8], ab = v[9], bb = v[10];
+  const float *a = view(env, &heap, v[0], (ab ? batch : 1) * m * k);
+  const float *b = a ? view(env, &heap, v[1], (bb ? batch : 1) * k * n) : NULL;
+  float *out = b ? view(env, &heap, v[2], batch * m * n) : NULL;
+  if (!out) return NULL;
+  for (int64_t i = 0; i < batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+                1.0f, a + (ab ? i * m * k : 0), ta ? (int)m : (int)k, b + (bb ? i * k * n : 0), tb ? (int)k : (int)n,
+                0.0f, out + i * m * n, (int)n);
+  }
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t t;
+  if (!read_args(env, info, 1, argv) || !read_ints(env, argv, 1, &t)) return NULL;
+  openblas_set_num_threads(t < 1 ? 1 : (int)t);
+  return NULL;
+}
+
+static napi_value describe(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, version, config, threads;
+  napi_create_object(env, &out);
+  napi_create_int32(env, ELSA_NATIVE_VERSION, &version);
+  napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &config);
+  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_set_named_property(env, out, "version", version);
+  napi_set_named_property(env, out, "blas", config);
+  napi_set_named_property(env, out, "threads", threads);
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+    {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default, NULL},
+    {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

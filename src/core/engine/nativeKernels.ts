@@ -1,0 +1,206 @@
+/**
+ * Optional native kernels (src/core/engine/native/elsa_native.c, OpenBLAS sgemm) for the wasm backend.
+ * They read and write tensors in place on the wasm heap, so a kernel costs one N-API call and no copy.
+ * Loaded only when the addon was built at install time (`dist/elsa_native.node`) and ELSA_NATIVE is not
+ * `0`; anything unusual (dtype, layout, broadcasting) falls back to the kernel registered before.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const ADDON_FILE = 'elsa_native.node';
+const ADDON_VERSION = 1;
+
+type Heap = ArrayBuffer;
+export interface NativeAddon {
+  conv2d(heap: Heap, ...offsetsAndDims: number[]): void;
+  conv2dFilterGrad(heap: Heap, ...offsetsAndDims: number[]): void;
+  conv2dInputGrad(heap: Heap, ...offsetsAndDims: number[]): void;
+  maxPoolGrad(heap: Heap, ...offsetsAndDims: number[]): void;
+  matMul(heap: Heap, ...offsetsAndDims: number[]): void;
+  setThreads(threads: number): void;
+  describe(): { version: number; blas: string; threads: number };
+}
+
+/** What the kernels need from tfjs-backend-wasm's BackendWasm (not part of its typed API). */
+interface WasmBackendInternals {
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  wasm: { HEAPU8: Uint8Array };
+}
+
+function hereDir(): string {
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
+/** dist/elsa_native.node beside the bundle, or in dist/ of the package when running from source. */
+export function findNativeAddon(): string | undefined {
+  const candidates = [path.join(hereDir(), ADDON_FILE)];
+  for (let dir = hereDir(); ; dir = path.dirname(dir)) {
+    candidates.push(path.join(dir, 'dist', ADDON_FILE));
+    if (path.dirname(dir) === dir) break;
+  }
+  return candidates.find((f) => existsSync(f));
+}
+
+/** The addon, or a reason it is not used. */
+export function loadNativeAddon(): NativeAddon | string {
+  if (process.env.ELSA_NATIVE === '0') return 'disabled by ELSA_NATIVE=0';
+  const file = findNativeAddon();
+  if (!file) return 'not built (needs gcc and libopenblas-dev at install)';
+  try {
+    const addon = createRequire(path.join(hereDir(), 'noop.js'))(file) as NativeAddon;
+    const { version } = addon.describe();
+    if (version !== ADDON_VERSION) return `${file} is version ${version}, expected ${ADDON_VERSION}: rebuild it`;
+    // one core of compute on typical machines: extra BLAS threads only contend (docs/benchmarks.md)
+    if (!process.env.OPENBLAS_NUM_THREADS) addon.setThreads(1);
+    return addon;
+  } catch (e) {
+    return `${file} failed to load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+}
+
+function internals(backend: unknown): WasmBackendInternals {
+  return backend as WasmBackendInternals;
+}
+
+function offsetOf(b: WasmBackendInternals, t: tf.TensorInfo): number {
+  const entry = b.dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('native kernel: tensor is not on the wasm backend');
+  return entry.memoryOffset;
+}
+
+/** Heap buffer, read after every allocation: growing wasm memory replaces the ArrayBuffer. */
+function heapOf(b: WasmBackendInternals): ArrayBuffer {
+  return b.wasm.HEAPU8.buffer as ArrayBuffer;
+}
+
+function pair(v: unknown): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  const a = v as number[];
+  return [a[0], a[1] ?? a[0]];
+}
+
+/** Both inputs when they exist and are float32 (the only dtype the addon handles). */
+function float32Pair(a: tf.TensorInfo | undefined, b: tf.TensorInfo | undefined): [tf.TensorInfo, tf.TensorInfo] | undefined {
+  return a?.dtype === 'float32' && b?.dtype === 'float32' ? [a, b] : undefined;
+}
+
+function isNhwc(attrs: tf.NamedAttrMap): boolean {
+  const f = attrs.dataFormat as string | undefined;
+  return f === undefined || f === 'NHWC' || f === 'channelsLast';
+}
+
+type Shape4 = [number, number, number, number];
+
+function convDims(info: tf.backend_util.Conv2DInfo): number[] {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left,
+  ];
+}
+
+function withFallback(kernelName: string, native: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | undefined): tf.KernelFunc {
+  const previous = tf.getKernel(kernelName, 'wasm');
+  if (!previous) throw new Error(`native kernels: ${kernelName} has no wasm kernel to fall back to`);
+  return (args) => native(args) ?? previous.kernelFunc(args);
+}
+
+function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  const previous = tf.getKernel(kernelName, 'wasm');
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: previous?.setupFunc });
+}
+
+function filterGradKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('Conv2DBackpropFilter', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.x, inputs.dy);
+    if (!pair2 || !isNhwc(attrs)) return undefined;
+    const [x, dy] = pair2;
+    const filterShape = attrs.filterShape as Shape4;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, pair(attrs.strides), 1,
+      attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+    const b = internals(backend);
+    const out = b.makeOutput(filterShape, 'float32');
+    addon.conv2dFilterGrad(heapOf(b), offsetOf(b, x), offsetOf(b, dy), offsetOf(b, out), ...convDims(info));
+    return out;
+  });
+}
+
+function inputGradKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('Conv2DBackpropInput', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.dy, inputs.filter);
+    if (!pair2 || !isNhwc(attrs)) return undefined;
+    const [dy, filter] = pair2;
+    const inputShape = attrs.inputShape as Shape4;
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, pair(attrs.strides), 1,
+      attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+    const b = internals(backend);
+    const out = b.makeOutput(inputShape, 'float32');
+    addon.conv2dInputGrad(heapOf(b), offsetOf(b, dy), offsetOf(b, filter), offsetOf(b, out), ...convDims(info));
+    return out;
+  });
+}
+
+function maxPoolGradKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('MaxPoolGrad', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.dy, inputs.input);
+    if (!pair2) return undefined;
+    const [dy, input] = pair2;
+    const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, pair(attrs.filterSize), pair(attrs.strides), 1,
+      attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+    const b = internals(backend);
+    const out = b.makeOutput(input.shape, 'float32');
+    addon.maxPoolGrad(heapOf(b), offsetOf(b, input), offsetOf(b, dy), offsetOf(b, out), info.batchSize, info.inHeight,
+      info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+    return out;
+  });
+}
+
+function matMulKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('BatchMatMul', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.a, inputs.b);
+    if (!pair2) return undefined;
+    const [a, bm] = pair2;
+    if (a.shape.length < 2 || bm.shape.length < 2) return undefined;
+    const ta = Boolean(attrs.transposeA);
+    const tb = Boolean(attrs.transposeB);
+    const ra = a.shape.length;
+    const rb = bm.shape.length;
+    const [m, k] = ta ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+    const [k2, n] = tb ? [bm.shape[rb - 1], bm.shape[rb - 2]] : [bm.shape[rb - 2], bm.shape[rb - 1]];
+    if (k !== k2) return undefined;
+    const batchA = a.shape.slice(0, -2);
+    const batchB = bm.shape.slice(0, -2);
+    const sizeA = batchA.reduce((p, d) => p * d, 1);
+    const sizeB = batchB.reduce((p, d) => p * d, 1);
+    let outBatch: number[];
+    try {
+      outBatch = tf.backend_util.assertAndGetBroadcastShape(batchA, batchB);
+    } catch {
+      return undefined;
+    }
+    const batch = outBatch.reduce((p, d) => p * d, 1);
+    // each side either spans the whole batch (same layout) or is one matrix for all; else wasm broadcasts
+    if ((sizeA !== 1 && sizeA !== batch) || (sizeB !== 1 && sizeB !== batch)) return undefined;
+    const be = internals(backend);
+    const out = be.makeOutput([...outBatch, m, n], 'float32');
+    addon.matMul(heapOf(be), offsetOf(be, a), offsetOf(be, bm), offsetOf(be, out), batch, m, n, k, ta ? 1 : 0, tb ? 1 : 0,
+      sizeA > 1 ? 1 : 0, sizeB > 1 ? 1 : 0);
+    return out;
+  });
+}
+
+/**
+ * Replaces the slow wasm training kernels with native ones, each falling back to the kernel registered
+ * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks).
+ */
+export function registerNativeKernels(addon: NativeAddon): void {
+  replace('Conv2DBackpropFilter', filterGradKernel(addon));
+  replace('Conv2DBackpropInput', inputGradKernel(addon));
+  replace('MaxPoolGrad', maxPoolGradKernel(addon));
+  replace('BatchMatMul', matMulKernel(addon));
+}

@@ -6,6 +6,8 @@
  * Independent baselines use the same trainer with one level (or none, for the dense baseline).
  */
 import * as tf from '@tensorflow/tfjs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { portableConfig, type RunConfig } from '../config';
 import type { ElsaMetadata, LevelInfo, Provenance, ResumeInfo } from '../contract';
 import { BatchIterator } from '../data/batches';
@@ -66,6 +68,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const phases = planPhases(targets, options.epochs ?? config.epochs);
   const sparsifier = createSparsifier(config.sparsifier);
   const started = Date.now();
+  mkdirSync(path.dirname(options.checkpointPath), { recursive: true });
 
   const params = collectParams(model);
   const sparse = params.filter((p) => p.sparsifiable);

@@ -182,7 +182,7 @@ async function levelSparsityOf(source: ByteSource, header: SafetensorsHeader, el
   let inLevel = 0;
   for (let k = 1; k <= K + 1; k++) {
     inLevel += histogram[k];
-    out.push(count ? 1 - inLevel / count : 0);
+    out.push(count ? (count - inLevel) / count : 0);
   }
   return out;
 }

@@ -28,8 +28,8 @@ function namedWeights(model: tf.LayersModel): Record<string, HostTensor> {
 /** Stock `tf.io.http` loader, fetching from the temp folder instead of a server. */
 function fileServer(root: string) {
   return tf.io.http('http://models.local/m/model.json', {
-    fetchFunc: async (url: string) => {
-      const rel = decodeURIComponent(new URL(url).pathname.replace(/^\/m\//, ''));
+    fetchFunc: async (url: RequestInfo | URL) => {
+      const rel = decodeURIComponent(new URL(String(url)).pathname.replace(/^\/m\//, ''));
       return new Response(readFileSync(path.join(root, rel)));
     },
   });
@@ -95,7 +95,7 @@ describe('TF.js Layers model files', () => {
       assert.match(await expectCheckpointError(readTfjsModel(file), 'model.json'), re);
     }
     writeFileSync(file, manifest([{ name: 'k', shape: [2], dtype: 'float32' }]));
-    assert.deepEqual(Array.from((await readTfjsModel(file)).weights.k.data), [0, 0]);
+    assert.deepEqual(Array.from((await readTfjsModel(file)).weights.k.data as Float32Array), [0, 0]);
   });
 
   it('refuses to write dtypes TF.js models cannot hold', async () => {

@@ -41,6 +41,8 @@ export interface CheckpointSummary {
   report?: RunReport;
   /** Whether the nesting check M_1 ⊂ … ⊂ M_K ⊂ dense held for every layer. */
   nestingOk: boolean;
+  /** When the check failed: what failed, one line each (at most 20). */
+  nestingProblems?: string[];
   engine?: string;
 }
 
@@ -75,6 +77,7 @@ export type WebviewRequest =
   | { kind: 'getSummary' }
   | { kind: 'getHeatmap'; layer: string; maxCells: number }
   | { kind: 'getHistogram'; layer: string; bins: number }
+  /** `since`: byte offset into events.jsonl (0 = from the start); the reply's `next` is where to ask from next time. */
   | { kind: 'getEvents'; since: number };
 
 export type WebviewNotification =

@@ -1,0 +1,72 @@
+/**
+ * The dashboard's three requests answered from a TensorStore: the summary, one layer's mask heatmap and one
+ * layer's |w| histogram per level. Reads are bounded: codes are one byte per weight (or less), and zero
+ * shares of foreign files are measured only within a byte budget.
+ */
+import { checkpointError, errorLine } from './errors';
+import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
+import type { TensorStore } from './tensorStore';
+import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
+import type { RunReport } from '../protocol/report';
+
+/** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
+export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
+
+export interface SummaryContext {
+  uri: string;
+  fileName: string;
+  report?: RunReport;
+  engine?: string;
+}
+
+export async function summarizeStore(store: TensorStore, ctx: SummaryContext): Promise<CheckpointSummary> {
+  const layers: LayerInput[] = [];
+  const unreadable: string[] = [];
+  let budget = SUMMARY_READ_BUDGET_BYTES;
+  for (const l of store.layers) {
+    const input: LayerInput = { name: l.name, shape: l.shape };
+    try {
+      if (store.meta && store.readCodes) input.codes = await store.readCodes(l.name);
+      else {
+        const bytes = elementCountOf(l.shape) * 4;
+        if (bytes <= budget) {
+          budget -= bytes;
+          input.zeroShare = zeroShare(await store.readValues(l.name));
+        }
+      }
+    } catch (e) {
+      unreadable.push(`${l.name}: ${errorLine(e)}`);
+    }
+    layers.push(input);
+  }
+  const summary = buildSummary({ uri: ctx.uri, fileName: ctx.fileName, fileSize: store.fileSize, meta: store.meta, layers, report: ctx.report, engine: ctx.engine });
+  if (unreadable.length > 0 && store.meta) {
+    summary.nestingOk = false;
+    summary.nestingProblems = [...unreadable, ...(summary.nestingProblems ?? [])].slice(0, 20);
+  }
+  return summary;
+}
+
+function layerOf(store: TensorStore, name: string) {
+  const l = store.layers.find((x) => x.name === name);
+  if (!l) throw checkpointError(store.label, `no weight tensor named "${name}"`);
+  return l;
+}
+
+/** ELSA: the level codes; other files: nonzero (1) vs zero (2). */
+export async function heatmapFromStore(store: TensorStore, name: string, maxCells: number): Promise<HeatmapData> {
+  const l = layerOf(store, name);
+  if (store.meta && store.readCodes) {
+    return heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells);
+  }
+  return heatmapOf(name, l.shape, zeroPatternCodes(await store.readValues(name)), 2, maxCells);
+}
+
+export async function histogramFromStore(store: TensorStore, name: string, bins: number): Promise<HistogramData> {
+  layerOf(store, name);
+  const values = await store.readValues(name);
+  if (store.meta && store.readCodes) {
+    return magnitudeHistogram(name, values, await store.readCodes(name), store.meta.targets.length + 1, bins);
+  }
+  return magnitudeHistogram(name, values, undefined, 1, bins);
+}

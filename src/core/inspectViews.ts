@@ -1,0 +1,216 @@
+/**
+ * The numbers the inspector shows, computed from a checkpoint's header, level codes and weights: per-layer
+ * level sparsity and code shares, the nesting check, mask heatmaps downsampled to a cell budget, and |w|
+ * histograms per level. Pure and bounded (one pass per tensor), so the extension and the CLI share them.
+ */
+import type { ElsaMetadata } from './contract';
+import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../protocol/webview';
+import type { RunReport } from '../protocol/report';
+
+/** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
+export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
+  if (shape.length === 0) return { rows: 1, cols: 1 };
+  if (shape.length === 1) return { rows: 1, cols: shape[0] };
+  const cols = shape[shape.length - 1];
+  let rows = 1;
+  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i];
+  return { rows, cols };
+}
+
+export const elementCountOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Share of weights per code 1..levelCount; codes outside that range are counted in `invalid`. */
+export function codeStatistics(codes: ArrayLike<number>, levelCount: number): { share: number[]; counts: number[]; invalid: number } {
+  const counts = new Array<number>(levelCount).fill(0);
+  let invalid = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    if (c >= 1 && c <= levelCount && Number.isInteger(c)) counts[c - 1]++;
+    else invalid++;
+  }
+  const n = codes.length;
+  return { share: counts.map((c) => (n === 0 ? 0 : c / n)), counts, invalid };
+}
+
+/** Sparsity of level k (1..levelCount) from code counts: share of weights whose code is > k. */
+export function levelSparsityFromCounts(counts: readonly number[]): number[] {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const out: number[] = [];
+  let kept = 0;
+  for (const c of counts) {
+    kept += c;
+    out.push(n === 0 ? 0 : (n - kept) / n);
+  }
+  return out;
+}
+
+/** Cell grid for a rows × cols matrix under a budget, keeping the aspect ratio where it can. */
+export function heatmapGrid(rows: number, cols: number, maxCells: number): { rows: number; cols: number } {
+  const budget = Math.max(1, Math.floor(maxCells));
+  if (rows * cols <= budget) return { rows, cols };
+  const scale = Math.sqrt(budget / (rows * cols));
+  const outRows = Math.min(rows, Math.max(1, Math.floor(rows * scale)));
+  const outCols = Math.min(cols, Math.max(1, Math.floor(budget / outRows)));
+  return { rows: outRows, cols: outCols };
+}
+
+/**
+ * Downsample a rows × cols code matrix (row-major) to at most `maxCells` cells. Each cell keeps the smallest
+ * code it covers: the sparsest level present there, so a kept weight of level 1 never disappears in the picture.
+ */
+export function downsampleCodes(
+  codes: ArrayLike<number>, rows: number, cols: number, maxCells: number,
+): { rows: number; cols: number; codes: number[]; reduction: 'exact' | 'min' } {
+  const grid = heatmapGrid(rows, cols, maxCells);
+  if (grid.rows === rows && grid.cols === cols) return { rows, cols, codes: Array.from(codes), reduction: 'exact' };
+  const out = new Array<number>(grid.rows * grid.cols).fill(Number.POSITIVE_INFINITY);
+  const colCell = new Int32Array(cols);
+  for (let c = 0; c < cols; c++) colCell[c] = Math.floor((c * grid.cols) / cols);
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor((r * grid.rows) / rows) * grid.cols;
+    const src = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = codes[src + c];
+      const cell = base + colCell[c];
+      if (v < out[cell]) out[cell] = v;
+    }
+  }
+  return { rows: grid.rows, cols: grid.cols, codes: out, reduction: 'min' };
+}
+
+/** Foreign files have no codes: the picture shows nonzero weights as code 1 and zeros as code 2. */
+export function zeroPatternCodes(weights: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(weights.length);
+  for (let i = 0; i < weights.length; i++) out[i] = weights[i] === 0 ? 2 : 1;
+  return out;
+}
+
+export function zeroShare(weights: ArrayLike<number>): number {
+  let zeros = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] === 0) zeros++;
+  return weights.length === 0 ? 0 : zeros / weights.length;
+}
+
+export function heatmapOf(
+  layer: string, shape: readonly number[], codes: ArrayLike<number>, levelCount: number, maxCells: number,
+): HeatmapData {
+  const { rows, cols } = matrixView(shape);
+  const stats = codeStatistics(codes, levelCount);
+  const ds = downsampleCodes(codes, rows, cols, maxCells);
+  return {
+    layer, rows: ds.rows, cols: ds.cols, codes: ds.codes, reduction: ds.reduction, sourceRows: rows, sourceCols: cols,
+    levelCount, codeShare: stats.share, nestingOk: stats.invalid === 0,
+  };
+}
+
+/**
+ * Histogram of |w| with `bins` equal bins over [0, max |w|]; counts[k-1] counts the weights of level k's mask
+ * (code <= k). Without codes there is one row: all weights.
+ */
+export function magnitudeHistogram(
+  layer: string, weights: ArrayLike<number>, codes: ArrayLike<number> | undefined, levelCount: number, bins: number,
+): HistogramData {
+  const nBins = Math.max(1, Math.floor(bins));
+  const levels = codes ? Math.max(1, levelCount) : 1;
+  let max = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const a = Math.abs(weights[i]);
+    if (a > max) max = a;
+  }
+  if (!(max > 0) || !Number.isFinite(max)) max = max === 0 ? 1 : max;
+  const edges = Array.from({ length: nBins + 1 }, (_, i) => (i === nBins ? max : (max * i) / nBins));
+  // Count per code, then prefix-sum over codes: level k's mask is the union of codes 1..k.
+  const perCode = Array.from({ length: levels }, () => new Array<number>(nBins).fill(0));
+  for (let i = 0; i < weights.length; i++) {
+    const a = Math.abs(weights[i]);
+    if (!Number.isFinite(a)) continue;
+    const bin = Math.min(nBins - 1, Math.floor((a / max) * nBins));
+    const code = codes ? codes[i] : 1;
+    if (code >= 1 && code <= levels) perCode[code - 1][bin]++;
+  }
+  for (let k = 1; k < levels; k++) for (let b = 0; b < nBins; b++) perCode[k][b] += perCode[k - 1][b];
+  return { layer, edges, counts: perCode, levelCount: levels };
+}
+
+/** What the summary needs of one weight tensor: its codes (ELSA) or its values (any file), when read. */
+export interface LayerInput {
+  name: string;
+  shape: number[];
+  codes?: ArrayLike<number>;
+  /** Share of exact zeros, for files without codes. */
+  zeroShare?: number;
+}
+
+/** Checks that the masks are nested (codes in 1..K+1, sparsity non-increasing) and agree with the metadata. */
+export function nestingProblems(layers: readonly LayerSummary[], invalidCodes: ReadonlyMap<string, number>, meta: ElsaMetadata | undefined): string[] {
+  const problems: string[] = [];
+  const tolerance = 1e-4;
+  for (const l of layers) {
+    const bad = invalidCodes.get(l.name) ?? 0;
+    if (bad > 0) problems.push(`${l.name}: ${bad} level codes outside 1..${l.codeShare.length}`);
+    for (let k = 1; k < l.levelSparsity.length; k++) {
+      if (l.levelSparsity[k] > l.levelSparsity[k - 1] + 1e-12) {
+        problems.push(`${l.name}: level ${k + 1} is sparser than level ${k}`);
+        break;
+      }
+    }
+  }
+  if (!meta) return problems;
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  let total = 0;
+  for (const l of layers) total += l.params;
+  for (const level of meta.levels) {
+    const k = level.index;
+    for (const [name, recorded] of Object.entries(level.layerSparsity ?? {})) {
+      const measured = byName.get(name)?.levelSparsity[k - 1];
+      if (measured !== undefined && Math.abs(measured - recorded) > tolerance) {
+        problems.push(`${name}: level ${k} sparsity is ${fmt(measured)} in the codes but ${fmt(recorded)} in the metadata`);
+      }
+    }
+    if (total > 0 && layers.length === Object.keys(meta.codes).length) {
+      let kept = 0;
+      for (const l of layers) kept += l.params * (1 - (l.levelSparsity[k - 1] ?? 0));
+      const measured = 1 - kept / total;
+      if (Math.abs(measured - level.sparsity) > tolerance) {
+        problems.push(`level ${k} sparsity is ${fmt(measured)} in the codes but ${fmt(level.sparsity)} in the metadata`);
+      }
+    }
+  }
+  return problems;
+}
+
+const fmt = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+export interface SummaryInput {
+  uri: string;
+  fileName: string;
+  fileSize: number;
+  meta?: ElsaMetadata;
+  layers: LayerInput[];
+  report?: RunReport;
+  engine?: string;
+}
+
+/** The dashboard's overview of one checkpoint (DESIGN §4): per-layer level sparsity, code shares, nesting. */
+export function buildSummary(input: SummaryInput): CheckpointSummary {
+  const levelCount = input.meta ? input.meta.targets.length + 1 : 0;
+  const invalid = new Map<string, number>();
+  const layers: LayerSummary[] = input.layers.map((l) => {
+    const params = elementCountOf(l.shape);
+    if (input.meta && l.codes) {
+      const stats = codeStatistics(l.codes, levelCount);
+      invalid.set(l.name, stats.invalid);
+      return { name: l.name, shape: [...l.shape], params, levelSparsity: levelSparsityFromCounts(stats.counts), codeShare: stats.share };
+    }
+    return { name: l.name, shape: [...l.shape], params, levelSparsity: l.zeroShare === undefined ? [] : [l.zeroShare], codeShare: [] };
+  });
+  const problems = input.meta ? nestingProblems(layers, invalid, input.meta) : [];
+  const summary: CheckpointSummary = {
+    uri: input.uri, fileName: input.fileName, fileSize: input.fileSize, layers, levelCount, nestingOk: problems.length === 0,
+  };
+  if (input.meta) summary.meta = input.meta;
+  if (problems.length > 0) summary.nestingProblems = problems.slice(0, 20);
+  if (input.report) summary.report = input.report;
+  if (input.engine) summary.engine = input.engine;
+  return summary;
+}

@@ -1,0 +1,114 @@
+/**
+ * File access for the extension: a ByteSource over a URI (positional reads through Node `fs` for `file:`
+ * URIs, `workspace.fs` otherwise — it has no ranged reads, so remote/virtual files are read once and kept),
+ * and opening whatever the inspector understands as a TensorStore.
+ */
+import * as vscode from 'vscode';
+import { checkpointError } from '../core/errors';
+import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../core/eventsTail';
+import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
+import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
+import { isRunReport, type RunReport } from '../protocol/report';
+import { artifactType, baseName } from './treeModel';
+
+export function uriBaseName(uri: vscode.Uri): string {
+  return baseName(uri.path);
+}
+
+export function byteSourceFor(uri: vscode.Uri): ByteSource {
+  const label = uriBaseName(uri);
+  if (uri.scheme === 'file') return fileByteSource(uri.fsPath, label);
+  let loaded: Promise<ByteSource> | undefined;
+  const load = () => {
+    loaded ??= Promise.resolve(vscode.workspace.fs.readFile(uri)).then(
+      (bytes) => memoryByteSource(bytes, label),
+      (e: unknown) => {
+        loaded = undefined;
+        throw checkpointError(label, `cannot read: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+    return loaded;
+  };
+  return {
+    label,
+    size: async () => (await load()).size(),
+    read: async (offset, length) => (await load()).read(offset, length),
+  };
+}
+
+export async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+export async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A safetensors file or a TF.js model.json, opened header first. Close it when done. */
+export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
+  const label = uriBaseName(uri);
+  if (artifactType(uri.path) === 'tfjs') {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    const dir = vscode.Uri.joinPath(uri, '..');
+    return openTfjsStore(new TextDecoder().decode(bytes), label, bytes.byteLength, async (rel) => byteSourceFor(vscode.Uri.joinPath(dir, rel)));
+  }
+  const source = byteSourceFor(uri);
+  try {
+    return await openSafetensorsStore(source);
+  } catch (e) {
+    await source.close?.();
+    throw e;
+  }
+}
+
+/** report.json beside a checkpoint, or in the run folder above a baselines/ file. */
+export async function findReport(target: vscode.Uri, isFolder: boolean): Promise<RunReport | undefined> {
+  const dir = isFolder ? target : vscode.Uri.joinPath(target, '..');
+  for (const candidate of [vscode.Uri.joinPath(dir, 'report.json'), vscode.Uri.joinPath(dir, '..', 'report.json')]) {
+    try {
+      const value: unknown = JSON.parse(await readText(candidate));
+      if (isRunReport(value)) return value;
+    } catch {
+      // No report here (or not one of ours): try the next place.
+    }
+  }
+  return undefined;
+}
+
+export async function isDirectory(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Complete events.jsonl lines after byte `since`; a missing file reads as empty. */
+export async function readEventsSince(uri: vscode.Uri, since: number): Promise<TailChunk> {
+  let size: number;
+  try {
+    size = (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    return { events: [], next: 0 };
+  }
+  const start = tailStart(since, size);
+  const length = Math.min(size - start, MAX_TAIL_BYTES);
+  if (length <= 0) return { events: [], next: start };
+  let bytes: Uint8Array;
+  if (uri.scheme === 'file') {
+    const source = fileByteSource(uri.fsPath);
+    try {
+      bytes = await source.read(start, length);
+    } finally {
+      await source.close?.();
+    }
+  } else {
+    bytes = (await vscode.workspace.fs.readFile(uri)).subarray(start, start + length);
+  }
+  return completeLines(bytes, start);
+}

@@ -1,0 +1,53 @@
+/**
+ * Training progress for the status bar, folded from events.jsonl events (pure, unit-tested): which phase and
+ * epoch a run is in and its latest accuracy.
+ */
+import type { TrainingEvent } from '../protocol/events';
+
+export interface RunProgress {
+  run?: string;
+  /** K, the number of sparse levels. */
+  levels?: number;
+  phase?: number;
+  epoch?: number;
+  epochsInPhase?: number;
+  accuracy?: number;
+  sparsity?: number;
+  status: 'starting' | 'running' | 'complete' | 'failed' | 'cancelled';
+  message?: string;
+}
+
+export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
+  switch (e.type) {
+    case 'run-start':
+      return { run: e.run, levels: e.targets.length, status: 'running' };
+    case 'phase-start':
+      return { ...p, phase: e.phase, epochsInPhase: e.epochs, epoch: 0, status: 'running' };
+    case 'epoch':
+      return { ...p, phase: e.phase, epoch: e.epoch, accuracy: e.evalAccuracy ?? e.accuracy, sparsity: e.sparsity, status: 'running' };
+    case 'step':
+      return { ...p, phase: e.phase, status: 'running' };
+    case 'level-done':
+      return { ...p, accuracy: e.accuracy, sparsity: e.sparsity };
+    case 'checkpoint':
+      return p;
+    case 'run-end':
+      return { ...p, status: e.status, message: e.message };
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** "phase 2/5 · epoch 1/3 · acc 84.1 %"; phase 0 is the dense warm-up. */
+export function progressText(p: RunProgress): string {
+  const parts: string[] = [];
+  if (p.phase !== undefined) {
+    if (p.phase === 0) parts.push('warm-up');
+    else parts.push(p.levels !== undefined ? `phase ${p.phase}/${p.levels + 1}` : `phase ${p.phase}`);
+  }
+  if (p.epoch !== undefined && p.epochsInPhase) parts.push(`epoch ${Math.min(p.epoch, p.epochsInPhase)}/${p.epochsInPhase}`);
+  if (p.accuracy !== undefined) parts.push(`acc ${pct(p.accuracy)}`);
+  if (p.status === 'starting') return 'starting…';
+  if (p.status !== 'running') parts.unshift(p.status);
+  return parts.join(' · ');
+}

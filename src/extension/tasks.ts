@@ -1,0 +1,98 @@
+/**
+ * `elsa` tasks: train / baseline / extract run the CLI as a VS Code task (a ProcessExecution), so output,
+ * cancel and re-run come from the task panel, and a crash there cannot take the editor down. Terminating the
+ * task kills the process; the CLI keeps its last complete checkpoint.
+ */
+import * as vscode from 'vscode';
+import { cliProcess } from './cli';
+import { log } from './log';
+
+export const TASK_TYPE = 'elsa';
+export const RUN_CONFIG_GLOB = '**/{*.elsa.json,elsa.run.json}';
+
+export interface ElsaTaskDefinition extends vscode.TaskDefinition {
+  type: 'elsa';
+  command: 'train' | 'baseline' | 'extract';
+  /** Run config, for train and baseline (absolute, or relative to the workspace folder). */
+  config?: string;
+  /** Checkpoint to extract from. */
+  checkpoint?: string;
+  /** Level index 1..K+1, or a sparsity such as 0.9. */
+  level?: number | string;
+  format?: 'safetensors' | 'tfjs' | 'sparse';
+  out?: string;
+}
+
+export function isElsaTaskDefinition(d: vscode.TaskDefinition): d is ElsaTaskDefinition {
+  return d.type === TASK_TYPE && (d.command === 'train' || d.command === 'baseline' || d.command === 'extract');
+}
+
+/** CLI arguments for a task definition; a readable problem when the definition is incomplete. */
+export function cliArgsFor(def: ElsaTaskDefinition): string[] | string {
+  switch (def.command) {
+    case 'train':
+    case 'baseline':
+      if (!def.config) return `an "elsa" ${def.command} task needs "config"`;
+      return [def.command, def.config];
+    case 'extract': {
+      if (!def.checkpoint || def.level === undefined || !def.out) return 'an "elsa" extract task needs "checkpoint", "level" and "out"';
+      return ['extract', def.checkpoint, '--level', String(def.level), '--format', def.format ?? 'safetensors', '--out', def.out];
+    }
+  }
+}
+
+export function taskName(def: ElsaTaskDefinition): string {
+  switch (def.command) {
+    case 'train': return `train ${def.config ?? ''}`.trim();
+    case 'baseline': return `baselines ${def.config ?? ''}`.trim();
+    case 'extract': return `extract level ${def.level ?? '?'} of ${def.checkpoint ?? '?'} (${def.format ?? 'safetensors'})`;
+  }
+}
+
+export function buildTask(def: ElsaTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace): vscode.Task {
+  const args = cliArgsFor(def);
+  const folder = typeof scope === 'object' ? scope : vscode.workspace.workspaceFolders?.[0];
+  let execution: vscode.ProcessExecution;
+  if (typeof args === 'string') {
+    // Shown in the task terminal: the definition is wrong, not the CLI.
+    execution = new vscode.ProcessExecution(process.execPath, ['-e', `console.error(${JSON.stringify(`UsageError: ${args}`)}); process.exit(2)`], {
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+  } else {
+    const p = cliProcess(args);
+    execution = new vscode.ProcessExecution(p.command, p.args, { cwd: folder?.uri.fsPath, env: p.env });
+  }
+  const task = new vscode.Task(def, scope, taskName(def), TASK_TYPE, execution, []);
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  if (def.command === 'train' || def.command === 'baseline') task.isBackground = false;
+  return task;
+}
+
+export class ElsaTaskProvider implements vscode.TaskProvider {
+  async provideTasks(): Promise<vscode.Task[]> {
+    if (!vscode.workspace.isTrusted) return [];
+    const configs = await vscode.workspace.findFiles(RUN_CONFIG_GLOB, '**/node_modules/**', 200);
+    const tasks: vscode.Task[] = [];
+    for (const uri of configs) {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (!folder) continue;
+      const rel = vscode.workspace.asRelativePath(uri, false);
+      tasks.push(buildTask({ type: TASK_TYPE, command: 'train', config: rel }, folder));
+      tasks.push(buildTask({ type: TASK_TYPE, command: 'baseline', config: rel }, folder));
+    }
+    return tasks;
+  }
+
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    if (!isElsaTaskDefinition(task.definition)) return undefined;
+    const scope = task.scope && typeof task.scope === 'object' ? task.scope : vscode.TaskScope.Workspace;
+    return buildTask(task.definition, scope);
+  }
+}
+
+/** Start an elsa task now; resolves when it has started. */
+export async function runElsaTask(def: ElsaTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.TaskExecution> {
+  const task = buildTask(def, folder ?? vscode.TaskScope.Workspace);
+  log().info(`Starting task: ${task.name}`);
+  return vscode.tasks.executeTask(task);
+}

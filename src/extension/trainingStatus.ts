@@ -1,0 +1,147 @@
+/**
+ * Status bar progress of running `elsa` train / baseline tasks, from the run's events.jsonl (polled once a
+ * second only while such a task runs). Clicking it opens the run's dashboard.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorLine } from '../core/errors';
+import { readEventsSince, readText } from './fileAccess';
+import { log } from './log';
+import { foldProgress, progressText, type RunProgress } from './progressModel';
+import { isElsaTaskDefinition } from './tasks';
+
+interface TrackedRun {
+  execution: vscode.TaskExecution;
+  label: string;
+  outDir: vscode.Uri | undefined;
+  eventsUri: vscode.Uri | undefined;
+  offset: number;
+  progress: RunProgress;
+}
+
+const POLL_MS = 1000;
+
+/** `<config dir>/<outDir ?? runs/<name>>`, as the CLI resolves it. */
+export async function runOutDir(configUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+  try {
+    const raw = JSON.parse(await readText(configUri)) as { name?: unknown; outDir?: unknown };
+    const rel = typeof raw.outDir === 'string' ? raw.outDir : typeof raw.name === 'string' ? path.posix.join('runs', raw.name) : undefined;
+    if (!rel) return undefined;
+    if (path.isAbsolute(rel)) return vscode.Uri.file(rel);
+    return vscode.Uri.joinPath(configUri, '..', ...rel.split(/[\\/]/));
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveInFolder(folder: vscode.WorkspaceFolder | undefined, p: string): vscode.Uri {
+  if (path.isAbsolute(p)) return vscode.Uri.file(p);
+  const base = folder?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  return base ? vscode.Uri.joinPath(base, ...p.split(/[\\/]/)) : vscode.Uri.file(path.resolve(p));
+}
+
+export class TrainingStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('elsa.training', vscode.StatusBarAlignment.Left, 50);
+  private readonly runs = new Map<vscode.TaskExecution, TrackedRun>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private hideTimer: ReturnType<typeof setTimeout> | undefined;
+  private polling = false;
+
+  constructor(private readonly onRunEnded: () => void) {
+    this.item.name = 'ELSA Training';
+    this.disposables.push(
+      this.item,
+      vscode.tasks.onDidStartTask((e) => void this.started(e.execution)),
+      vscode.tasks.onDidEndTaskProcess((e) => this.ended(e.execution, e.exitCode)),
+    );
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.hideTimer) clearTimeout(this.hideTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async started(execution: vscode.TaskExecution): Promise<void> {
+    const def = execution.task.definition;
+    if (!isElsaTaskDefinition(def) || def.command === 'extract' || !def.config) return;
+    const folder = execution.task.scope && typeof execution.task.scope === 'object' ? execution.task.scope : undefined;
+    const outDir = await runOutDir(resolveInFolder(folder, def.config));
+    const run: TrackedRun = {
+      execution,
+      label: def.command === 'train' ? 'Training' : 'Baselines',
+      outDir,
+      eventsUri: outDir && def.command === 'train' ? vscode.Uri.joinPath(outDir, 'events.jsonl') : undefined,
+      offset: 0,
+      progress: { status: 'starting' },
+    };
+    this.runs.set(execution, run);
+    if (this.hideTimer) clearTimeout(this.hideTimer);
+    this.render();
+    this.timer ??= setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  private ended(execution: vscode.TaskExecution, exitCode: number | undefined): void {
+    const run = this.runs.get(execution);
+    if (!run) return;
+    this.runs.delete(execution);
+    void this.poll().finally(() => {
+      const ok = exitCode === 0;
+      if (run.progress.status === 'running' || run.progress.status === 'starting') {
+        run.progress = { ...run.progress, status: ok ? 'complete' : exitCode === undefined ? 'cancelled' : 'failed' };
+      }
+      if (this.runs.size === 0) {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = undefined;
+        this.show(run, ok ? '$(check)' : '$(error)');
+        this.hideTimer = setTimeout(() => this.item.hide(), 15000);
+      } else this.render();
+      this.onRunEnded();
+    });
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const run of this.runs.values()) {
+        if (!run.eventsUri && run.outDir) run.eventsUri = await this.newestEvents(run.outDir);
+        if (!run.eventsUri) continue;
+        const chunk = await readEventsSince(run.eventsUri, run.offset);
+        if (chunk.next < run.offset) run.progress = { status: 'starting' };
+        run.offset = chunk.next;
+        for (const e of chunk.events) run.progress = foldProgress(run.progress, e);
+      }
+    } catch (e) {
+      log().warn(`Reading training progress failed: ${errorLine(e)}`);
+    } finally {
+      this.polling = false;
+    }
+    if (this.runs.size > 0) this.render();
+  }
+
+  /** Baselines write one events.jsonl per trained network under the output folder: follow the newest. */
+  private async newestEvents(outDir: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(outDir, '**/events.jsonl'), undefined, 50);
+    let best: { uri: vscode.Uri; mtime: number } | undefined;
+    for (const uri of found) {
+      const mtime = (await vscode.workspace.fs.stat(uri)).mtime;
+      if (!best || mtime > best.mtime) best = { uri, mtime };
+    }
+    return best?.uri;
+  }
+
+  private render(): void {
+    const runs = [...this.runs.values()];
+    if (runs.length === 0) return;
+    this.show(runs[runs.length - 1], '$(sync~spin)', runs.length > 1 ? ` (+${runs.length - 1})` : '');
+  }
+
+  private show(run: TrackedRun, icon: string, suffix = ''): void {
+    this.item.text = `${icon} ELSA ${run.label}: ${progressText(run.progress)}${suffix}`;
+    this.item.tooltip = `${run.execution.task.name}${run.progress.message ? `\n${run.progress.message}` : ''}\nClick to open the run's dashboard.`;
+    this.item.command = run.outDir ? { command: 'elsa.openDashboard', title: 'Open Dashboard', arguments: [run.outDir] } : 'elsa.showLog';
+    this.item.show();
+  }
+}

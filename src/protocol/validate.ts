@@ -1,0 +1,169 @@
+/**
+ * Runtime validation of the host <-> webview messages typed in `webview.ts`. `postMessage` carries whatever a
+ * (possibly stale, possibly buggy) other side sent, so each side parses before it trusts: a malformed or
+ * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
+ */
+import type {
+  HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
+  WebviewNotification, WebviewRequest,
+} from './webview';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isPosInt = (v: unknown): v is number => isId(v) && v > 0;
+const isArr = Array.isArray;
+const isNumArr = (v: unknown): v is number[] => isArr(v) && v.every(isNum);
+
+/** Largest heatmap a webview may ask for: bounds the host's work and the message size. */
+export const MAX_HEATMAP_CELLS = 1_000_000;
+/** Most histogram bins a webview may ask for. */
+export const MAX_HISTOGRAM_BINS = 4096;
+
+function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
+  switch (b.kind) {
+    case 'getSummary':
+      return { kind: 'getSummary' };
+    case 'getHeatmap':
+      if (!isStr(b.layer) || !isPosInt(b.maxCells) || b.maxCells > MAX_HEATMAP_CELLS) return undefined;
+      return { kind: 'getHeatmap', layer: b.layer, maxCells: b.maxCells };
+    case 'getHistogram':
+      if (!isStr(b.layer) || !isPosInt(b.bins) || b.bins > MAX_HISTOGRAM_BINS) return undefined;
+      return { kind: 'getHistogram', layer: b.layer, bins: b.bins };
+    case 'getEvents':
+      if (!isId(b.since)) return undefined;
+      return { kind: 'getEvents', since: b.since };
+    default:
+      return undefined;
+  }
+}
+
+const LOG_LEVELS = new Set(['info', 'warn', 'error']);
+const WEBVIEW_COMMANDS = new Set(['extractLevel', 'openFile', 'evaluate']);
+
+function parseWebviewNotification(b: Obj): WebviewNotification | undefined {
+  switch (b.kind) {
+    case 'ready':
+      if (!isNum(b.protocol)) return undefined;
+      return b.state === undefined ? { kind: 'ready', protocol: b.protocol } : { kind: 'ready', protocol: b.protocol, state: b.state };
+    case 'saveState':
+      return { kind: 'saveState', state: b.state };
+    case 'log':
+      if (!isStr(b.level) || !LOG_LEVELS.has(b.level) || !isStr(b.message)) return undefined;
+      return { kind: 'log', level: b.level as 'info' | 'warn' | 'error', message: b.message.slice(0, 10_000) };
+    case 'command': {
+      if (!isStr(b.command) || !WEBVIEW_COMMANDS.has(b.command)) return undefined;
+      if (b.level !== undefined && !isPosInt(b.level)) return undefined;
+      if (b.uri !== undefined && !isStr(b.uri)) return undefined;
+      const out: WebviewNotification = { kind: 'command', command: b.command as 'extractLevel' | 'openFile' | 'evaluate' };
+      if (b.level !== undefined) out.level = b.level as number;
+      if (b.uri !== undefined) out.uri = b.uri as string;
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A message from the webview, checked field by field; undefined when it is not one the protocol knows. */
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  if (!isObj(raw) || !isId(raw.id) || !isObj(raw.body)) return undefined;
+  if (raw.type === 'request') {
+    const body = parseWebviewRequest(raw.body);
+    return body ? ({ id: raw.id, type: 'request', body } satisfies RequestEnvelope<WebviewRequest>) : undefined;
+  }
+  if (raw.type === 'notification') {
+    const body = parseWebviewNotification(raw.body);
+    return body ? ({ id: raw.id, type: 'notification', body } satisfies NotificationEnvelope<WebviewNotification>) : undefined;
+  }
+  return undefined;
+}
+
+function isLayerSummary(v: unknown): boolean {
+  return isObj(v) && isStr(v.name) && isNumArr(v.shape) && isNum(v.params) && isNumArr(v.levelSparsity) && isNumArr(v.codeShare);
+}
+
+function isSummary(v: unknown): boolean {
+  return isObj(v) && isStr(v.uri) && isStr(v.fileName) && isNum(v.fileSize) && isArr(v.layers) && v.layers.every(isLayerSummary)
+    && isNum(v.levelCount) && typeof v.nestingOk === 'boolean' && (v.meta === undefined || isObj(v.meta));
+}
+
+function isHeatmap(v: unknown): boolean {
+  if (!isObj(v) || !isStr(v.layer) || !isId(v.rows) || !isId(v.cols) || !isNumArr(v.codes)) return false;
+  return v.codes.length === v.rows * v.cols && (v.reduction === 'exact' || v.reduction === 'min' || v.reduction === 'mode')
+    && isId(v.sourceRows) && isId(v.sourceCols) && isNum(v.levelCount) && isNumArr(v.codeShare) && typeof v.nestingOk === 'boolean';
+}
+
+function isHistogram(v: unknown): boolean {
+  if (!isObj(v) || !isStr(v.layer) || !isNumArr(v.edges) || !isArr(v.counts) || !isNum(v.levelCount)) return false;
+  const bins = v.edges.length - 1;
+  return v.counts.every((row) => isNumArr(row) && row.length === bins);
+}
+
+const isEventList = (v: unknown): boolean => isArr(v) && v.every((e) => isObj(e) && isStr(e.type));
+
+function parseHostResponse(b: Obj): HostResponse | undefined {
+  switch (b.kind) {
+    case 'summary':
+      return isSummary(b.summary) ? (b as unknown as HostResponse) : undefined;
+    case 'heatmap':
+      return isHeatmap(b.heatmap) ? (b as unknown as HostResponse) : undefined;
+    case 'histogram':
+      return isHistogram(b.histogram) ? (b as unknown as HostResponse) : undefined;
+    case 'events':
+      return isEventList(b.events) && isId(b.next) ? (b as unknown as HostResponse) : undefined;
+    case 'error':
+      return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function parseHostNotification(b: Obj): HostNotification | undefined {
+  switch (b.kind) {
+    case 'init': {
+      const t = b.target;
+      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label)) return undefined;
+      if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
+      return b as unknown as HostNotification;
+    }
+    case 'eventsAppended':
+      return isEventList(b.events) && isId(b.next) ? (b as unknown as HostNotification) : undefined;
+    case 'summaryChanged':
+      return { kind: 'summaryChanged' };
+    default:
+      return undefined;
+  }
+}
+
+/** A message from the host, checked (payload shapes to the depth the webview indexes into). */
+export function parseHostMessage(raw: unknown): HostMessage | undefined {
+  if (!isObj(raw) || !isId(raw.id) || !isObj(raw.body)) return undefined;
+  if (raw.type === 'response') {
+    if (!isId(raw.inReplyTo)) return undefined;
+    const body = parseHostResponse(raw.body);
+    return body ? ({ id: raw.id, type: 'response', inReplyTo: raw.inReplyTo, body } satisfies ResponseEnvelope<HostResponse>) : undefined;
+  }
+  if (raw.type === 'notification') {
+    const body = parseHostNotification(raw.body);
+    return body ? ({ id: raw.id, type: 'notification', body } satisfies NotificationEnvelope<HostNotification>) : undefined;
+  }
+  return undefined;
+}
+
+/** Envelope builders with increasing ids, one counter per side of one connection. */
+export class EnvelopeIds {
+  private next = 1;
+  request<T>(body: T): RequestEnvelope<T> {
+    return { id: this.next++, type: 'request', body };
+  }
+  response<T>(inReplyTo: number, body: T): ResponseEnvelope<T> {
+    return { id: this.next++, type: 'response', inReplyTo, body };
+  }
+  notification<T>(body: T): NotificationEnvelope<T> {
+    return { id: this.next++, type: 'notification', body };
+  }
+}

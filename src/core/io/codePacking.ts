@@ -23,8 +23,9 @@ export function maxCodeFor(packing: string, label?: string): number {
 
 /** Tightest bit packing for K sparse levels (codes 1..K+1); `u8` when that needs a whole byte or more. */
 export function packingFor(levelCount: number): CodePacking {
-  if (!Number.isInteger(levelCount) || levelCount < 1 || levelCount > 254) {
-    throw checkpointError(undefined, `level count ${levelCount} is not an integer in 1..254`);
+  // K = 0 is a dense-only network (the dense baseline): every code is 1.
+  if (!Number.isInteger(levelCount) || levelCount < 0 || levelCount > 254) {
+    throw checkpointError(undefined, `level count ${levelCount} is not an integer in 0..254`);
   }
   const bits = Math.max(1, Math.ceil(Math.log2(levelCount + 1)));
   return bits >= 8 ? 'u8' : `bits${bits}`;

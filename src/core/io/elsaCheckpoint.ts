@@ -41,7 +41,8 @@ export function parseElsaMetadata(header: SafetensorsHeader): ElsaMetadata | und
   if (raw.format !== ELSA_FORMAT) throw bad(`unsupported format ${JSON.stringify(raw.format) ?? 'undefined'} (this reader knows "${ELSA_FORMAT}")`);
 
   const targets = raw.targets;
-  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === 'number' && t > 0 && t < 1)) {
+  // An empty list is a dense-only network (the dense baseline, kind "dense").
+  if (!Array.isArray(targets) || (targets.length === 0 && raw.kind !== 'dense') || !targets.every((t) => typeof t === 'number' && t > 0 && t < 1)) {
     throw bad('targets must be a non-empty array of sparsities in (0, 1)');
   }
   for (let i = 1; i < targets.length; i++) {

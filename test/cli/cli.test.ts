@@ -1,0 +1,169 @@
+/**
+ * The `elsa` command as a user runs it: the built bundle in a child process, on the embedded data. Covers the
+ * whole path train → baseline → report → extract (three formats) → eval → inspect, resuming after a kill,
+ * and the one-line errors with exit codes.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { parseTrainingEvents } from '../../src/protocol/events';
+import { isRunReport } from '../../src/protocol/report';
+import { tempDir } from '../helpers/synthetic';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function elsa(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function writeConfig(dir: string, name: string, extra: Record<string, unknown> = {}) {
+  const file = path.join(dir, `${name}.elsa.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      model: { type: 'mlp' },
+      data: { name: 'fashion-mnist-small', limitTrain: 640, limitTest: 200 },
+      levels: [0.9, 0.5],
+      epochs: { warmup: 1, perPhase: 1, dense: 1 },
+      seed: 2,
+      backend: 'wasm',
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+describe('elsa CLI', () => {
+  const dir = tempDir('elsa-cli-');
+  let config: string;
+  const run = () => path.join(dir, 'runs', 'cli');
+  const checkpoint = () => path.join(run(), 'cli.elsa.safetensors');
+
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    config = writeConfig(dir, 'cli');
+  });
+
+  it('prints help and the backend', () => {
+    const help = elsa(['--help'], dir);
+    assert.equal(help.code, 0);
+    for (const c of ['train', 'baseline', 'extract', 'eval', 'inspect', 'report']) assert.match(help.stdout, new RegExp(`elsa.*\\n[\\s\\S]*  ${c} `));
+    assert.equal(elsa(['extract', '--help'], dir).code, 0);
+    const version = elsa(['--version'], dir);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /backend: (wasm|tensorflow|cpu)/);
+  });
+
+  it('trains, with one plain line per epoch when not on a TTY', () => {
+    const r = elsa(['train', config], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(checkpoint()));
+    const epochLines = r.stdout.split('\n').filter((l) => / epoch \d+ /.test(l));
+    assert.equal(epochLines.length, 4, r.stdout); // warm-up, two sparse phases, dense
+    const events = parseTrainingEvents(readFileSync(path.join(run(), 'events.jsonl'), 'utf8'));
+    assert.equal(events[0].type, 'run-start');
+    assert.equal(events.at(-1)?.type, 'run-end');
+    assert.equal(events.filter((e) => e.type === 'level-done').length, 3);
+    assert.match(elsa(['train', config], dir).stdout, /already complete/);
+  });
+
+  it('trains baselines and reports ELSA vs independent vs dense', () => {
+    const b = elsa(['baseline', config], dir);
+    assert.equal(b.code, 0, b.stderr);
+    const r = elsa(['report', run()], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /independent/);
+    assert.match(r.stdout, /Dense baseline/);
+    const report = JSON.parse(readFileSync(path.join(run(), 'report.json'), 'utf8'));
+    assert.ok(isRunReport(report));
+    assert.equal(report.elsa.length, 3);
+    assert.equal(report.independent.length, 2);
+    for (const p of [...report.elsa, ...report.independent]) assert.ok(Math.abs(p.sparsity - p.targetSparsity) <= 0.01);
+    assert.ok(report.dense.accuracy > 0.5);
+    assert.ok(existsSync(path.join(run(), 'report.md')));
+  });
+
+  it('extracts a level in three formats that agree with each other', async () => {
+    const st = path.join(dir, 'l1.safetensors');
+    const sparse = path.join(dir, 'l1.sparse.safetensors');
+    const tfjsDir = path.join(dir, 'l1-tfjs');
+    assert.equal(elsa(['extract', checkpoint(), '--level', '0.9', '--format', 'safetensors', '--out', st], dir).code, 0);
+    assert.equal(elsa(['extract', checkpoint(), '--level', '1', '--format', 'sparse', '--out', sparse], dir).code, 0);
+    const t = elsa(['extract', checkpoint(), '-l', '1', '-f', 'tfjs', '-o', tfjsDir], dir);
+    assert.equal(t.code, 0, t.stderr);
+    assert.ok(statSync(sparse).size < statSync(st).size * 0.4, 'the sparse form of a 90 % level is much smaller');
+    // Stock tf.loadLayersModel on the exported files.
+    const modelJson = JSON.parse(readFileSync(path.join(tfjsDir, 'model.json'), 'utf8'));
+    const bin = readFileSync(path.join(tfjsDir, modelJson.weightsManifest[0].paths[0]));
+    await tf.setBackend('cpu');
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+    const kernel = model.getWeights()[0].dataSync();
+    let zeros = 0;
+    for (const v of kernel) if (v === 0) zeros++;
+    assert.ok(zeros / kernel.length > 0.8, 'the exported level is sparse');
+    const y = model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor;
+    assert.deepEqual(y.shape, [1, 10]);
+    for (const f of [st, sparse, path.join(tfjsDir, 'model.json')]) assert.equal(elsa(['inspect', f], dir).code, 0, f);
+  });
+
+  it('evaluates every level as extracted, matching the recorded accuracy', () => {
+    const r = elsa(['eval', checkpoint(), '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.levels.length, 3);
+    for (const l of out.levels) assert.equal(l.accuracy, l.recorded);
+  });
+
+  it('inspects as JSON', () => {
+    const r = elsa(['inspect', checkpoint(), '--json'], dir);
+    assert.equal(r.code, 0);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.kind, 'elsa-checkpoint');
+    assert.equal(report.elsa.levels.length, 3);
+  });
+
+  it('gives one-line errors naming the file, with exit codes', () => {
+    const broken = path.join(dir, 'broken.elsa.safetensors');
+    copyFileSync(checkpoint(), broken);
+    truncateSync(broken, 1000);
+    const r = elsa(['inspect', broken], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^CheckpointError: .*broken\.elsa\.safetensors/);
+    const missing = elsa(['train', path.join(dir, 'nope.elsa.json')], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ConfigError: .*nope\.elsa\.json: file not found/);
+    const bad = writeConfig(dir, 'bad', { levels: [0.5, 0.9] });
+    assert.match(elsa(['train', bad], dir).stderr, /ConfigError: .*bad\.elsa\.json: levels must be strictly decreasing/);
+    const unknown = writeConfig(dir, 'bad2', { sparsifier: { type: 'random' } });
+    assert.match(elsa(['train', unknown], dir).stderr, /ConfigError: .*\/sparsifier\/type must be equal to one of the allowed values/);
+    assert.equal(elsa(['frobnicate'], dir).code, 2);
+    assert.equal(elsa(['extract', checkpoint()], dir).code, 2);
+    assert.match(elsa(['extract', checkpoint(), '--level', '0.33', '--out', 'x'], dir).stderr, /no level with sparsity 0.33/);
+  });
+
+  it('resumes after being killed', async () => {
+    const slow = writeConfig(dir, 'killed', { model: { type: 'cnn' }, data: { name: 'fashion-mnist-small', limitTrain: 640, limitTest: 100 }, epochs: { warmup: 2, perPhase: 2, dense: 1 } });
+    const events = path.join(dir, 'runs', 'killed', 'events.jsonl');
+    const child = spawn(process.execPath, [cli, 'train', slow], { cwd: dir, stdio: 'ignore' });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (existsSync(events) && parseTrainingEvents(readFileSync(events, 'utf8')).filter((e) => e.type === 'checkpoint').length >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const again = elsa(['train', slow], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Resuming from phase/);
+    const all = parseTrainingEvents(readFileSync(events, 'utf8'));
+    assert.ok(all.some((e) => e.type === 'run-start' && e.resumedFrom));
+    assert.equal(all.at(-1)?.type, 'run-end');
+  });
+});

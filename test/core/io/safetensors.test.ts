@@ -142,10 +142,14 @@ describe('safetensors header validation', () => {
 });
 
 describe('safetensors interoperability', () => {
-  it('is read by Python (safetensors, or a struct + numpy reader) with the same values', async (t) => {
+  it('is read by Python (safetensors, else PyTorch or numpy over a struct parse) with the same values', async (t) => {
     const { spawnSync } = await import('node:child_process');
-    if (spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0) {
-      t.skip('python3 with numpy is not installed');
+    // The Debian PyTorch lives under /usr/bin/python3, which a pyenv python3 on PATH may hide.
+    const pythons = ['python3', '/usr/bin/python3'];
+    const works = (py: string, mod: string) => spawnSync(py, ['-c', `import ${mod}`], { encoding: 'utf8' }).status === 0;
+    const python = pythons.find((py) => works(py, 'safetensors')) ?? pythons.find((py) => works(py, 'torch')) ?? pythons.find((py) => works(py, 'numpy'));
+    if (!python) {
+      t.skip('no python3 with safetensors, torch or numpy');
       return;
     }
     const rand = seededRandom(7);
@@ -160,30 +164,42 @@ describe('safetensors interoperability', () => {
     await writeSafetensors(file, tensors, { origin: 'elsa' });
     const script = `
 import json, struct, sys
-import numpy as np
 path = sys.argv[1]
-try:
-    from safetensors.numpy import load_file
-    arrays, reader = load_file(path), 'safetensors'
-except ImportError:
+def struct_parse():
     raw = open(path, 'rb').read()
     (n,) = struct.unpack('<Q', raw[:8])
     header = json.loads(raw[8:8 + n].decode('utf-8'))
     header.pop('__metadata__', None)
-    kinds = {'F32': '<f4', 'F16': '<f2', 'I64': '<i8', 'U8': 'u1'}
-    arrays, end = {}, 0
+    out, end = {}, 0
     for name, e in sorted(header.items(), key=lambda kv: kv[1]['data_offsets'][0]):
         b, f = e['data_offsets']
         assert b == end, 'tensors must be contiguous'
         end = f
-        arrays[name] = np.frombuffer(raw[8 + n + b: 8 + n + f], dtype=kinds[e['dtype']]).reshape(e['shape'])
+        out[name] = (e['dtype'], e['shape'], bytearray(raw[8 + n + b: 8 + n + f]))
     assert 8 + n + end == len(raw), 'data section must end the file'
-    reader = 'struct'
-print(json.dumps({'reader': reader, 'tensors': {k: {'shape': list(v.shape), 'values': [int(x) if v.dtype.kind in 'iu' else float(x) for x in v.reshape(-1)]} for k, v in arrays.items()}}))
+    return out
+try:
+    from safetensors.numpy import load_file
+    values, reader = {k: (list(v.shape), v.reshape(-1).tolist()) for k, v in load_file(path).items()}, 'safetensors'
+except ImportError:
+    try:
+        import torch
+        kinds = {'F32': torch.float32, 'F16': torch.float16, 'I64': torch.int64, 'U8': torch.uint8}
+        def to_torch(d, shape, b):
+            return (torch.frombuffer(b, dtype=kinds[d]) if len(b) else torch.empty(0, dtype=kinds[d])).reshape(shape)
+        values = {k: (list(x.shape), x.reshape(-1).tolist()) for k, x in ((k, to_torch(*v)) for k, v in struct_parse().items())}
+        reader = 'torch ' + torch.__version__
+    except ImportError:
+        import numpy as np
+        kinds = {'F32': '<f4', 'F16': '<f2', 'I64': '<i8', 'U8': 'u1'}
+        values = {k: (s, np.frombuffer(b, dtype=kinds[d]).reshape(s).reshape(-1).tolist()) for k, (d, s, b) in struct_parse().items()}
+        reader = 'numpy'
+print(json.dumps({'reader': reader, 'tensors': {k: {'shape': s, 'values': v} for k, (s, v) in values.items()}}))
 `;
-    const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', script, file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { reader: string; tensors: Record<string, { shape: number[]; values: number[] }> };
+    t.diagnostic(`read by ${out.reader} (${python})`);
     for (const [name, tensor] of Object.entries(tensors)) {
       assert.deepEqual(out.tensors[name].shape, tensor.shape, name);
       const expected = Array.from(tensor.data as ArrayLike<number | bigint>, Number);

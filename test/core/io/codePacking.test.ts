@@ -7,11 +7,12 @@ import { randInt, seededRandom } from './ioTestUtil';
 const PACKINGS = ['u8', 'bits1', 'bits2', 'bits3', 'bits4', 'bits5', 'bits6', 'bits7', 'bits8'];
 
 describe('level-code packing', () => {
-  it('chooses ceil(log2(K+1)) bits for codes 1..K+1', () => {
-    const expected: Record<number, string> = { 1: 'bits1', 2: 'bits2', 3: 'bits2', 4: 'bits3', 7: 'bits3', 8: 'bits4', 15: 'bits4', 16: 'bits5', 127: 'bits7', 128: 'u8', 254: 'u8' };
+  it('chooses ceil(log2(K+1)) bits (at least 1) for codes 1..K+1, K = 0 being a dense-only network', () => {
+    const expected: Record<number, string> = { 0: 'bits1', 1: 'bits1', 2: 'bits2', 3: 'bits2', 4: 'bits3', 7: 'bits3', 8: 'bits4', 15: 'bits4', 16: 'bits5', 127: 'bits7', 128: 'u8', 254: 'u8' };
     for (const [K, packing] of Object.entries(expected)) assert.equal(packingFor(Number(K)), packing, `K=${K}`);
-    for (let K = 1; K <= 254; K++) assert.ok(maxCodeFor(packingFor(K)) >= K + 1, `K=${K} fits`);
-    assert.throws(() => packingFor(0), /level count 0/);
+    for (let K = 0; K <= 254; K++) assert.ok(maxCodeFor(packingFor(K)) >= K + 1, `K=${K} fits`);
+    assert.throws(() => packingFor(-1), /level count -1/);
+    assert.throws(() => packingFor(255), /level count 255/);
   });
 
   it('round-trips random codes for K = 1..15 in the tightest packing and every packing that fits', () => {

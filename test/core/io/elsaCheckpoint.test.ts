@@ -91,6 +91,26 @@ describe('ELSA checkpoint round trip', () => {
     assert.equal(levelSparsity(new Uint8Array(0), 1), 0);
   });
 
+  it('stores a dense-only network (K = 0, the dense baseline) with all codes 1', async () => {
+    const weights = { w: { dtype: 'F32' as const, shape: [3, 3], data: Float32Array.from({ length: 9 }, (_, i) => i - 4) } };
+    const file = tmp.file('dense.elsa.safetensors');
+    await writeElsaCheckpoint(file, {
+      weights, codes: { w: new Uint8Array(9).fill(1) },
+      meta: { format: 'elsa/1', kind: 'dense', targets: [], levels: [{ index: 1, targetSparsity: 0, sparsity: 0, dense: true, metrics: {} }] },
+    });
+    const ck = await readElsaCheckpoint(file);
+    try {
+      assert.equal(ck.meta.packing, 'bits1');
+      assert.deepEqual(await ck.readCodes('w'), new Uint8Array(9).fill(1));
+      assert.deepEqual(extractLevelWeights((await ck.readWeight('w')).data as Float32Array, await ck.readCodes('w'), 1), weights.w.data);
+    } finally {
+      await ck.close();
+    }
+    const header = await readSafetensorsHeader(file);
+    const notDense = { ...JSON.parse(header.metadata.elsa), kind: 'elsa' };
+    assert.match(await expectCheckpointError(() => parseElsaMetadata({ ...header, metadata: { elsa: JSON.stringify(notDense) } }), 'dense.elsa.safetensors'), /targets must be a non-empty array/);
+  });
+
   it('refuses codes that do not fit the weights or the level count', async () => {
     const weights = { w: { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) } };
     const meta = { format: 'elsa/1' as const, targets: [0.5], levels: [] };

@@ -1,5 +1,5 @@
 /** `elsa extract <ckpt> --level <k|sparsity> --format safetensors|tfjs|sparse --out <path>`. */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
 import { usageError } from '../../core/errors';
@@ -42,7 +42,6 @@ export async function runExtractCommand(file: string, values: Parsed['values']):
     await initEngine((process.env.ELSA_BACKEND as 'auto' | undefined) ?? 'auto');
     const loaded = await loadLevelModel(file, level);
     extracted = loaded.extracted;
-    mkdirSync(path.dirname(out), { recursive: true });
     await saveLayersModelFile(loaded.model, out);
     loaded.model.dispose();
   } else {

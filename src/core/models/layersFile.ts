@@ -3,7 +3,7 @@
  * no tfjs-node is needed and every failure is a ModelError naming the file the user must fix.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelError } from '../errors';
 
@@ -163,5 +163,6 @@ export async function loadLayersModelFile(modelJsonPath: string): Promise<tf.Lay
 
 /** Saves a Layers model as model.json + weights.bin, loadable by stock `tf.loadLayersModel`. */
 export async function saveLayersModelFile(model: tf.LayersModel, modelJsonPath: string, options: LayersFileOptions = {}): Promise<void> {
+  mkdirSync(path.dirname(modelJsonPath), { recursive: true });
   await model.save(layersFileHandler(modelJsonPath, options));
 }

@@ -1,12 +1,14 @@
 /**
  * Atomic file writes: the data goes to a temp file in the same folder (so the rename stays on one file
  * system), is fsynced, then renamed over the target. A reader sees the old file or the new one, never half.
- * On failure the temp file is removed and the previous file is untouched.
+ * On failure the temp file is removed and the previous file is untouched; file-system errors are reported as
+ * one-line CheckpointErrors naming the target.
  */
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkpointError } from '../errors';
 
 /** What can be written: bytes, text, or chunks (also from a generator, so big files can be streamed out). */
 export type FileData = Uint8Array | string | Uint8Array[] | Iterable<Uint8Array>;
@@ -15,7 +17,14 @@ export type AsyncFileData = FileData | AsyncIterable<Uint8Array>;
 function tempPathFor(target: string): string {
   const dir = path.dirname(target);
   const base = path.basename(target);
-  return path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Matches the `*.tmp-*` ignore pattern, so a temp file left by a killed process never shows up in git.
+  return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** File-system failures become one-line errors naming the target (not the temp file); others pass through. */
+function asWriteError(target: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? checkpointError(path.basename(target), `cannot write: ${code}`) : e;
 }
 
 function chunksOf(data: FileData): Iterable<Uint8Array> {
@@ -45,7 +54,7 @@ export async function writeFileAtomic(target: string, data: AsyncFileData): Prom
   } catch (e) {
     if (handle) await handle.close().catch(() => undefined);
     await fsp.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
+    throw asWriteError(target, e);
   }
   await syncDirectory(path.dirname(target));
 }
@@ -69,7 +78,7 @@ export function writeFileAtomicSync(target: string, data: FileData): void {
       try { fs.closeSync(fd); } catch { /* already failing */ }
     }
     fs.rmSync(temp, { force: true });
-    throw e;
+    throw asWriteError(target, e);
   }
   try {
     const dirFd = fs.openSync(path.dirname(target), 'r');

@@ -63,7 +63,7 @@ export function buildRunConfig(draft: RunDraft): Record<string, unknown> {
 
 /** A run name the schema accepts and no existing config uses: "fashion-cnn", "fashion-cnn-2", … */
 export function uniqueRunName(base: string, taken: ReadonlySet<string>): string {
-  let clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 70) || 'run';
+  let clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 70).replace(/[-._]+$/, '') || 'run';
   if (!/^[A-Za-z0-9]/.test(clean)) clean = `run-${clean}`;
   if (!taken.has(clean)) return clean;
   for (let i = 2; ; i++) if (!taken.has(`${clean}-${i}`)) return `${clean}-${i}`;

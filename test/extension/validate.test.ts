@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EnvelopeIds, MAX_HEATMAP_CELLS, parseHostMessage, parseWebviewMessage } from '../../src/protocol/validate';
+import type { HostResponse, WebviewNotification, WebviewRequest } from '../../src/protocol/webview';
+
+const request = (id: number, body: unknown) => ({ id, type: 'request', body });
+const note = (id: number, body: unknown) => ({ id, type: 'notification', body });
+
+describe('parseWebviewMessage', () => {
+  const valid: [string, unknown][] = [
+    ['getSummary', request(1, { kind: 'getSummary' })],
+    ['getHeatmap', request(2, { kind: 'getHeatmap', layer: 'conv/kernel', maxCells: 4096 })],
+    ['getHistogram', request(3, { kind: 'getHistogram', layer: 'd', bins: 40 })],
+    ['getEvents', request(4, { kind: 'getEvents', since: 0 })],
+    ['ready', note(5, { kind: 'ready', protocol: 1, state: { level: 2 } })],
+    ['saveState', note(6, { kind: 'saveState', state: { any: 'thing' } })],
+    ['log', note(7, { kind: 'log', level: 'warn', message: 'x' })],
+    ['command', note(8, { kind: 'command', command: 'extractLevel', level: 2, uri: 'file:///a' })],
+  ];
+  for (const [name, raw] of valid) {
+    it(`accepts a well-formed ${name}`, () => {
+      const msg = parseWebviewMessage(raw);
+      assert.ok(msg, name);
+      assert.deepEqual(msg, raw);
+    });
+  }
+
+  const invalid: [string, unknown][] = [
+    ['null', null],
+    ['a string', 'getSummary'],
+    ['a missing id', { type: 'request', body: { kind: 'getSummary' } }],
+    ['a negative id', request(-1, { kind: 'getSummary' })],
+    ['a fractional id', request(1.5, { kind: 'getSummary' })],
+    ['an unknown envelope type', { id: 1, type: 'response', body: { kind: 'getSummary' } }],
+    ['an unknown request kind', request(1, { kind: 'deleteEverything' })],
+    ['a notification kind sent as a request', request(1, { kind: 'ready', protocol: 1 })],
+    ['a heatmap without a layer', request(1, { kind: 'getHeatmap', maxCells: 10 })],
+    ['a heatmap over the cell limit', request(1, { kind: 'getHeatmap', layer: 'a', maxCells: MAX_HEATMAP_CELLS + 1 })],
+    ['zero bins', request(1, { kind: 'getHistogram', layer: 'a', bins: 0 })],
+    ['a negative events offset', request(1, { kind: 'getEvents', since: -3 })],
+    ['a string events offset', request(1, { kind: 'getEvents', since: '0' })],
+    ['ready without a protocol', note(1, { kind: 'ready' })],
+    ['an unknown log level', note(1, { kind: 'log', level: 'debug', message: 'x' })],
+    ['an unknown command', note(1, { kind: 'command', command: 'rm -rf' })],
+    ['a command with level 0', note(1, { kind: 'command', command: 'evaluate', level: 0 })],
+  ];
+  for (const [name, raw] of invalid) {
+    it(`drops ${name}`, () => assert.equal(parseWebviewMessage(raw), undefined));
+  }
+
+  it('never throws and never lets extra fields through (random mutations)', () => {
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const junk = [null, undefined, -1, 0, 1.5, 'x', [], {}, { kind: 'getSummary' }, true, 2 ** 60];
+    for (let i = 0; i < 2000; i++) {
+      const base = structuredClone(valid[Math.floor(rand() * valid.length)][1]) as Record<string, unknown>;
+      const target = rand() < 0.5 ? base : (base.body as Record<string, unknown>);
+      const keys = [...Object.keys(target), 'extra'];
+      target[keys[Math.floor(rand() * keys.length)]] = junk[Math.floor(rand() * junk.length)];
+      const parsed = parseWebviewMessage(base);
+      if (parsed) {
+        assert.ok(!('extra' in parsed) && !('extra' in (parsed.body as object)));
+        assert.equal(parseWebviewMessage(parsed) !== undefined, true, 'a parsed message parses again');
+      }
+    }
+  });
+
+  it('truncates oversized log messages', () => {
+    const msg = parseWebviewMessage(note(1, { kind: 'log', level: 'info', message: 'x'.repeat(50_000) }));
+    assert.equal((msg?.body as Extract<WebviewNotification, { kind: 'log' }>).message.length, 10_000);
+  });
+});
+
+describe('parseHostMessage', () => {
+  const ids = new EnvelopeIds();
+  const summary: HostResponse = {
+    kind: 'summary',
+    summary: {
+      uri: 'file:///a', fileName: 'a.elsa.safetensors', fileSize: 10, levelCount: 3, nestingOk: true,
+      layers: [{ name: 'w', shape: [2, 2], params: 4, levelSparsity: [0.5, 0.25, 0], codeShare: [0.5, 0.25, 0.25] }],
+    },
+  };
+
+  it('accepts what the host sends', () => {
+    for (const body of [
+      summary,
+      { kind: 'heatmap', heatmap: { layer: 'w', rows: 1, cols: 2, codes: [1, 2], reduction: 'exact', sourceRows: 1, sourceCols: 2, levelCount: 2, codeShare: [0.5, 0.5], nestingOk: true } },
+      { kind: 'histogram', histogram: { layer: 'w', edges: [0, 1, 2], counts: [[1, 2], [3, 4]], levelCount: 2 } },
+      { kind: 'events', events: [{ type: 'epoch' }], next: 10 },
+      { kind: 'error', message: 'CheckpointError: a: broken' },
+    ] as HostResponse[]) {
+      const env = ids.response(7, body);
+      assert.deepEqual(parseHostMessage(env), env);
+    }
+    for (const body of [
+      { kind: 'init', target: { uri: 'file:///a', label: 'a' }, theme: 'dark' },
+      { kind: 'eventsAppended', events: [], next: 0 },
+      { kind: 'summaryChanged' },
+    ]) {
+      const env = ids.notification(body);
+      assert.deepEqual(parseHostMessage(env), env);
+    }
+  });
+
+  it('drops responses without inReplyTo or with inconsistent payloads', () => {
+    assert.equal(parseHostMessage({ id: 1, type: 'response', body: summary }), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'heatmap', heatmap: { layer: 'w', rows: 2, cols: 2, codes: [1], reduction: 'exact', sourceRows: 2, sourceCols: 2, levelCount: 2, codeShare: [], nestingOk: true } })), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'histogram', histogram: { layer: 'w', edges: [0, 1], counts: [[1, 2]], levelCount: 1 } })), undefined);
+    assert.equal(parseHostMessage(ids.notification({ kind: 'init', target: { uri: 3 } })), undefined);
+    assert.equal(parseHostMessage(ids.request({ kind: 'getSummary' } as WebviewRequest)), undefined);
+  });
+
+  it('numbers envelopes in order', () => {
+    const e = new EnvelopeIds();
+    assert.deepEqual([e.request({}).id, e.notification({}).id, e.response(1, {}).id], [1, 2, 3]);
+  });
+});

@@ -26,7 +26,7 @@ export function formatReport(r: RunReport, markdown = false): string {
     return [p.targetSparsity > 0 ? String(p.level) : `${p.level} (dense)`, percent(p.targetSparsity, 1), percent(p.sparsity), percent(p.accuracy), ind ? percent(ind.sparsity) : '–', ind ? percent(ind.accuracy) : '–', delta];
   });
   const storage = r.storage.map((s) => [s.label, bytes(s.bytes)]);
-  if (r.smallParamBytes) storage.push(['  of which per-level small parameters', bytes(r.smallParamBytes)]);
+  if (r.smallParamBytes) storage.splice(1, 0, ['  of which per-level small parameters', bytes(r.smallParamBytes)]);
   if (markdown) {
     const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');
     return [`# ELSA report: ${r.run}`, '', `Model ${r.model ?? '?'}, data ${r.dataset ?? '?'}, backend ${r.backend ?? '?'}.`, '', md(header, rows), '', '## Storage', '', md(['what', 'size'], storage), ''].join('\n');

@@ -1,0 +1,108 @@
+/**
+ * A stand-in for the extension host inside the harness page: provides `acquireVsCodeApi`, answers the
+ * dashboard's requests from the fixtures, and (with `live`) appends training events over time the way the real
+ * host tails events.jsonl (byte offsets, stream continuing from the furthest offset served).
+ * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken&live=1&theme=light|dark|hc`.
+ */
+import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
+import type { VsCodeApi } from '../../../webview/vscodeApi';
+import { heatmapFor, histogramFor, makeEvents, makeModel, type Scenario } from './fixtures';
+
+const params = new URLSearchParams(location.search);
+const scenario = (params.get('scenario') ?? 'elsa') as Scenario;
+const live = params.get('live') === '1';
+const theme = params.get('theme') ?? 'dark';
+document.documentElement.className = `theme-${theme}`;
+document.body.classList.add(theme === 'light' ? 'vscode-light' : theme === 'hc' ? 'vscode-high-contrast' : 'vscode-dark');
+const model = makeModel(scenario);
+const allEvents = scenario === 'foreign' ? [] : makeEvents();
+const encoder = new TextEncoder();
+/** Byte offset after each event's line, as in events.jsonl. */
+const endOffsets: number[] = [];
+let offset = 0;
+for (const e of allEvents) endOffsets.push((offset += encoder.encode(`${JSON.stringify(e)}\n`).length));
+/** How many events are "written" so far; live mode starts with the first phases only. */
+let written = live ? Math.min(allEvents.length, 140) : allEvents.length;
+let streamed = 0;
+let nextId = 1;
+let savedState: unknown = JSON.parse(sessionStorage.getItem('elsa-harness-state') ?? 'null');
+
+const log: WebviewMessage[] = [];
+(window as unknown as { elsaHarness: unknown }).elsaHarness = { log, model, allEvents };
+
+function send(message: HostMessage): void {
+  setTimeout(() => window.postMessage(message, '*'), 5);
+}
+function notify(body: HostNotification): void {
+  send({ id: nextId++, type: 'notification', body });
+}
+
+function eventsSince(since: number): { events: typeof allEvents; next: number } {
+  const start = endOffsets.findIndex((end) => end > since);
+  const from = start < 0 ? written : Math.min(start, written);
+  return { events: allEvents.slice(from, written), next: written === 0 ? 0 : endOffsets[written - 1] };
+}
+
+function answer(body: WebviewMessage['body']): HostResponse {
+  switch (body.kind) {
+    case 'getSummary':
+      if (scenario === 'broken') return { kind: 'error', message: 'broken.elsa.safetensors: header length 9e18 exceeds file size 4096' };
+      return { kind: 'summary', summary: model.summary };
+    case 'getHeatmap':
+      return { kind: 'heatmap', heatmap: heatmapFor(model, body.layer, body.maxCells) };
+    case 'getHistogram':
+      return { kind: 'histogram', histogram: histogramFor(model, body.layer, body.bins) };
+    case 'getEvents': {
+      const r = eventsSince(body.since);
+      streamed = Math.max(streamed, r.next);
+      return { kind: 'events', ...r };
+    }
+    default:
+      return { kind: 'error', message: `unexpected ${body.kind}` };
+  }
+}
+
+const api: VsCodeApi = {
+  postMessage(raw: unknown) {
+    const m = raw as WebviewMessage;
+    log.push(m);
+    if (m.type === 'request') {
+      let body: HostResponse;
+      try {
+        body = answer(m.body);
+      } catch (e) {
+        body = { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+      }
+      send({ id: nextId++, type: 'response', inReplyTo: m.id, body });
+    } else if (m.body.kind === 'ready') {
+      notify({ kind: 'init', target: { uri: model.summary.uri, label: model.summary.fileName }, theme: 'dark', engine: 'tensorflow (native)' });
+      if (live) startLive();
+    } else if (m.body.kind === 'saveState') {
+      savedState = m.body.state;
+    }
+  },
+  getState: () => savedState,
+  setState(state: unknown) {
+    savedState = state;
+    sessionStorage.setItem('elsa-harness-state', JSON.stringify(state));
+  },
+};
+
+function startLive(): void {
+  const timer = setInterval(() => {
+    written = Math.min(allEvents.length, written + 25);
+    const r = eventsSince(streamed);
+    if (r.next > streamed) {
+      streamed = r.next;
+      notify({ kind: 'eventsAppended', events: r.events, next: r.next });
+    }
+    if (written >= allEvents.length) clearInterval(timer);
+  }, 250);
+}
+
+let acquired = false;
+(window as unknown as { acquireVsCodeApi: () => VsCodeApi }).acquireVsCodeApi = () => {
+  if (acquired) throw new Error('acquireVsCodeApi may be called only once');
+  acquired = true;
+  return api;
+};

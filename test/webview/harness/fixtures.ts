@@ -1,0 +1,232 @@
+/**
+ * Deterministic fixture data for the dashboard harness: a 4-level ELSA checkpoint of a small MLP + conv net
+ * (real level codes assigned by weight magnitude, so heatmaps, shares and histograms agree), its run report and
+ * events.jsonl, plus a foreign safetensors file. Pure: bundled into the harness page and used by tests.
+ */
+import type { LevelInfo } from '../../../src/core/contract';
+import { createRng } from '../../../src/core/random';
+import type { TrainingEvent } from '../../../src/protocol/events';
+import type { RunReport } from '../../../src/protocol/report';
+import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../../../src/protocol/webview';
+import { codeShare, downsampleCodes } from '../../../webview/heatmap';
+
+export type Scenario = 'elsa' | 'meta-only' | 'foreign' | 'broken';
+
+interface FixtureLayer {
+  name: string;
+  shape: number[];
+  weights: Float32Array;
+  codes: Uint8Array;
+}
+
+export interface FixtureModel {
+  summary: CheckpointSummary;
+  layers: Map<string, FixtureLayer>;
+}
+
+const TARGETS = [0.95, 0.9, 0.75, 0.5];
+
+/** 2-D view of a weight tensor: all leading axes as rows, the last as columns. */
+function view2d(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  const cols = shape[shape.length - 1];
+  return [shape.reduce((a, b) => a * b, 1) / cols, cols];
+}
+
+function makeLayer(name: string, shape: number[], seed: number, jitter: number, withCodes: boolean): FixtureLayer {
+  const rng = createRng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const [rows, cols] = view2d(shape);
+  const weights = new Float32Array(n);
+  // Some rows/columns matter more, so the heatmap shows structure rather than noise.
+  const rowScale = Array.from({ length: rows }, () => 0.4 + rng.next() * 1.2);
+  const colScale = Array.from({ length: cols }, () => 0.5 + rng.next());
+  for (let i = 0; i < n; i++) weights[i] = rng.normal() * 0.05 * rowScale[Math.floor(i / cols)] * colScale[i % cols];
+  const codes = new Uint8Array(n);
+  if (withCodes) {
+    const order = Array.from(weights.keys()).sort((a, b) => Math.abs(weights[b]) - Math.abs(weights[a]));
+    // Layer-wise sparsity varies a little around the global targets, as a layer-wise sparsifier would leave it.
+    const keep = TARGETS.map((t) => Math.round(n * (1 - Math.min(0.995, Math.max(0, t + jitter * (1 - t))))));
+    order.forEach((idx, rank) => {
+      let code = TARGETS.length + 1;
+      for (let k = 0; k < keep.length; k++) {
+        if (rank < keep[k]) {
+          code = k + 1;
+          break;
+        }
+      }
+      codes[idx] = code;
+    });
+  } else {
+    // A foreign file: magnitude-pruned once, so a share of exact zeros exists.
+    const order = Array.from(weights.keys()).sort((a, b) => Math.abs(weights[a]) - Math.abs(weights[b]));
+    for (let r = 0; r < Math.floor(n * 0.3); r++) weights[order[r]] = 0;
+  }
+  return { name, shape, weights, codes };
+}
+
+function layerSummary(l: FixtureLayer, levelCount: number): LayerSummary {
+  const n = l.weights.length;
+  if (levelCount === 0) {
+    let zeros = 0;
+    for (const w of l.weights) if (w === 0) zeros++;
+    return { name: l.name, shape: l.shape, params: n, levelSparsity: [zeros / n], codeShare: [] };
+  }
+  const share = codeShare(l.codes, levelCount);
+  let cum = 0;
+  const levelSparsity = share.map((s) => {
+    cum += s;
+    return Math.max(0, 1 - cum);
+  });
+  return { name: l.name, shape: l.shape, params: n, levelSparsity, codeShare: share };
+}
+
+const LAYER_SPECS: [string, number[], number][] = [
+  ['conv2d/kernel', [3, 3, 1, 16], -0.3],
+  ['conv2d_1/kernel', [3, 3, 16, 32], -0.05],
+  ['dense/kernel', [1568, 128], 0.04],
+  ['dense_1/kernel', [128, 64], 0],
+  ['dense_2/kernel', [64, 10], -0.4],
+];
+
+export function makeModel(scenario: Scenario): FixtureModel {
+  const elsa = scenario !== 'foreign';
+  const levelCount = elsa ? TARGETS.length + 1 : 0;
+  const layers = new Map<string, FixtureLayer>();
+  LAYER_SPECS.forEach(([name, shape, jitter], i) => layers.set(name, makeLayer(name, shape, 100 + i, jitter, elsa)));
+  const summaries = [...layers.values()].map((l) => layerSummary(l, levelCount));
+  const total = summaries.reduce((a, l) => a + l.params, 0);
+  const accuracies = [0.8412, 0.8655, 0.8843, 0.8907, 0.8931];
+  const levels: LevelInfo[] = elsa
+    ? accuracies.map((accuracy, i) => {
+        const level = i + 1;
+        const sparsity = summaries.reduce((a, l) => a + l.params * l.levelSparsity[i], 0) / total;
+        return {
+          index: level,
+          targetSparsity: level <= TARGETS.length ? TARGETS[i] : 0,
+          sparsity,
+          dense: level === levelCount ? true : undefined,
+          metrics: { accuracy, loss: 0.6 - accuracy / 3 },
+          layerSparsity: Object.fromEntries(summaries.map((l) => [l.name, l.levelSparsity[i]])),
+        };
+      })
+    : [];
+  const report: RunReport | undefined =
+    scenario === 'elsa'
+      ? {
+          format: 'elsa-report/1',
+          run: 'fashion-cnn',
+          createdAt: '2026-11-25T09:00:00Z',
+          model: 'cnn-small',
+          dataset: 'fashion-mnist',
+          backend: 'tensorflow (native)',
+          elsa: levels.map((l) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.sparsity, accuracy: l.metrics.accuracy ?? 0 })),
+          independent: levels
+            .filter((l) => !l.dense)
+            .map((l, i) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.targetSparsity, accuracy: (l.metrics.accuracy ?? 0) + [0.006, -0.002, 0.001, -0.001][i] })),
+          dense: { level: 5, targetSparsity: 0, sparsity: 0, accuracy: 0.8926 },
+          storage: [
+            { label: 'ELSA checkpoint (all levels)', bytes: 4_300_000, files: ['model.elsa.safetensors'] },
+            { label: 'Independent networks + dense', bytes: 21_000_000, files: ['independent/*.safetensors'] },
+          ],
+        }
+      : undefined;
+  const fileName = elsa ? 'fashion-cnn.elsa.safetensors' : 'pruned-cnn.safetensors';
+  const summary: CheckpointSummary = {
+    uri: `file:///workspace/runs/fashion-cnn/${fileName}`,
+    fileName,
+    fileSize: elsa ? 4_312_776 : 3_911_040,
+    layers: summaries,
+    levelCount,
+    nestingOk: true,
+    engine: 'tensorflow (native)',
+    report,
+    meta: elsa
+      ? {
+          format: 'elsa/1',
+          levels,
+          targets: TARGETS,
+          codes: Object.fromEntries(summaries.map((l) => [l.name, `${l.name}.__codes`])),
+          packing: 'bits3',
+          provenance: { tool: 'elsa', version: '0.1.0', backend: 'tensorflow (native)', createdAt: '2026-11-25T08:40:00Z', dataset: 'fashion-mnist', seed: 7 },
+          training: { status: 'complete', phase: 5, epoch: 2, step: 7600 },
+          kind: 'elsa',
+        }
+      : undefined,
+  };
+  return { summary, layers };
+}
+
+export function heatmapFor(model: FixtureModel, layer: string, maxCells: number): HeatmapData {
+  const l = model.layers.get(layer);
+  if (!l) throw new Error(`${layer}: no such layer`);
+  const [rows, cols] = view2d(l.shape);
+  const levelCount = model.summary.levelCount;
+  const ds = downsampleCodes({ rows, cols, codes: Array.from(l.codes) }, maxCells, 'min');
+  return {
+    layer,
+    rows: ds.rows,
+    cols: ds.cols,
+    codes: ds.codes,
+    reduction: ds.block === 1 ? 'exact' : 'min',
+    sourceRows: rows,
+    sourceCols: cols,
+    levelCount,
+    codeShare: codeShare(l.codes, levelCount),
+    nestingOk: true,
+  };
+}
+
+export function histogramFor(model: FixtureModel, layer: string, bins: number): HistogramData {
+  const l = model.layers.get(layer);
+  if (!l) throw new Error(`${layer}: no such layer`);
+  let max = 0;
+  for (const w of l.weights) max = Math.max(max, Math.abs(w));
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (max * i) / bins);
+  const levels = Math.max(1, model.summary.levelCount);
+  const counts = Array.from({ length: levels }, () => new Array<number>(bins).fill(0));
+  l.weights.forEach((w, i) => {
+    const bin = Math.min(bins - 1, Math.floor((Math.abs(w) / (max || 1)) * bins));
+    const code = model.summary.levelCount === 0 ? 1 : l.codes[i];
+    for (let k = code; k <= levels; k++) counts[k - 1][bin]++;
+  });
+  return { layer, edges, counts, levelCount: levels };
+}
+
+/** events.jsonl of the run: warm-up, four sparse phases, a dense phase; steps every 10 of 380 per epoch. */
+export function makeEvents(): TrainingEvent[] {
+  const rng = createRng(42);
+  const time = '2026-11-25T08:00:00Z';
+  const out: TrainingEvent[] = [{ type: 'run-start', time, run: 'fashion-cnn', kind: 'elsa', targets: TARGETS, backend: 'tensorflow (native)', config: {} }];
+  const phases: [number, number, number][] = [
+    [0, 0, 3],
+    [1, 0.95, 3],
+    [2, 0.9, 2],
+    [3, 0.75, 2],
+    [4, 0.5, 2],
+    [5, 0, 2],
+  ];
+  const stepsPerEpoch = 380;
+  let step = 0;
+  let epochs = 0;
+  for (const [phase, target, n] of phases) {
+    out.push({ type: 'phase-start', time, phase, targetSparsity: target, epochs: n });
+    for (let e = 1; e <= n; e++) {
+      epochs++;
+      const base = 0.62 * Math.exp(-epochs / 4) + 0.3 + (phase === 1 && e === 1 ? 0.12 : 0);
+      for (let s = 10; s <= stepsPerEpoch; s += 10) {
+        out.push({ type: 'step', time, phase, epoch: e, step: step + s, loss: base + 0.15 * (1 - s / stepsPerEpoch) + rng.normal() * 0.03, accuracy: 0.8 });
+      }
+      step += stepsPerEpoch;
+      const acc = Math.min(0.95, 0.93 - base * 0.12 + rng.next() * 0.004);
+      out.push({
+        type: 'epoch', time, phase, epoch: e, step, loss: base, accuracy: acc, evalLoss: base + 0.04, evalAccuracy: acc - 0.035,
+        sparsity: phase === 0 || phase === 5 ? 0 : target, seconds: 11.2, samplesPerSecond: 5400, learningRate: 0.001,
+      });
+    }
+    if (phase >= 1 && phase <= 4) out.push({ type: 'level-done', time, level: phase, targetSparsity: target, sparsity: target, accuracy: 0.85 + phase * 0.01, loss: 0.4 });
+    out.push({ type: 'checkpoint', time, path: 'fashion-cnn.elsa.safetensors', phase, epoch: n });
+  }
+  out.push({ type: 'run-end', time, status: 'complete', seconds: 164 });
+  return out;
+}

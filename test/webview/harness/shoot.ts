@@ -1,0 +1,132 @@
+/**
+ * Builds the dashboard with a fake host (fixtures) into a static page and screenshots it in Chromium, in light,
+ * dark and high-contrast themes, under the same strict CSP the extension uses. Prints console errors and CSP
+ * violations; exits non-zero on any.
+ *
+ *   node --import tsx test/webview/harness/shoot.ts [outDir] [--scenario=elsa,meta-only,foreign,broken] [--theme=light,dark,hc]
+ *
+ * Run from the repository root. Default outDir: test/e2e/shots/webview (git-ignored). Needs /usr/bin/chromium
+ * and playwright-core.
+ */
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { themeCss, type ThemeKind } from './themes';
+
+const NONCE = 'harnessnonce';
+const CSP = ["default-src 'none'", 'img-src data:', `style-src 'self' 'nonce-${NONCE}'`, "font-src 'self'", `script-src 'nonce-${NONCE}'`].join('; ');
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+/** Serves the built page over loopback http, as a webview is served (CSP 'self' does not cover file: URLs). */
+export async function serveHarness(outDir: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const name = path.basename(new URL(req.url ?? '/', 'http://x').pathname) || 'index.html';
+    try {
+      const body = readFileSync(path.join(outDir, name));
+      res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/index.html`, server };
+}
+
+export async function buildHarness(outDir: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [path.resolve('test/webview/harness/entry.ts')],
+    outfile: path.join(outDir, 'harness.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    loader: { '.css': 'text' },
+  });
+  copyFileSync('media/dashboard.css', path.join(outDir, 'dashboard.css'));
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${CSP}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <meta name="elsa-target-label" content="harness">
+  <style nonce="${NONCE}">
+${themeCss()}
+  </style>
+  <link rel="stylesheet" href="dashboard.css" nonce="${NONCE}">
+  <title>ELSA dashboard harness</title>
+</head>
+<body>
+  <div id="app"></div>
+  <script nonce="${NONCE}" src="harness.js"></script>
+</body>
+</html>`;
+  writeFileSync(path.join(outDir, 'index.html'), html);
+}
+
+/** Waits until the dashboard has loaded and, for an ELSA file, drawn its heatmap and histogram. */
+export async function waitForDashboard(page: Page, scenario: string): Promise<void> {
+  await page.waitForSelector('#elsa-dashboard[data-state="ready"], #elsa-dashboard[data-state="error"]', { timeout: 15000 });
+  if (scenario !== 'broken') await page.waitForSelector('#histogram-chart[data-points]', { timeout: 15000 });
+  if (scenario === 'elsa' || scenario === 'meta-only') await page.waitForSelector('#nesting-heatmap[data-rows]', { timeout: 15000 });
+  await page.waitForTimeout(300);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const outDir = args.find((a) => !a.startsWith('--')) ?? 'test/e2e/shots/webview';
+  const pick = (name: string, all: string[]): string[] => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',') ?? all;
+  const scenarios = pick('scenario', ['elsa', 'meta-only', 'foreign', 'broken']);
+  const themes = pick('theme', ['light', 'dark', 'hc']) as ThemeKind[];
+  await buildHarness(outDir);
+  const { url, server } = await serveHarness(outDir);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  let problems = 0;
+  try {
+    for (const scenario of scenarios) {
+      for (const theme of themes) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') {
+            problems += m.type() === 'error' ? 1 : 0;
+            console.log(`[${scenario}/${theme}] console.${m.type()}: ${m.text()}`);
+          }
+        });
+        page.on('pageerror', (e) => {
+          problems++;
+          console.log(`[${scenario}/${theme}] page error: ${e.message}`);
+        });
+        await page.goto(`${url}?scenario=${scenario}&theme=${theme}`);
+        await waitForDashboard(page, scenario);
+        const shot = path.join(outDir, `${scenario}-${theme}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        console.log(`wrote ${shot}`);
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  if (problems > 0) {
+    console.log(`${problems} console error(s)`);
+    process.exitCode = 1;
+  }
+}
+
+if (/shoot\.ts$/.test(process.argv[1] ?? '')) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

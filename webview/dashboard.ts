@@ -1,0 +1,300 @@
+/**
+ * The dashboard: builds the page, asks the host for the summary, heatmap, histogram and events, keeps the level
+ * and layer selection (persisted), follows live events and theme changes. One implementation serves the panel
+ * and the checkpoint editor.
+ */
+import type { TrainingEvent } from '../src/protocol/events';
+import type { CheckpointSummary, HostNotification } from '../src/protocol/webview';
+import { applyChartTheme } from './charts';
+import type { DashboardClient } from './client';
+import type { Palette } from './colors';
+import { clear, h } from './dom';
+import { levelLabel } from './format';
+import { pickLayer } from './series';
+import { currentPalette, observeTheme } from './theme';
+import { decideAppend } from './trainingSeries';
+import type { UiState } from './uiState';
+import { AccuracyView } from './views/accuracy';
+import { HeaderView } from './views/header';
+import { HistogramView } from './views/histogram';
+import { LayerSparsityView } from './views/layerSparsity';
+import { HEATMAP_MAX_CELLS, NestingView } from './views/nesting';
+import { TrainingView } from './views/training';
+
+export const HISTOGRAM_BINS = 48;
+
+/** vscode-elements' select: a `value` property and a `change` event. */
+type SelectElement = HTMLElement & { value: string };
+
+export interface DashboardOptions {
+  client: DashboardClient;
+  state: UiState;
+  saveState(state: UiState): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export class Dashboard {
+  private readonly client: DashboardClient;
+  private state: UiState;
+  private summary: CheckpointSummary | undefined;
+  private engine: string | undefined;
+  private palette: Palette;
+  private readonly header: HeaderView;
+  private readonly accuracy = new AccuracyView();
+  private readonly layers = new LayerSparsityView();
+  private readonly nesting = new NestingView();
+  private readonly training = new TrainingView();
+  private readonly histogram = new HistogramView();
+  private readonly levelSelect: SelectElement;
+  private readonly layerSelect: SelectElement;
+  private readonly banner: HTMLElement;
+  private readonly toolbar: HTMLElement;
+  /** Event cursor; undefined while the initial `getEvents` is in flight (notifications wait in `queued`). */
+  private eventsCursor: number | undefined;
+  private queued: { events: TrainingEvent[]; next: number }[] = [];
+  private layerToken = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly options: DashboardOptions,
+  ) {
+    this.client = options.client;
+    this.state = options.state;
+    this.palette = currentPalette();
+    this.header = new HeaderView(
+      (level) => this.selectLevel(level),
+      (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
+    );
+    this.levelSelect = h('vscode-single-select', { id: 'level-select', 'aria-label': 'Level' }) as SelectElement;
+    this.layerSelect = h('vscode-single-select', { id: 'layer-select', 'aria-label': 'Layer', combobox: false }) as SelectElement;
+    this.levelSelect.addEventListener('change', () => this.selectLevel(Number(this.levelSelect.value) || 0));
+    this.layerSelect.addEventListener('change', () => this.selectLayer(this.layerSelect.value));
+    this.histogram.logToggle.addEventListener('change', () => {
+      this.state = { ...this.state, histogramLog: this.histogram.logToggle.checked === true };
+      this.persist();
+      this.histogram.render(this.palette, this.state.level, this.state.histogramLog);
+    });
+    if (this.state.histogramLog) this.histogram.logToggle.setAttribute('checked', '');
+    this.banner = h('div', { class: 'banner', id: 'dashboard-error', role: 'alert', hidden: true });
+    const toolbar = (this.toolbar = h(
+      'div',
+      { class: 'toolbar', id: 'dashboard-toolbar' },
+      h('label', { class: 'tool' }, h('span', { text: 'Level' }), this.levelSelect),
+      h('label', { class: 'tool' }, h('span', { text: 'Layer' }), this.layerSelect),
+    ));
+    this.showSummaryViews(undefined);
+    clear(root);
+    root.dataset.state = 'loading';
+    root.append(
+      this.header.root,
+      this.banner,
+      toolbar,
+      h(
+        'div',
+        { class: 'grid' },
+        this.accuracy.card.root,
+        this.layers.card.root,
+        this.nesting.card.root,
+        this.histogram.card.root,
+        h('div', { class: 'wide' }, this.training.card.root),
+      ),
+    );
+    observeTheme(() => this.renderAll());
+    let width = root.clientWidth;
+    new ResizeObserver(() => {
+      if (root.clientWidth === width) return;
+      width = root.clientWidth;
+      this.nesting.render(this.palette, this.state.level);
+    }).observe(root);
+    this.client.onNotification((n) => this.onNotification(n));
+  }
+
+  setTargetLabel(label: string): void {
+    this.header.setTargetLabel(label);
+  }
+
+  /** First load after `ready`: summary (then layer detail) and the event log, in parallel. */
+  async start(): Promise<void> {
+    await Promise.all([this.loadSummary(), this.loadEvents(0, true)]);
+  }
+
+  private onNotification(n: HostNotification): void {
+    switch (n.kind) {
+      case 'init':
+        this.engine = n.engine ?? this.engine;
+        this.header.setTargetLabel(n.target.label);
+        break;
+      case 'summaryChanged':
+        void this.loadSummary();
+        break;
+      case 'eventsAppended':
+        this.applyAppended(n.events, n.next, false);
+        break;
+    }
+  }
+
+  private async loadSummary(): Promise<void> {
+    try {
+      const { summary } = await this.client.request({ kind: 'getSummary' });
+      this.summary = summary;
+      this.showError(undefined);
+    } catch (e) {
+      this.root.dataset.state = 'error';
+      this.summary = undefined;
+      this.showSummaryViews(undefined);
+      this.showError(`Could not read this file: ${errorText(e)}`);
+      this.renderAll();
+      return;
+    }
+    const s = this.summary;
+    const targets = s.meta?.targets ?? [];
+    this.root.dataset.kind = s.levelCount > 0 ? 'elsa' : 'foreign';
+    this.showSummaryViews(s);
+    this.header.setSummary(s, this.engine ?? s.engine);
+    this.accuracy.setSummary(s);
+    this.layers.setSummary(s);
+    this.nesting.setTargets(targets);
+    if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
+    this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
+    this.fillSelectors(s);
+    this.persist();
+    this.renderAll();
+    this.root.dataset.state = 'ready';
+    await this.loadLayerDetail();
+  }
+
+  private fillSelectors(s: CheckpointSummary): void {
+    clear(this.levelSelect);
+    this.levelSelect.append(h('vscode-option', { value: '0', text: s.levelCount > 0 ? 'All levels' : 'Single model' }));
+    for (let level = 1; level <= s.levelCount; level++) {
+      const target = level < s.levelCount ? s.meta?.targets[level - 1] : undefined;
+      this.levelSelect.append(h('vscode-option', { value: String(level), text: levelLabel(level, s.levelCount, target) }));
+    }
+    this.levelSelect.toggleAttribute('disabled', s.levelCount === 0);
+    this.levelSelect.value = String(this.state.level);
+    clear(this.layerSelect);
+    for (const l of s.layers) this.layerSelect.append(h('vscode-option', { value: l.name, text: `${l.name}  [${l.shape.join('×')}]` }));
+    this.layerSelect.toggleAttribute('disabled', s.layers.length === 0);
+    if (this.state.layer) this.layerSelect.value = this.state.layer;
+  }
+
+  private selectLevel(level: number): void {
+    if (level === this.state.level) return;
+    this.state = { ...this.state, level };
+    if (this.levelSelect.value !== String(level)) this.levelSelect.value = String(level);
+    this.root.dataset.selectedLevel = String(level);
+    this.persist();
+    this.header.renderRows(level);
+    this.layers.render(this.palette, level);
+    this.nesting.render(this.palette, level);
+    this.histogram.render(this.palette, level, this.state.histogramLog);
+  }
+
+  private selectLayer(layer: string): void {
+    if (!layer || layer === this.state.layer) return;
+    this.state = { ...this.state, layer };
+    this.persist();
+    void this.loadLayerDetail();
+  }
+
+  /** Heatmap and histogram of the selected layer; answers for a layer no longer selected are dropped. */
+  private async loadLayerDetail(): Promise<void> {
+    const layer = this.state.layer;
+    const token = ++this.layerToken;
+    this.root.dataset.layer = layer ?? '';
+    if (!layer) {
+      this.nesting.showMessage('This file has no weight tensors.');
+      this.histogram.showMessage('This file has no weight tensors.');
+      return;
+    }
+    const isElsa = (this.summary?.levelCount ?? 0) > 0;
+    const heatmap = isElsa
+      ? this.client.request({ kind: 'getHeatmap', layer, maxCells: HEATMAP_MAX_CELLS }).then(
+          (r) => {
+            if (token !== this.layerToken) return;
+            this.nesting.setHeatmap(r.heatmap);
+            this.nesting.render(this.palette, this.state.level);
+          },
+          (e: unknown) => token === this.layerToken && this.nesting.showMessage(`No heatmap for ${layer}: ${errorText(e)}`),
+        )
+      : Promise.resolve(this.nesting.showMessage('This file has no level codes, so there is no mask nesting to show.'));
+    const histogram = this.client.request({ kind: 'getHistogram', layer, bins: HISTOGRAM_BINS }).then(
+      (r) => {
+        if (token !== this.layerToken) return;
+        this.histogram.setHistogram(r.histogram, this.summary?.meta?.targets ?? [], this.summary?.levelCount ?? 0);
+        this.histogram.render(this.palette, this.state.level, this.state.histogramLog);
+      },
+      (e: unknown) => token === this.layerToken && this.histogram.showMessage(`No histogram for ${layer}: ${errorText(e)}`),
+    );
+    await Promise.all([heatmap, histogram]);
+  }
+
+  private async loadEvents(since: number, initial: boolean): Promise<void> {
+    this.eventsCursor = undefined;
+    try {
+      const r = await this.client.request({ kind: 'getEvents', since });
+      // An answer that ends before `since` comes from a replaced file, read from its start.
+      if (initial || r.next < since) this.training.reset();
+      this.training.append(r.events);
+      this.eventsCursor = r.next;
+    } catch (e) {
+      this.eventsCursor = since;
+      this.training.showUnavailable(`No training log: ${errorText(e)}`);
+    }
+    const raced = this.queued;
+    this.queued = [];
+    for (const q of raced) this.applyAppended(q.events, q.next, true);
+  }
+
+  private applyAppended(events: TrainingEvent[], next: number, racedInitialAnswer: boolean): void {
+    if (this.eventsCursor === undefined) {
+      this.queued.push({ events, next });
+      return;
+    }
+    const d = decideAppend(this.eventsCursor, events, next, racedInitialAnswer);
+    if (d.kind === 'restart') this.training.reset();
+    if (d.kind === 'apply' || d.kind === 'restart') {
+      this.eventsCursor = d.next;
+      this.training.append(d.events);
+    } else if (d.kind === 'refetch') {
+      void this.loadEvents(d.since, false);
+    }
+  }
+
+  private renderAll(): void {
+    this.palette = currentPalette();
+    applyChartTheme(this.palette);
+    const level = this.state.level;
+    this.header.renderRows(level);
+    this.root.dataset.selectedLevel = String(level);
+    this.accuracy.render(this.palette);
+    this.layers.render(this.palette, level);
+    this.nesting.render(this.palette, level);
+    this.histogram.render(this.palette, level, this.state.histogramLog);
+    this.training.render(this.palette);
+  }
+
+  /** Views that need a summary stay hidden without one; a foreign file has no levels to compare or nest. */
+  private showSummaryViews(s: CheckpointSummary | undefined): void {
+    const elsa = s !== undefined && s.levelCount > 0;
+    this.toolbar.hidden = !s;
+    this.layers.card.root.hidden = !s;
+    this.histogram.card.root.hidden = !s;
+    this.accuracy.card.root.hidden = !elsa;
+    this.nesting.card.root.hidden = !elsa;
+  }
+
+  private showError(text: string | undefined): void {
+    this.banner.hidden = !text;
+    this.banner.textContent = text ?? '';
+    if (text) this.options.log('error', text);
+  }
+
+  private persist(): void {
+    this.options.saveState(this.state);
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,40 @@
+/** Number and label formatting shared by the views and their hidden data tables. */
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  return v === undefined || v === null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`;
+}
+
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+export function count(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
+}
+
+/**
+ * Name of a level: `L1 95%` for sparse levels, `dense` for level K+1, `all weights` when the file has no
+ * levels (foreign safetensors / TF.js models, levelCount 0).
+ */
+export function levelLabel(level: number, levelCount: number, targetSparsity?: number): string {
+  if (levelCount === 0 || level === 0) return 'all weights';
+  if (level === levelCount) return 'dense';
+  if (targetSparsity === undefined) return `L${level}`;
+  const whole = Math.abs(targetSparsity * 100 - Math.round(targetSparsity * 100)) < 1e-9;
+  return `L${level} ${pct(targetSparsity, whole ? 0 : 1)}`;
+}
+
+/** Name of a training phase: 0 = dense warm-up, 1..K = sparse levels, K+1 = final dense phase. */
+export function phaseLabel(phase: number, levelCount: number, targetSparsity?: number): string {
+  if (phase === 0) return 'warm-up';
+  if (levelCount > 0 && phase >= levelCount) return 'dense';
+  return targetSparsity === undefined ? `phase ${phase}` : `phase ${phase} → ${pct(targetSparsity, 0)}`;
+}

@@ -1,0 +1,156 @@
+/**
+ * Data -> chart series, with no DOM and no Chart.js: what each chart plots, computed from the protocol's
+ * CheckpointSummary / HistogramData. The views render these and also publish them as data attributes, so the
+ * numbers a test reads are the numbers the chart draws.
+ */
+import type { LevelInfo } from '../src/core/contract';
+import type { ReportPoint } from '../src/protocol/report';
+import type { CheckpointSummary, HistogramData } from '../src/protocol/webview';
+import { levelLabel } from './format';
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+export interface LevelRow {
+  level: number;
+  label: string;
+  targetSparsity: number;
+  sparsity: number;
+  accuracy?: number;
+  dense: boolean;
+}
+
+/** The levels table: one row per finished level of an ELSA checkpoint, sparsest first; empty for foreign files. */
+export function levelRows(summary: CheckpointSummary): LevelRow[] {
+  const levels: LevelInfo[] = summary.meta?.levels ?? [];
+  const levelCount = Math.max(summary.levelCount, levels.length);
+  return [...levels]
+    .sort((a, b) => a.index - b.index)
+    .map((l) => ({
+      level: l.index,
+      label: levelLabel(l.index, levelCount, l.dense ? undefined : l.targetSparsity),
+      targetSparsity: l.targetSparsity,
+      sparsity: l.sparsity,
+      accuracy: l.metrics?.accuracy,
+      dense: l.dense === true || l.index === levelCount,
+    }));
+}
+
+export interface AccuracyCurves {
+  source: 'report' | 'metadata' | 'none';
+  elsa: XY[];
+  independent: XY[];
+  dense?: XY;
+  /** Shown under the chart when something the comparison needs is missing. */
+  note?: string;
+}
+
+const byX = (a: XY, b: XY): number => a.x - b.x;
+const finitePoint = (p: XY): boolean => Number.isFinite(p.x) && Number.isFinite(p.y);
+const fromReport = (points: ReportPoint[]): XY[] => points.map((p) => ({ x: p.sparsity, y: p.accuracy })).filter(finitePoint).sort(byX);
+
+/** Accuracy against sparsity: ELSA vs independent vs dense from the run report, else ELSA levels from metadata. */
+export function accuracyCurves(summary: CheckpointSummary): AccuracyCurves {
+  const report = summary.report;
+  if (report) {
+    const dense = report.dense && Number.isFinite(report.dense.accuracy) ? { x: report.dense.sparsity, y: report.dense.accuracy } : undefined;
+    const independent = fromReport(report.independent);
+    const missing = [independent.length ? '' : 'independent', dense ? '' : 'dense'].filter(Boolean);
+    return {
+      source: 'report',
+      elsa: fromReport(report.elsa),
+      independent,
+      dense,
+      note: missing.length ? `The report has no ${missing.join(' or ')} baseline.` : undefined,
+    };
+  }
+  const levels = summary.meta?.levels;
+  if (!summary.meta || !levels) {
+    return { source: 'none', elsa: [], independent: [], note: 'Not an ELSA checkpoint: there are no levels to compare.' };
+  }
+  const elsa = levels
+    .filter((l) => l.metrics?.accuracy !== undefined)
+    .map((l) => ({ x: l.sparsity, y: l.metrics.accuracy as number }))
+    .filter(finitePoint)
+    .sort(byX);
+  const note = elsa.length
+    ? 'Baselines were not run: only the ELSA levels of this checkpoint are shown. Run `elsa baseline` and `elsa report` to compare against independent sparse networks and the dense network.'
+    : 'No level of this checkpoint has a recorded accuracy yet.';
+  return { source: 'metadata', elsa, independent: [], note };
+}
+
+export interface LevelDataset {
+  /** 1..K+1, or 0 for the single model of a foreign file. */
+  level: number;
+  label: string;
+  values: number[];
+}
+
+export interface LayerSparsitySeries {
+  layers: string[];
+  datasets: LevelDataset[];
+  note?: string;
+}
+
+/**
+ * Per-layer sparsity, one dataset per level. The dense level is left out when it prunes nothing (the usual
+ * case) since its bars would all be zero. A foreign file gives one dataset: the share of exact zeros.
+ */
+export function layerSparsitySeries(summary: CheckpointSummary): LayerSparsitySeries {
+  const layers = summary.layers.map((l) => l.name);
+  if (summary.levelCount === 0) {
+    return {
+      layers,
+      datasets: [{ level: 0, label: 'zeros', values: summary.layers.map((l) => l.levelSparsity[0] ?? 0) }],
+      note: 'No ELSA levels in this file: the bars show the share of weights that are exactly zero.',
+    };
+  }
+  const metaLevels = summary.meta?.levels ?? [];
+  const datasets: LevelDataset[] = [];
+  for (let level = 1; level <= summary.levelCount; level++) {
+    const info = metaLevels.find((l) => l.index === level);
+    const values = summary.layers.map((l) => l.levelSparsity[level - 1] ?? info?.layerSparsity?.[l.name] ?? NaN);
+    const isDense = level === summary.levelCount;
+    if (isDense && values.every((v) => !(v > 0))) continue;
+    datasets.push({ level, label: levelLabel(level, summary.levelCount, isDense ? undefined : info?.targetSparsity ?? summary.meta?.targets[level - 1]), values });
+  }
+  return { layers, datasets };
+}
+
+export interface HistogramSeries {
+  /** Bin centres over |w|. */
+  centers: number[];
+  /** Widest mask first (dense), so narrower nested masks are drawn on top. */
+  datasets: LevelDataset[];
+}
+
+/**
+ * One curve per level mask. `fileLevelCount` is the summary's level count: 0 marks a foreign file, whose
+ * histogram (one row, whatever its levelCount says) is of all weights.
+ */
+export function histogramSeries(h: HistogramData, targets: readonly number[] = [], fileLevelCount = h.levelCount): HistogramSeries {
+  const centers = h.edges.slice(0, -1).map((e, i) => (e + h.edges[i + 1]) / 2);
+  const foreign = fileLevelCount === 0 || h.levelCount === 0;
+  const datasets = h.counts.map((counts, i) => ({
+    level: foreign ? 0 : i + 1,
+    label: foreign ? levelLabel(0, 0) : levelLabel(i + 1, h.levelCount, targets[i]),
+    values: counts.slice(0, centers.length),
+  }));
+  return { centers, datasets: datasets.reverse() };
+}
+
+/** The heatmap/histogram layer to show: the saved one when it still exists, else the largest layer. */
+export function pickLayer(summary: CheckpointSummary, saved: string | undefined): string | undefined {
+  if (saved && summary.layers.some((l) => l.name === saved)) return saved;
+  let best: string | undefined;
+  let bestParams = -1;
+  for (const l of summary.layers) {
+    if (l.params > bestParams) {
+      best = l.name;
+      bestParams = l.params;
+    }
+  }
+  return best;
+}

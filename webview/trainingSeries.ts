@@ -1,0 +1,139 @@
+/**
+ * Live training curves from events.jsonl, built incrementally: `append` costs O(new events), so a long run
+ * that streams `eventsAppended` does not recompute its history. x is the global epoch count across phases
+ * (epoch n ends at x = n); step events fall between, at their fraction of the epoch.
+ */
+import type { TrainingEvent } from '../src/protocol/events';
+import { pct, phaseLabel } from './format';
+import type { XY } from './series';
+
+export interface PhaseMark {
+  /** Boundary position on the x axis (between the last epoch of the old phase and the first of the new). */
+  x: number;
+  phase: number;
+  label: string;
+}
+
+export interface TrainingSeries {
+  loss: XY[];
+  accuracy: XY[];
+  evalAccuracy: XY[];
+  evalLoss: XY[];
+  /** Per-step training loss; long, so the chart decimates it. */
+  stepLoss: XY[];
+  phases: PhaseMark[];
+  eventCount: number;
+  epochCount: number;
+  status: 'waiting' | 'running' | 'complete' | 'failed' | 'cancelled';
+  /** One line about the newest event, for the caption. */
+  latest: string;
+  backend?: string;
+}
+
+export class TrainingSeriesBuilder {
+  private readonly s: TrainingSeries = {
+    loss: [],
+    accuracy: [],
+    evalAccuracy: [],
+    evalLoss: [],
+    stepLoss: [],
+    phases: [],
+    eventCount: 0,
+    epochCount: 0,
+    status: 'waiting',
+    latest: 'No training events yet.',
+  };
+  private levelCount = 0;
+  private lastEpochStep: number | undefined;
+  private stepsPerEpoch: number | undefined;
+
+  get series(): Readonly<TrainingSeries> {
+    return this.s;
+  }
+
+  append(events: readonly TrainingEvent[]): void {
+    for (const e of events) this.add(e);
+  }
+
+  private add(e: TrainingEvent): void {
+    const s = this.s;
+    s.eventCount++;
+    switch (e.type) {
+      case 'run-start':
+        this.levelCount = e.targets.length + 1;
+        s.status = 'running';
+        s.backend = e.backend;
+        s.latest = e.resumedFrom
+          ? `Resumed ${e.kind} run "${e.run}" at phase ${e.resumedFrom.phase}, epoch ${e.resumedFrom.epoch} (${e.backend}).`
+          : `Started ${e.kind} run "${e.run}" on ${e.backend}.`;
+        break;
+      case 'phase-start': {
+        s.status = 'running';
+        const label = phaseLabel(e.phase, this.levelCount, e.targetSparsity);
+        const x = s.epochCount + 0.5;
+        // A resumed run repeats the phase-start of the phase it resumes; keep one mark per boundary.
+        const last = s.phases[s.phases.length - 1];
+        if (!(last && last.phase === e.phase && last.x === x)) s.phases.push({ x, phase: e.phase, label });
+        s.latest = `Phase ${e.phase} (${label}): ${e.epochs} epochs.`;
+        break;
+      }
+      case 'epoch': {
+        s.status = 'running';
+        s.epochCount++;
+        const x = s.epochCount;
+        if (Number.isFinite(e.loss)) s.loss.push({ x, y: e.loss });
+        if (Number.isFinite(e.accuracy)) s.accuracy.push({ x, y: e.accuracy });
+        if (e.evalAccuracy !== undefined && Number.isFinite(e.evalAccuracy)) s.evalAccuracy.push({ x, y: e.evalAccuracy });
+        if (e.evalLoss !== undefined && Number.isFinite(e.evalLoss)) s.evalLoss.push({ x, y: e.evalLoss });
+        if (this.lastEpochStep !== undefined && e.step > this.lastEpochStep) this.stepsPerEpoch = e.step - this.lastEpochStep;
+        else if (this.lastEpochStep === undefined && e.step > 0) this.stepsPerEpoch = e.step;
+        this.lastEpochStep = e.step;
+        const evalPart = e.evalAccuracy !== undefined ? `, eval accuracy ${pct(e.evalAccuracy)}` : '';
+        s.latest = `Phase ${e.phase}, epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${pct(e.accuracy)}${evalPart}, sparsity ${pct(e.sparsity)}.`;
+        break;
+      }
+      case 'step': {
+        if (this.stepsPerEpoch && Number.isFinite(e.loss)) {
+          const into = e.step - (this.lastEpochStep ?? 0);
+          const fraction = Math.min(0.999, Math.max(0, into / this.stepsPerEpoch));
+          const x = s.epochCount + fraction;
+          const prev = s.stepLoss[s.stepLoss.length - 1];
+          // Decimation needs x sorted; a step that does not advance (replayed log) is skipped.
+          if (!prev || x > prev.x) s.stepLoss.push({ x, y: e.loss });
+        }
+        s.latest = `Phase ${e.phase}, epoch ${e.epoch}, step ${e.step}: loss ${e.loss.toFixed(4)}.`;
+        break;
+      }
+      case 'level-done':
+        s.latest = `Level ${e.level} done: sparsity ${pct(e.sparsity)}, accuracy ${pct(e.accuracy)}.`;
+        break;
+      case 'checkpoint':
+        s.latest = `Checkpoint written at phase ${e.phase}, epoch ${e.epoch}.`;
+        break;
+      case 'run-end':
+        s.status = e.status;
+        s.latest = `Run ${e.status} after ${e.seconds.toFixed(0)} s${e.message ? `: ${e.message}` : '.'}`;
+        break;
+    }
+  }
+}
+
+/**
+ * Cursor bookkeeping for the event stream. `since`/`next` are byte offsets into events.jsonl (the host tails the
+ * file). The host streams `eventsAppended` from the furthest offset it has served, so a notification that arrives
+ * after our `getEvents` answer continues exactly at our cursor; one whose `next` went backwards means the file
+ * was replaced (a new run) and its events start from 0. A notification that raced the initial answer has an
+ * unknown start: if it ends beyond the answer, what is missing is fetched again.
+ */
+export type AppendDecision =
+  | { kind: 'apply'; events: readonly TrainingEvent[]; next: number }
+  | { kind: 'restart'; events: readonly TrainingEvent[]; next: number }
+  | { kind: 'skip' }
+  | { kind: 'refetch'; since: number };
+
+export function decideAppend(cursor: number, events: readonly TrainingEvent[], next: number, racedInitialAnswer: boolean): AppendDecision {
+  if (racedInitialAnswer) return next <= cursor ? { kind: 'skip' } : { kind: 'refetch', since: cursor };
+  if (next < cursor) return { kind: 'restart', events, next };
+  if (next === cursor && events.length === 0) return { kind: 'skip' };
+  return { kind: 'apply', events, next };
+}

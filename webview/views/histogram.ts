@@ -1,0 +1,93 @@
+/**
+ * Weight-magnitude histograms of one layer, one curve per level mask (nested, so each curve lies under the
+ * next denser one). A log-count toggle shows the thin tail of large weights that the sparse levels keep.
+ */
+import type { HistogramData } from '../../src/protocol/webview';
+import { Chart, lineWidth } from '../charts';
+import { levelColors, toCss, type Palette } from '../colors';
+import { h, setDataJson } from '../dom';
+import { count } from '../format';
+import { histogramSeries, type HistogramSeries, type XY } from '../series';
+import { card, chartBox, setNote, type Card } from './card';
+
+export class HistogramView {
+  readonly card: Card;
+  readonly logToggle: HTMLElement & { checked?: boolean };
+  private readonly canvas: HTMLCanvasElement;
+  private readonly box: HTMLElement;
+  private chart: Chart<'line', XY[]> | undefined;
+  private series: HistogramSeries | undefined;
+  private levelCount = 0;
+
+  constructor() {
+    this.card = card('histogram-section', 'Weight magnitudes', 'Histogram of |w| in the selected layer for the weights each level keeps.');
+    this.logToggle = h('vscode-checkbox', { id: 'histogram-log', label: 'log counts' });
+    this.card.tools.append(this.logToggle);
+    const { box, canvas } = chartBox('histogram-chart', 'Histogram of weight magnitudes per level');
+    this.canvas = canvas;
+    this.box = box;
+    this.card.body.append(box);
+  }
+
+  showMessage(text: string): void {
+    this.series = undefined;
+    this.box.hidden = true;
+    setNote(this.card.note, text);
+  }
+
+  setHistogram(hist: HistogramData, targets: readonly number[], fileLevelCount: number): void {
+    this.series = histogramSeries(hist, targets, fileLevelCount);
+    this.levelCount = fileLevelCount === 0 ? 0 : hist.levelCount;
+    this.box.hidden = false;
+    this.canvas.dataset.layer = hist.layer;
+    setDataJson(this.canvas, 'points', { edges: hist.edges, datasets: this.series.datasets.map((d) => ({ level: d.level, label: d.label, counts: d.values })) });
+    const total = this.series.datasets[0]?.values.reduce((a, b) => a + b, 0) ?? 0;
+    setNote(this.card.note, this.levelCount === 0 ? `No ELSA levels in this file: one histogram of all ${count(total)} weights of ${hist.layer}.` : undefined);
+  }
+
+  render(p: Palette, selectedLevel: number, logCounts: boolean): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+    const s = this.series;
+    if (!s) return;
+    this.canvas.dataset.log = String(logCounts);
+    const colors = levelColors(p, Math.max(1, this.levelCount));
+    const w = lineWidth(p, 1.5);
+    this.chart = new Chart<'line', XY[]>(this.canvas, {
+      type: 'line',
+      data: {
+        datasets: s.datasets.map((d) => {
+          const c = d.level === 0 ? p.blue : colors[d.level - 1];
+          const dim = selectedLevel > 0 && d.level !== selectedLevel;
+          return {
+            label: d.label,
+            data: d.values.map((v, i) => ({ x: s.centers[i], y: logCounts && v <= 0 ? NaN : v })),
+            stepped: 'middle' as const,
+            fill: 'origin',
+            borderColor: toCss(c, dim ? 0.35 : 1),
+            backgroundColor: toCss(c, p.highContrast ? 0 : dim ? 0.06 : 0.22),
+            borderWidth: dim ? 1 : w,
+            pointRadius: 0,
+          };
+        }),
+      },
+      options: {
+        parsing: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: '|w|' } },
+          y: logCounts ? { type: 'logarithmic', title: { display: true, text: 'weights (log)' } } : { type: 'linear', min: 0, title: { display: true, text: 'weights' } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items.length ? `|w| ≈ ${(items[0].parsed.x ?? 0).toPrecision(3)}` : ''),
+              label: (ctx) => `${ctx.dataset.label ?? ''}: ${count(ctx.parsed.y ?? 0)}`,
+            },
+          },
+        },
+      },
+    });
+  }
+}

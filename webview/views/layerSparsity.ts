@@ -1,0 +1,80 @@
+/** Per-layer sparsity bars: layers on x, one dataset per level (or the selected level only). */
+import type { CheckpointSummary } from '../../src/protocol/webview';
+import { Chart } from '../charts';
+import { levelColors, toCss, type Palette } from '../colors';
+import { h, setDataJson } from '../dom';
+import { pct } from '../format';
+import { layerSparsitySeries, type LayerSparsitySeries } from '../series';
+import { card, setNote, type Card } from './card';
+
+/** Long layer names (`model/block_3/conv/kernel`) are cut from the left: the end tells layers apart. */
+export function shortLayerName(name: string, max = 22): string {
+  return name.length <= max ? name : `…${name.slice(name.length - max + 1)}`;
+}
+
+export class LayerSparsityView {
+  readonly card: Card;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly box: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private chart: Chart<'bar', number[], string> | undefined;
+  private series: LayerSparsitySeries | undefined;
+  private levelCount = 0;
+
+  constructor() {
+    this.card = card('layers-section', 'Per-layer sparsity', 'Share of zero weights in each sparsifiable layer, per level.');
+    this.canvas = h('canvas', { id: 'layer-sparsity-chart', role: 'img', 'aria-label': 'Per-layer sparsity per level' });
+    this.box = h('div', { class: 'chart-box' }, this.canvas);
+    this.scroller = h('div', { class: 'chart-scroll' }, this.box);
+    this.card.body.append(this.scroller);
+  }
+
+  setSummary(summary: CheckpointSummary): void {
+    this.series = layerSparsitySeries(summary);
+    this.levelCount = summary.levelCount;
+    setDataJson(this.canvas, 'points', { layers: this.series.layers, datasets: this.series.datasets.map((d) => ({ level: d.level, label: d.label, values: d.values })) });
+    setNote(this.card.note, this.series.layers.length === 0 ? 'This file has no weight tensors to show.' : this.series.note);
+    this.scroller.hidden = this.series.layers.length === 0;
+  }
+
+  render(p: Palette, selectedLevel: number): void {
+    const s = this.series;
+    this.chart?.destroy();
+    this.chart = undefined;
+    if (!s || s.layers.length === 0) return;
+    this.canvas.dataset.selectedLevel = String(selectedLevel);
+    const shown = selectedLevel > 0 && s.datasets.some((d) => d.level === selectedLevel) ? s.datasets.filter((d) => d.level === selectedLevel) : s.datasets;
+    // Keep bars readable with many layers: the box grows and its parent scrolls.
+    this.box.style.minWidth = `${Math.max(0, s.layers.length * Math.max(14, shown.length * 7) + 80)}px`;
+    const colors = levelColors(p, Math.max(1, this.levelCount));
+    this.chart = new Chart<'bar', number[], string>(this.canvas, {
+      type: 'bar',
+      data: {
+        labels: s.layers,
+        datasets: shown.map((d) => {
+          const c = d.level === 0 ? p.blue : colors[d.level - 1];
+          return {
+            label: d.label,
+            data: d.values,
+            backgroundColor: toCss(c, p.highContrast ? 1 : 0.85),
+            borderColor: toCss(p.highContrast ? p.foreground : c),
+            borderWidth: p.highContrast ? 1 : 0,
+            categoryPercentage: 0.8,
+            barPercentage: 0.9,
+          };
+        }),
+      },
+      options: {
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { ticks: { autoSkip: false, maxRotation: 60, callback: (_v, i) => shortLayerName(s.layers[i] ?? '') }, grid: { display: false } },
+          y: { min: 0, max: 1, title: { display: true, text: 'sparsity' }, ticks: { callback: (v) => pct(Number(v), 0) } },
+        },
+        plugins: {
+          legend: { position: 'bottom', display: shown.length > 1 || this.levelCount === 0 },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${pct(ctx.parsed.y, 2)}` } },
+        },
+      },
+    });
+  }
+}

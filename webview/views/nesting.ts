@@ -1,0 +1,158 @@
+/**
+ * Mask nesting for one layer: a heatmap of level codes drawn as ImageData (one pixel per cell, upscaled with
+ * crisp pixels), a legend of level colours with each level's share of weights, the share as a stacked bar, and
+ * the nesting check. Selecting a level greys out the weights outside its mask, which shows M_k growing.
+ */
+import type { HeatmapData } from '../../src/protocol/webview';
+import { levelColors, mix, toCss, type Palette, type Rgba } from '../colors';
+import { clear, h, setDataJson } from '../dom';
+import { count, levelLabel, pct } from '../format';
+import { blockOf, cellAt, fitGrid, paintLevelCodes, sourceSpan } from '../heatmap';
+import { card, setNote, type Card } from './card';
+
+/** Cells requested from the host: enough detail for a panel, bounded for multi-million-weight tensors. */
+export const HEATMAP_MAX_CELLS = 160 * 160;
+
+export class NestingView {
+  readonly card: Card;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly frame: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly shareBar: HTMLElement;
+  private readonly check: HTMLElement;
+  private readonly hover: HTMLElement;
+  private readonly axes: HTMLElement;
+  private heatmap: HeatmapData | undefined;
+  private targets: readonly number[] = [];
+  private colors: Rgba[] = [];
+
+  constructor() {
+    this.card = card('nesting-section', 'Mask nesting', 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.');
+    this.canvas = h('canvas', { id: 'nesting-heatmap', role: 'img', 'aria-label': 'Heatmap of level codes' });
+    this.axes = h('p', { class: 'heatmap-axes', id: 'nesting-axes' });
+    this.frame = h('div', { class: 'heatmap-frame' }, this.canvas);
+    this.hover = h('p', { class: 'heatmap-hover', id: 'nesting-hover', 'aria-live': 'polite', text: ' ' });
+    this.legend = h('ul', { class: 'legend', id: 'nesting-legend', 'aria-label': 'Level colours and share of weights' });
+    this.shareBar = h('div', { class: 'share-bar', id: 'nesting-share', role: 'img', 'aria-label': 'Share of weights per level' });
+    this.check = h('p', { class: 'nesting-check', id: 'nesting-check', role: 'status' });
+    const side = h('div', { class: 'heatmap-side' }, this.check, h('h3', { text: 'Share of weights per level' }), this.shareBar, this.legend);
+    this.card.body.append(h('div', { class: 'heatmap-layout' }, h('div', { class: 'heatmap-main' }, this.frame, this.axes, this.hover), side));
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ' '));
+  }
+
+  setTargets(targets: readonly number[]): void {
+    this.targets = targets;
+  }
+
+  /** Shows a message instead of a heatmap (foreign file, failed request, no layer). */
+  showMessage(text: string): void {
+    this.heatmap = undefined;
+    this.card.body.hidden = true;
+    setNote(this.card.note, text);
+  }
+
+  setHeatmap(heatmap: HeatmapData): void {
+    this.heatmap = heatmap;
+    this.card.body.hidden = false;
+    const c = this.canvas;
+    c.dataset.layer = heatmap.layer;
+    c.dataset.rows = String(heatmap.rows);
+    c.dataset.cols = String(heatmap.cols);
+    c.dataset.sourceRows = String(heatmap.sourceRows);
+    c.dataset.sourceCols = String(heatmap.sourceCols);
+    c.dataset.reduction = heatmap.reduction;
+    c.dataset.levelCount = String(heatmap.levelCount);
+    c.dataset.nestingOk = String(heatmap.nestingOk);
+    setDataJson(c, 'codeShare', heatmap.codeShare);
+    const block = blockOf(heatmap.rows, heatmap.cols, heatmap.sourceRows, heatmap.sourceCols);
+    this.axes.textContent =
+      `${heatmap.sourceRows} × ${heatmap.sourceCols} weights` +
+      (heatmap.reduction === 'exact' ? ', one pixel each' : `, ${block} × ${block} blocks (${heatmap.reduction === 'min' ? 'sparsest level in the block' : 'most common level'})`);
+    setNote(
+      this.card.note,
+      heatmap.levelCount === 0 ? 'This file carries no level codes: every weight belongs to the one model, so there is no nesting to show.' : undefined,
+    );
+  }
+
+  render(p: Palette, selectedLevel: number): void {
+    const hm = this.heatmap;
+    if (!hm) return;
+    this.colors = levelColors(p, hm.levelCount);
+    // Weights outside the selected level's mask fade towards the background.
+    const shown = this.colors.map((c, i) => (selectedLevel > 0 && i + 1 > selectedLevel ? mix(c, { ...p.background, a: 1 }, 0.8) : c));
+    const canvas = this.canvas;
+    canvas.width = Math.max(1, hm.cols);
+    canvas.height = Math.max(1, hm.rows);
+    const ctx = canvas.getContext('2d');
+    if (ctx && hm.rows > 0 && hm.cols > 0) {
+      const image = ctx.createImageData(hm.cols, hm.rows);
+      paintLevelCodes(hm.codes, shown, image.data);
+      ctx.putImageData(image, 0, 0);
+    }
+    const available = Math.max(120, (this.frame.parentElement?.clientWidth ?? 480) - 4);
+    const size = fitGrid(hm.rows, hm.cols, Math.min(available, 560), 360);
+    canvas.style.width = `${size.width}px`;
+    canvas.style.height = `${size.height}px`;
+    canvas.dataset.selectedLevel = String(selectedLevel);
+    this.renderCheck(hm);
+    this.renderShare(hm, p, selectedLevel);
+  }
+
+  private label(code: number, levelCount: number): string {
+    return levelLabel(code, levelCount, code < levelCount ? this.targets[code - 1] : undefined);
+  }
+
+  private renderCheck(hm: HeatmapData): void {
+    const k = hm.levelCount;
+    const chain = k > 1 ? `${Array.from({ length: k - 1 }, (_, i) => `M${i + 1}`).join(' ⊂ ')} ⊂ dense` : 'single level';
+    this.check.dataset.ok = String(hm.nestingOk);
+    this.check.className = `nesting-check ${hm.nestingOk ? 'ok' : 'bad'}`;
+    this.check.textContent = hm.nestingOk ? `✓ Nested: ${chain} holds in ${hm.layer}.` : `✗ Nesting violated in ${hm.layer}: some weight of a sparser level is missing from a denser one.`;
+  }
+
+  private renderShare(hm: HeatmapData, p: Palette, selectedLevel: number): void {
+    clear(this.shareBar);
+    clear(this.legend);
+    const outline = toCss(p.foreground, p.highContrast ? 1 : 0.35);
+    let cumulative = 0;
+    hm.codeShare.forEach((share, i) => {
+      const code = i + 1;
+      cumulative += share;
+      const color = this.colors[i] ?? p.muted;
+      const label = this.label(code, hm.levelCount);
+      const seg = h('span', { class: 'share-seg', 'data-level': code, 'data-share': share, title: `${label}: ${pct(share, 2)} of weights` });
+      seg.style.width = `${(share * 100).toFixed(3)}%`;
+      seg.style.backgroundColor = toCss(color);
+      this.shareBar.append(seg);
+      const swatch = h('span', { class: 'swatch' });
+      swatch.style.backgroundColor = toCss(color);
+      swatch.style.borderColor = outline;
+      // Level k's mask is every weight with code <= k: the cumulative share is that level's density.
+      const inMask = code < hm.levelCount ? ` · mask keeps ${pct(cumulative, 1)}` : '';
+      const item = h(
+        'li',
+        { 'data-level': code, 'data-share': share, class: selectedLevel > 0 && code > selectedLevel ? 'outside' : undefined },
+        swatch,
+        h('span', { class: 'legend-label', text: `code ${code} · ${label}` }),
+        h('span', { class: 'legend-value', text: `${pct(share, 2)}${inMask}` }),
+      );
+      this.legend.append(item);
+    });
+    this.shareBar.setAttribute('aria-label', `Share of weights per level: ${hm.codeShare.map((s, i) => `${this.label(i + 1, hm.levelCount)} ${pct(s, 1)}`).join(', ')}`);
+  }
+
+  private onHover(e: MouseEvent): void {
+    const hm = this.heatmap;
+    if (!hm) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const cell = cellAt(e.clientX - rect.left, e.clientY - rect.top, rect.width, rect.height, hm.rows, hm.cols);
+    if (!cell) return;
+    const code = hm.codes[cell.row * hm.cols + cell.col];
+    const block = blockOf(hm.rows, hm.cols, hm.sourceRows, hm.sourceCols);
+    const [r0, r1] = sourceSpan(cell.row, block, hm.sourceRows);
+    const [c0, c1] = sourceSpan(cell.col, block, hm.sourceCols);
+    const where = block === 1 ? `weight [${r0}, ${c0}]` : `weights [${r0}–${r1 - 1}, ${c0}–${c1 - 1}] (${count((r1 - r0) * (c1 - c0))})`;
+    this.hover.textContent = `${where}: code ${code} (${this.label(code, hm.levelCount)})`;
+  }
+}

@@ -29,6 +29,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private readonly notModels = new Set<string>();
   private watcher: vscode.FileSystemWatcher | undefined;
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private scanning: Promise<void> | undefined;
   private active = 0;
   private readonly queue: (() => void)[] = [];
@@ -48,6 +49,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   dispose(): void {
     this.watcher?.dispose();
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
   }
 
@@ -111,9 +113,17 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     void this.rescan();
   }
 
+  /**
+   * Re-render after headers arrive, coalesced: every refresh replaces the rows (and their click commands), so
+   * a burst of header reads must not re-render the tree under the user's pointer again and again.
+   */
   private refreshRows(): void {
-    this.roots = undefined;
-    this.changed.fire(undefined);
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.roots = undefined;
+      this.changed.fire(undefined);
+    }, 150);
   }
 
   /** Every checkpoint and model found (for pickers), ELSA checkpoints first. */
@@ -144,11 +154,16 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
+    // Screen readers (and UI tests) name the row by its label and description, not by the multi-line tooltip.
+    item.accessibilityInformation = { label: node.description ? `${node.label}, ${node.description}` : node.label };
     item.iconPath = node.isError ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon(node.icon);
     if ((node.kind === 'checkpoint' || node.kind === 'model') && node.uri) {
       item.resourceUri = vscode.Uri.parse(node.uri);
+      // A click opens the checkpoint like a file: its charts in the custom editor (models: the dashboard panel).
       if (!node.isError) {
-        item.command = { command: 'elsa.openDashboard', title: 'Open Dashboard', arguments: [node] };
+        item.command = node.kind === 'checkpoint'
+          ? { command: 'elsa.openWithDashboardEditor', title: 'Open', arguments: [item.resourceUri] }
+          : { command: 'elsa.openDashboard', title: 'Open Dashboard', arguments: [item.resourceUri] };
       }
     }
     return item;

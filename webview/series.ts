@@ -113,7 +113,8 @@ export function layerSparsitySeries(summary: CheckpointSummary): LayerSparsitySe
     const info = metaLevels.find((l) => l.index === level);
     const values = summary.layers.map((l) => l.levelSparsity[level - 1] ?? info?.layerSparsity?.[l.name] ?? NaN);
     const isDense = level === summary.levelCount;
-    if (isDense && values.every((v) => !(v > 0))) continue;
+    // Float noise in a host-computed 1 - share must not bring back the empty dense bars.
+    if (isDense && values.every((v) => !(v > 1e-9))) continue;
     datasets.push({ level, label: levelLabel(level, summary.levelCount, isDense ? undefined : info?.targetSparsity ?? summary.meta?.targets[level - 1]), values });
   }
   return { layers, datasets };

@@ -1,0 +1,130 @@
+/** Data -> chart series: the numbers each chart draws are the file's numbers, for ELSA and foreign files. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CheckpointSummary } from '../../src/protocol/webview';
+import { levelLabel, pct, phaseLabel } from '../../webview/format';
+import { accuracyCurves, histogramSeries, layerSparsitySeries, levelRows, pickLayer } from '../../webview/series';
+import { restoreUiState } from '../../webview/uiState';
+import { histogramFor, makeModel } from './harness/fixtures';
+
+describe('levels table', () => {
+  it('lists every level of the metadata, sparsest first, with its target, measured sparsity and accuracy', () => {
+    const s = makeModel('elsa').summary;
+    const rows = levelRows(s);
+    assert.deepEqual(rows.map((r) => r.level), [1, 2, 3, 4, 5]);
+    for (const r of rows) {
+      const meta = s.meta!.levels[r.level - 1];
+      assert.equal(r.sparsity, meta.sparsity);
+      assert.equal(r.targetSparsity, meta.targetSparsity);
+      assert.equal(r.accuracy, meta.metrics.accuracy);
+    }
+    assert.deepEqual(rows.map((r) => r.label), ['L1 95%', 'L2 90%', 'L3 75%', 'L4 50%', 'dense']);
+    assert.equal(rows[4].dense, true);
+    assert.deepEqual(levelRows(makeModel('foreign').summary), []);
+  });
+});
+
+describe('accuracy curves', () => {
+  it('plots ELSA, independent and dense from the run report', () => {
+    const s = makeModel('elsa').summary;
+    const c = accuracyCurves(s);
+    assert.equal(c.source, 'report');
+    assert.equal(c.elsa.length, 5);
+    assert.equal(c.independent.length, 4);
+    assert.deepEqual(c.dense, { x: 0, y: s.report!.dense!.accuracy });
+    for (const series of [c.elsa, c.independent]) {
+      for (let i = 1; i < series.length; i++) assert.ok(series[i].x >= series[i - 1].x, 'sorted by sparsity');
+    }
+    assert.equal(c.note, undefined);
+  });
+
+  it('falls back to the metadata levels with a note when no baselines were run', () => {
+    const s = makeModel('meta-only').summary;
+    const c = accuracyCurves(s);
+    assert.equal(c.source, 'metadata');
+    assert.deepEqual(
+      c.elsa.map((p) => p.y).sort(),
+      s.meta!.levels.map((l) => l.metrics.accuracy).sort(),
+    );
+    assert.equal(c.independent.length, 0);
+    assert.match(c.note ?? '', /Baselines were not run/);
+  });
+
+  it('says why there is nothing to compare in a foreign file, and names missing baselines in a report', () => {
+    assert.match(accuracyCurves(makeModel('foreign').summary).note ?? '', /Not an ELSA checkpoint/);
+    const s = makeModel('elsa').summary;
+    const partial: CheckpointSummary = { ...s, report: { ...s.report!, independent: [], dense: undefined } };
+    assert.match(accuracyCurves(partial).note ?? '', /no independent or dense baseline/);
+  });
+});
+
+describe('per-layer sparsity', () => {
+  it('has one dataset per sparse level whose values are the layers’ own level sparsity', () => {
+    const s = makeModel('elsa').summary;
+    const series = layerSparsitySeries(s);
+    assert.deepEqual(series.layers, s.layers.map((l) => l.name));
+    assert.deepEqual(series.datasets.map((d) => d.level), [1, 2, 3, 4], 'the all-zero dense level is left out');
+    for (const d of series.datasets) {
+      assert.deepEqual(d.values, s.layers.map((l) => l.levelSparsity[d.level - 1]));
+      // Nested masks: a sparser level is at least as sparse in every layer.
+      if (d.level > 1) series.datasets[d.level - 2].values.forEach((v, i) => assert.ok(v >= d.values[i]));
+    }
+  });
+
+  it('shows the share of zeros of a foreign file as a single dataset', () => {
+    const s = makeModel('foreign').summary;
+    const series = layerSparsitySeries(s);
+    assert.equal(series.datasets.length, 1);
+    assert.equal(series.datasets[0].level, 0);
+    assert.deepEqual(series.datasets[0].values, s.layers.map((l) => l.levelSparsity[0]));
+    assert.match(series.note ?? '', /exactly zero/);
+  });
+});
+
+describe('histograms', () => {
+  it('centres the bins and draws the widest mask first; nested masks never count more than the next', () => {
+    const model = makeModel('elsa');
+    const h = histogramFor(model, 'dense_1/kernel', 16);
+    const s = histogramSeries(h, model.summary.meta!.targets, model.summary.levelCount);
+    assert.equal(s.centers.length, 16);
+    assert.ok(Math.abs(s.centers[0] - (h.edges[0] + h.edges[1]) / 2) < 1e-12);
+    assert.deepEqual(s.datasets.map((d) => d.level), [5, 4, 3, 2, 1]);
+    assert.equal(s.datasets[0].label, 'dense');
+    for (let i = 1; i < s.datasets.length; i++) s.datasets[i].values.forEach((v, b) => assert.ok(v <= s.datasets[i - 1].values[b]));
+  });
+
+  it('labels the one histogram of a foreign file as all weights', () => {
+    const model = makeModel('foreign');
+    const s = histogramSeries(histogramFor(model, 'dense/kernel', 8), [], 0);
+    assert.deepEqual(s.datasets.map((d) => [d.level, d.label]), [[0, 'all weights']]);
+    assert.equal(s.datasets[0].values.reduce((a, b) => a + b, 0), 1568 * 128);
+  });
+});
+
+describe('selection and labels', () => {
+  it('keeps a saved layer that still exists, else picks the largest', () => {
+    const s = makeModel('elsa').summary;
+    assert.equal(pickLayer(s, 'dense_1/kernel'), 'dense_1/kernel');
+    assert.equal(pickLayer(s, 'gone/kernel'), 'dense/kernel');
+    assert.equal(pickLayer({ ...s, layers: [] }, undefined), undefined);
+  });
+
+  it('restores only well-formed UI state', () => {
+    assert.deepEqual(restoreUiState({ level: 2, layer: 'a', histogramLog: true }), { version: 1, level: 2, layer: 'a', histogramLog: true });
+    assert.deepEqual(restoreUiState({ level: -1, layer: 3, histogramLog: 'yes' }), { version: 1, level: 0, layer: undefined, histogramLog: false });
+    assert.deepEqual(restoreUiState('junk'), { version: 1, level: 0, histogramLog: false });
+  });
+
+  it('names levels and phases', () => {
+    assert.equal(levelLabel(1, 5, 0.95), 'L1 95%');
+    assert.equal(levelLabel(2, 5, 0.875), 'L2 87.5%');
+    assert.equal(levelLabel(5, 5), 'dense');
+    assert.equal(levelLabel(1, 0), 'all weights');
+    assert.equal(phaseLabel(0, 5), 'warm-up');
+    assert.equal(phaseLabel(2, 5, 0.9), 'phase 2 → 90%');
+    assert.equal(phaseLabel(5, 5), 'dense');
+    assert.equal(pct(undefined), '—');
+    assert.equal(pct(null), '—');
+    assert.equal(pct(0.12345, 2), '12.35%');
+  });
+});

@@ -10,15 +10,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const ADDON_FILE = 'elsa_native.node';
-const ADDON_VERSION = 1;
+const ADDON_VERSION = 2;
 
 type Heap = ArrayBuffer;
 export interface NativeAddon {
-  conv2d(heap: Heap, ...offsetsAndDims: number[]): void;
   conv2dFilterGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   conv2dInputGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   maxPoolGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   matMul(heap: Heap, ...offsetsAndDims: number[]): void;
+  sumRows(heap: Heap, ...offsetsAndDims: number[]): void;
   setThreads(threads: number): void;
   describe(): { version: number; blas: string; threads: number };
 }
@@ -194,6 +194,23 @@ function matMulKernel(addon: NativeAddon): tf.KernelFunc {
   });
 }
 
+/** Sum over every axis but the last (bias gradients); wasm's reduction is ~5× slower on these shapes. */
+function sumKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('Sum', ({ inputs, attrs = {}, backend }) => {
+    const x = inputs.x;
+    if (x?.dtype !== 'float32' || x.shape.length < 2) return undefined;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return undefined;
+    const cols = x.shape[rank - 1];
+    const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const b = internals(backend);
+    const out = b.makeOutput(attrs.keepDims ? [...Array(rank - 1).fill(1), cols] : [cols], 'float32');
+    addon.sumRows(heapOf(b), offsetOf(b, x), offsetOf(b, out), rows, cols);
+    return out;
+  });
+}
+
 /**
  * Replaces the slow wasm training kernels with native ones, each falling back to the kernel registered
  * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks).
@@ -203,4 +220,5 @@ export function registerNativeKernels(addon: NativeAddon): void {
   replace('Conv2DBackpropInput', inputGradKernel(addon));
   replace('MaxPoolGrad', maxPoolGradKernel(addon));
   replace('BatchMatMul', matMulKernel(addon));
+  replace('Sum', sumKernel(addon));
 }

@@ -141,6 +141,19 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
       }
     });
 
+    it('sum over leading axes (bias gradients), with and without keepDims, and over other axes', async () => {
+      const next = lcg(9);
+      const xs = [3, 5, 4, 6];
+      const xa = randomArray(size(xs), next);
+      const cases: [number[] | number | undefined, boolean][] = [[[0, 1, 2], false], [[2, 0, 1], true], [[0, 1], false], [3, false], [[1, 2, 3], true], [undefined, false]];
+      for (const [axis, keepDims] of cases) {
+        await assertSameOnBothBackends(`sum axis=${String(axis)} keepDims=${keepDims}`, () => {
+          const r = tf.sum(tf.tensor(xa, xs), axis, keepDims);
+          return [r, tf.tensor(r.shape.length ? r.shape : [1])];
+        });
+      }
+    });
+
     it('matMul with one side unbatched or broadcast over the batch', async () => {
       const next = lcg(8);
       const pairs: [number[], number[]][] = [[[3, 5, 7], [7, 4]], [[5, 7], [3, 7, 4]], [[1, 5, 7], [3, 7, 4]], [[2, 1, 5, 7], [1, 3, 7, 4]]];

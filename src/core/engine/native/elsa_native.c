@@ -1,6 +1,6 @@
 /*
  * Optional native kernels for the tfjs wasm backend: the slow training-step kernels (convolution
- * gradients, max-pool gradient, matMul) computed in place on the wasm heap with OpenBLAS sgemm.
+ * gradients, max-pool gradient, matMul, bias-gradient sums) computed in place on the wasm heap with OpenBLAS sgemm.
  * Tensors are never copied: JS passes the heap's ArrayBuffer and byte offsets of inputs and outputs
  * (allocated by the wasm backend). Every offset is bounds-checked against the heap.
  * Layouts are tfjs': NHWC activations, [KH, KW, Cin, Cout] filters, row-major matrices.
@@ -13,7 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ELSA_NATIVE_VERSION 1
+#define ELSA_NATIVE_VERSION 2
+/* hot loops get AVX-512/AVX2 clones picked at load time, so one build runs on any x86-64 */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
 #define MAX_ARGS 24
 /* im2col works on row chunks so its scratch stays cache-sized (and memory bounded) */
 #define CHUNK_BYTES (1u << 20)
@@ -103,7 +109,7 @@ static void im2col(const float *x, const ConvShape *s, int64_t m0, int64_t rows,
 }
 
 /* Adds rows of a column-gradient matrix back into dx (the adjoint of im2col). */
-static void col2im_add(const float *cols, const ConvShape *s, int64_t m0, int64_t rows, float *dx) {
+HOT static void col2im_add(const float *cols, const ConvShape *s, int64_t m0, int64_t rows, float *dx) {
   for (int64_t r = 0; r < rows; r++) {
     int64_t m = m0 + r;
     const int64_t ow = m % s->ow;
@@ -144,29 +150,6 @@ static int read_conv(napi_env env, napi_callback_info info, Heap *heap, int64_t 
     return 0;
   }
   return 1;
-}
-
-/* y[M, Cout] = im2col(x)[M, K] · W[K, Cout] */
-static napi_value conv2d(napi_env env, napi_callback_info info) {
-  Heap heap;
-  int64_t off[3];
-  ConvShape s;
-  if (!read_conv(env, info, &heap, off, &s)) return NULL;
-  const int64_t m = s.n * s.oh * s.ow, k = s.kh * s.kw * s.cin;
-  const float *x = view(env, &heap, off[0], s.n * s.h * s.w * s.cin);
-  const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
-  float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
-  if (!y) return NULL;
-  const int64_t step = chunk_rows(k);
-  float *cols = scratch_for((size_t)(step * k));
-  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
-  for (int64_t m0 = 0; m0 < m; m0 += step) {
-    const int64_t rows = m - m0 < step ? m - m0 : step;
-    im2col(x, &s, m0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)s.cout, (int)k, 1.0f, cols, (int)k, w,
-                (int)s.cout, 0.0f, y + m0 * s.cout, (int)s.cout);
-  }
-  return NULL;
 }
 
 /* dW[K, Cout] = Σ_chunks im2col(x)ᵀ · dy */
@@ -217,6 +200,36 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The common 2×2 stride-2 unpadded window: four compares per output, branch-free so it vectorises. */
+HOT static void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int64_t n, int64_t h, int64_t w,
+                                  int64_t c, int64_t oh, int64_t ow) {
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t i = 0; i < oh; i++) {
+      const float *r0 = x + ((b * h + 2 * i) * w) * c;
+      const float *r1 = r0 + w * c;
+      float *d0 = dx + ((b * h + 2 * i) * w) * c;
+      float *d1 = d0 + w * c;
+      for (int64_t j = 0; j < ow; j++) {
+        const float *g = dy + ((b * oh + i) * ow + j) * c;
+        const int64_t o = 2 * j * c;
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float v0 = r0[o + ch], v1 = r0[o + c + ch], v2 = r1[o + ch], v3 = r1[o + c + ch];
+          float m = v0;
+          int at = 0;
+          if (v1 > m) { m = v1; at = 1; }
+          if (v2 > m) { m = v2; at = 2; }
+          if (v3 > m) { at = 3; }
+          const float gv = g[ch];
+          d0[o + ch] = at == 0 ? gv : 0.0f;
+          d0[o + c + ch] = at == 1 ? gv : 0.0f;
+          d1[o + ch] = at == 2 ? gv : 0.0f;
+          d1[o + c + ch] = at == 3 ? gv : 0.0f;
+        }
+      }
+    }
+  }
+}
+
 /* maxPoolGrad: heap, x, dy, dx, N H W C OH OW fh fw sh sw pt pl. First maximum in scan order wins (as TF). */
 static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
@@ -230,6 +243,10 @@ static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
   float *dx = dy ? view(env, &heap, v[2], n * h * w * c) : NULL;
   if (!dx) return NULL;
   memset(dx, 0, (size_t)(n * h * w * c) * sizeof(float));
+  if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && oh * 2 <= h && ow * 2 <= w) {
+    max_pool_grad_2x2(x, dy, dx, n, h, w, c, oh, ow);
+    return NULL;
+  }
   int64_t *best_at = (int64_t *)malloc((size_t)(c > 0 ? c : 1) * sizeof(int64_t));
   float *best = (float *)malloc((size_t)(c > 0 ? c : 1) * sizeof(float));
   if (!best_at || !best) { free(best_at); free(best); napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
@@ -278,6 +295,27 @@ static napi_value mat_mul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+HOT static void column_sums(const float *x, int64_t rows, int64_t cols, float *out) {
+  memset(out, 0, (size_t)cols * sizeof(float));
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    for (int64_t c = 0; c < cols; c++) out[c] += row[c];
+  }
+}
+
+/* sumRows: heap, x, out, rows, cols — out[c] = Σ_r x[r, c] (bias gradients: sum over all but the last axis) */
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[4];
+  Heap heap;
+  if (!read_args(env, info, 5, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 4, v)) return NULL;
+  const float *x = view(env, &heap, v[0], v[2] * v[3]);
+  float *out = x ? view(env, &heap, v[1], v[3]) : NULL;
+  if (!out) return NULL;
+  column_sums(x, v[2], v[3], out);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
   int64_t t;
@@ -301,11 +339,11 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-    {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
     {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
     {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default, NULL},
+    {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -12,6 +12,7 @@ import { loadDataset, type Dataset } from './data/dataset';
 import { initEngine, type EngineInfo } from './engine/backend';
 import { buildModel } from './models/builders';
 import { modelTopology } from './models/weights';
+import { trainElsa, type TrainerOptions, type TrainResult } from './method/trainer';
 import { VERSION } from './version';
 
 export interface RunPaths {
@@ -44,33 +45,39 @@ export function independentBaselineName(sparsity: number): string {
 }
 export const DENSE_BASELINE_NAME = 'dense.safetensors';
 
+/** What a caller chooses per training job; the prepared run fills in config, data, provenance and topology. */
+export type TrainJob = Omit<TrainerOptions, 'config' | 'dataset' | 'provenance' | 'topology'>;
+
 export interface PreparedRun {
   engine: EngineInfo;
   dataset: Dataset;
   /** A fresh dense model built from the config (same seed → same initial weights). */
   buildModel(): Promise<tf.LayersModel>;
   provenance(): Provenance;
+  /** Train one job (the ELSA run or one baseline) on this run's data. */
+  train(job: TrainJob): Promise<TrainResult>;
 }
 
 export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
   const engine = await initEngine(config.backend);
   const dataset = await loadDataset(config.data, config.baseDir);
-  return {
-    engine,
-    dataset,
-    buildModel: async () => buildModel(config.model, dataset.shape, dataset.numClasses, config.seed),
-    provenance: () => ({
+  const provenance = (): Provenance => ({
       tool: 'elsa-studio',
       version: VERSION,
       backend: engine.backend,
       createdAt: new Date().toISOString(),
       dataset: `${dataset.name} (${dataset.source}; ${dataset.train.count} train / ${dataset.test.count} test)`,
       seed: config.seed,
-    }),
+  });
+  return {
+    engine,
+    dataset,
+    buildModel: async () => buildModel(config.model, dataset.shape, dataset.numClasses, config.seed),
+    provenance,
+    train: (job) => trainElsa({ ...job, config, dataset, provenance: provenance(), topology: modelTopology(job.model) }),
   };
 }
 
-export { modelTopology };
 
 /** Appends events to a JSONL file (one line each, flushed at once, so a live tail and a killed run both see them). */
 export function eventLog(file: string): (e: TrainingEvent) => void {

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { loadRunConfig, portableConfig, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
-import { trainElsa } from '../../core/method/trainer';
-import { DENSE_BASELINE_NAME, eventLog, independentBaselineName, modelTopology, prepareRun, runPaths } from '../../core/run';
+import { DENSE_BASELINE_NAME, eventLog, independentBaselineName, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
@@ -69,16 +68,12 @@ export async function runBaselineCommand(configFile: string, options: { fresh?: 
     const resume = !options.fresh && existsSync(job.file) ? await loadTrainingState(job.file).catch(() => undefined) : undefined;
     emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.backend, config: portableConfig(config) });
     const epochs = job.kind === 'dense' ? { warmup: config.epochs.warmup, perPhase: config.epochs.perPhase, dense: config.epochs.perPhase } : { ...config.epochs, dense: 0 };
-    const result = await trainElsa({
-      config,
-      dataset: prepared.dataset,
+    const result = await prepared.train({
       model,
       checkpointPath: job.file,
       kind: job.kind,
       targets: job.targets,
       epochs,
-      provenance: prepared.provenance(),
-      topology: modelTopology(model),
       emit,
       progress: (p) => reporter.step(p),
       signal: options.signal,

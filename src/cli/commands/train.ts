@@ -5,8 +5,7 @@ import { configError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState, type SavedState } from '../../core/method/trainingCheckpoint';
-import { trainElsa } from '../../core/method/trainer';
-import { eventLog, modelTopology, prepareRun, runPaths } from '../../core/run';
+import { eventLog, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
@@ -80,14 +79,10 @@ export async function runTrainingCommand(
   });
   const started = Date.now();
   try {
-    const result = await trainElsa({
-      config,
-      dataset: prepared.dataset,
+    const result = await prepared.train({
       model,
       checkpointPath: paths.checkpoint,
       kind: 'elsa',
-      provenance: prepared.provenance(),
-      topology: modelTopology(model),
       emit,
       progress: (p) => reporter.step(p),
       signal: options.signal,

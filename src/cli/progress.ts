@@ -36,12 +36,11 @@ export class ProgressReporter {
     const t = Date.now();
     if (t - this.lastDraw < 100 && p.batch + 1 < p.batchesPerEpoch) return;
     this.lastDraw = t;
-    const width = 28;
-    const done = (p.batch + 1) / p.batchesPerEpoch;
-    const filled = Math.round(done * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const text = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${bar} ${p.batch + 1}/${p.batchesPerEpoch}`;
-    this.out.write(`\r${text.slice(0, (this.out.columns ?? 120) - 1)}\x1b[K`);
+    const label = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
+    // The bar takes what the terminal has left, so the numbers are never cut off.
+    const width = Math.max(0, Math.min(30, (this.out.columns || 100) - label.length - 1));
+    const filled = Math.round(((p.batch + 1) / p.batchesPerEpoch) * width);
+    this.out.write(`\r${label}${'█'.repeat(filled)}${'░'.repeat(width - filled)}\x1b[K`);
     this.barShown = true;
   }
 

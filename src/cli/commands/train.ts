@@ -63,7 +63,7 @@ export async function runTrainingCommand(
     reporter.event(e, K);
   };
   console.log(
-    `ELSA run "${config.name}": ${K} levels (${config.levels.map((s) => `${s * 100}%`).join(', ')}) + dense, model ${config.model.type}, ` +
+    `ELSA run "${config.name}": ${K} level${K === 1 ? '' : 's'} (${config.levels.map((s) => `${s * 100}%`).join(', ')}) + dense, model ${config.model.type}, ` +
       `${prepared.dataset.name} (${prepared.dataset.train.count} train / ${prepared.dataset.test.count} test), backend ${prepared.engine.backend}`,
   );
   if (resume) console.log(`Resuming from phase ${resume.training.phase}, epoch ${resume.training.epoch} of ${paths.checkpoint}`);

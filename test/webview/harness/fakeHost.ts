@@ -2,7 +2,7 @@
  * A stand-in for the extension host inside the harness page: provides `acquireVsCodeApi`, answers the
  * dashboard's requests from the fixtures, and (with `live`) appends training events over time the way the real
  * host tails events.jsonl (byte offsets, stream continuing from the furthest offset served).
- * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken&live=1&theme=light|dark|hc`.
+ * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`.
  */
 import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
 import type { VsCodeApi } from '../../../webview/vscodeApi';
@@ -11,6 +11,9 @@ import { heatmapFor, histogramFor, makeEvents, makeModel, type Scenario } from '
 const params = new URLSearchParams(location.search);
 const scenario = (params.get('scenario') ?? 'elsa') as Scenario;
 const live = params.get('live') === '1';
+/** Live mode: events written per tick, and the tick in ms. */
+const liveBatch = Number(params.get('liveBatch') ?? 25);
+const liveTick = Number(params.get('liveTick') ?? 250);
 const theme = params.get('theme') ?? 'dark';
 document.documentElement.className = `theme-${theme}`;
 document.body.classList.add(theme === 'light' ? 'vscode-light' : theme === 'hc' ? 'vscode-high-contrast' : 'vscode-dark');
@@ -90,14 +93,14 @@ const api: VsCodeApi = {
 
 function startLive(): void {
   const timer = setInterval(() => {
-    written = Math.min(allEvents.length, written + 25);
+    written = Math.min(allEvents.length, written + liveBatch);
     const r = eventsSince(streamed);
     if (r.next > streamed) {
       streamed = r.next;
       notify({ kind: 'eventsAppended', events: r.events, next: r.next });
     }
     if (written >= allEvents.length) clearInterval(timer);
-  }, 250);
+  }, liveTick);
 }
 
 let acquired = false;

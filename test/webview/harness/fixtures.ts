@@ -43,24 +43,29 @@ function makeLayer(name: string, shape: number[], seed: number, jitter: number, 
   const colScale = Array.from({ length: cols }, () => 0.5 + rng.next());
   for (let i = 0; i < n; i++) weights[i] = rng.normal() * 0.05 * rowScale[Math.floor(i / cols)] * colScale[i % cols];
   const codes = new Uint8Array(n);
+  // Thresholds on |w| from one numeric sort (typed-array sort: fast enough to build fixtures in the page).
+  const magnitudes = Float64Array.from(weights, Math.abs).sort();
   if (withCodes) {
-    const order = Array.from(weights.keys()).sort((a, b) => Math.abs(weights[b]) - Math.abs(weights[a]));
     // Layer-wise sparsity varies a little around the global targets, as a layer-wise sparsifier would leave it.
-    const keep = TARGETS.map((t) => Math.round(n * (1 - Math.min(0.995, Math.max(0, t + jitter * (1 - t))))));
-    order.forEach((idx, rank) => {
+    const thresholds = TARGETS.map((t) => {
+      const keep = Math.round(n * (1 - Math.min(0.995, Math.max(0, t + jitter * (1 - t)))));
+      return keep === 0 ? Infinity : magnitudes[n - keep];
+    });
+    for (let i = 0; i < n; i++) {
+      const m = Math.abs(weights[i]);
       let code = TARGETS.length + 1;
-      for (let k = 0; k < keep.length; k++) {
-        if (rank < keep[k]) {
+      for (let k = 0; k < thresholds.length; k++) {
+        if (m >= thresholds[k]) {
           code = k + 1;
           break;
         }
       }
-      codes[idx] = code;
-    });
+      codes[i] = code;
+    }
   } else {
     // A foreign file: magnitude-pruned once, so a share of exact zeros exists.
-    const order = Array.from(weights.keys()).sort((a, b) => Math.abs(weights[a]) - Math.abs(weights[b]));
-    for (let r = 0; r < Math.floor(n * 0.3); r++) weights[order[r]] = 0;
+    const cut = magnitudes[Math.floor(n * 0.3)];
+    for (let i = 0; i < n; i++) if (Math.abs(weights[i]) < cut) weights[i] = 0;
   }
   return { name, shape, weights, codes };
 }

@@ -39,7 +39,7 @@ export async function serveHarness(outDir: string): Promise<{ url: string; serve
   return { url: `http://127.0.0.1:${port}/index.html`, server };
 }
 
-export async function buildHarness(outDir: string): Promise<void> {
+export async function buildHarness(outDir: string, sourcemap = true): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   await esbuild.build({
     entryPoints: [path.resolve('test/webview/harness/entry.ts')],
@@ -48,7 +48,7 @@ export async function buildHarness(outDir: string): Promise<void> {
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    sourcemap: 'inline',
+    sourcemap: sourcemap ? 'inline' : false,
     logLevel: 'warning',
     loader: { '.css': 'text' },
   });
@@ -75,11 +75,11 @@ ${themeCss()}
 }
 
 /** Waits until the dashboard has loaded and, for an ELSA file, drawn its heatmap and histogram. */
-export async function waitForDashboard(page: Page, scenario: string): Promise<void> {
+export async function waitForDashboard(page: Page, scenario: string, settleMs = 300): Promise<void> {
   await page.waitForSelector('#elsa-dashboard[data-state="ready"], #elsa-dashboard[data-state="error"]', { timeout: 15000 });
   if (scenario !== 'broken') await page.waitForSelector('#histogram-chart[data-points]', { timeout: 15000 });
   if (scenario === 'elsa' || scenario === 'meta-only') await page.waitForSelector('#nesting-heatmap[data-rows]', { timeout: 15000 });
-  await page.waitForTimeout(300);
+  if (settleMs > 0) await page.waitForTimeout(settleMs);
 }
 
 async function main(): Promise<void> {

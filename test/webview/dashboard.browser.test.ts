@@ -1,0 +1,179 @@
+/**
+ * The dashboard bundle in a real browser (Chromium via playwright-core) against the fixture host, under the
+ * extension's strict CSP: the numbers on the page equal the file's, controls work, live events grow the curve,
+ * a theme change repaints, foreign and unreadable files say so. Skipped where /usr/bin/chromium is missing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { layerSparsitySeries } from '../../webview/series';
+import { makeEvents, makeModel } from './harness/fixtures';
+import { buildHarness, serveHarness, waitForDashboard } from './harness/shoot';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
+
+describe('dashboard in a browser', { skip }, () => {
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'elsa-webview-'));
+    await buildHarness(dir, false);
+    ({ url, server } = await serveHarness(dir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(query: string, beforeLoad?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await beforeLoad?.(page);
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?${query}`);
+    await waitForDashboard(page, new URLSearchParams(query).get('scenario') ?? 'elsa', 0);
+    return { page, errors };
+  }
+
+  const json = async (page: Page, selector: string, attr: string): Promise<unknown> => JSON.parse((await page.getAttribute(selector, attr)) ?? 'null');
+
+  it('shows the file’s levels and per-layer sparsity with the same numbers, under the CSP, without errors', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    const summary = makeModel('elsa').summary;
+    const rows = await page.$$eval('#levels-table tbody tr', (trs) => trs.map((tr) => ({ level: Number(tr.getAttribute('data-level')), sparsity: Number(tr.getAttribute('data-sparsity')), text: tr.textContent })));
+    assert.deepEqual(rows.map((r) => r.level), [1, 2, 3, 4, 5]);
+    for (const r of rows) {
+      const meta = summary.meta!.levels[r.level - 1];
+      assert.equal(r.sparsity, meta.sparsity);
+      assert.ok(r.text?.includes(`${(meta.sparsity * 100).toFixed(2)}%`), `row ${r.level} shows its sparsity: ${r.text}`);
+    }
+    const bars = (await json(page, '#layer-sparsity-chart', 'data-points')) as { layers: string[]; datasets: { level: number; values: number[] }[] };
+    const expected = layerSparsitySeries(summary);
+    assert.deepEqual(bars.layers, expected.layers);
+    assert.deepEqual(bars.datasets.map((d) => d.values), expected.datasets.map((d) => d.values));
+    const acc = (await json(page, '#accuracy-chart', 'data-points')) as { source: string; independent: unknown[] };
+    assert.equal(acc.source, 'report');
+    assert.equal(acc.independent.length, 4);
+    const heat = await page.$eval('#nesting-heatmap', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
+    assert.equal(heat.layer, 'dense/kernel');
+    assert.ok(Number(heat.rows) * Number(heat.cols) <= 160 * 160);
+    assert.equal(heat.nestingOk, 'true');
+    assert.equal(await page.getAttribute('#training-chart', 'data-event-count'), String(makeEvents().length));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('selecting a level narrows the bars and the table, and the choice is saved', async () => {
+    const { page } = await open('scenario=elsa&theme=light');
+    await page.$eval('#level-select', (el) => {
+      (el as HTMLElement & { value: string }).value = '2';
+      el.dispatchEvent(new Event('change'));
+    });
+    assert.equal(await page.getAttribute('#layer-sparsity-chart', 'data-selected-level'), '2');
+    assert.equal(await page.getAttribute('#levels-table tbody tr.selected', 'data-level'), '2');
+    assert.equal(await page.getAttribute('#nesting-heatmap', 'data-selected-level'), '2');
+    const saved = await page.evaluate(() =>
+      (window as unknown as { elsaHarness: { log: { body: { kind: string; state?: { level?: number } } }[] } }).elsaHarness.log.filter((m) => m.body.kind === 'saveState').pop(),
+    );
+    assert.equal(saved?.body.state?.level, 2);
+    // A click on a table row selects that level too.
+    await page.click('#levels-table tbody tr[data-level="4"] th');
+    assert.equal(await page.getAttribute('#layer-sparsity-chart', 'data-selected-level'), '4');
+    // After a reload (VS Code restoring the webview) the selection comes back from the saved state.
+    await page.reload();
+    await waitForDashboard(page, 'elsa', 0);
+    assert.equal(await page.getAttribute('#layer-sparsity-chart', 'data-selected-level'), '4');
+    assert.equal(await page.$eval('#level-select', (el) => (el as HTMLElement & { value: string }).value), '4');
+    await page.close();
+  });
+
+  it('changing the layer loads that layer’s heatmap and histogram', async () => {
+    const { page } = await open('scenario=elsa&theme=dark');
+    await page.$eval('#layer-select', (el) => {
+      (el as HTMLElement & { value: string }).value = 'dense_2/kernel';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.waitForSelector('#nesting-heatmap[data-layer="dense_2/kernel"]');
+    await page.waitForSelector('#histogram-chart[data-layer="dense_2/kernel"]');
+    const heat = await page.$eval('#nesting-heatmap', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
+    assert.deepEqual([heat.rows, heat.cols, heat.reduction], ['64', '10', 'exact']);
+    await page.close();
+  });
+
+  it('grows the training curve as events are appended', async () => {
+    // Record every value the counter takes, from before the page's own scripts run.
+    const record = (page: Page) =>
+      page.addInitScript(() => {
+        const seen: number[] = [];
+        (window as unknown as { eventCounts: number[] }).eventCounts = seen;
+        new MutationObserver(() => {
+          const n = Number(document.getElementById('training-chart')?.getAttribute('data-event-count') ?? NaN);
+          if (Number.isFinite(n) && n !== seen[seen.length - 1]) seen.push(n);
+        }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-event-count'] });
+      });
+    const { page } = await open('scenario=elsa&theme=dark&live=1&liveBatch=100&liveTick=80', record);
+    const total = makeEvents().length;
+    await page.waitForSelector(`#training-chart[data-event-count="${total}"]`, { timeout: 15000 });
+    const counts = await page.evaluate(() => (window as unknown as { eventCounts: number[] }).eventCounts);
+    assert.ok(counts.filter((n) => n > 0).length >= 3, `the count grew in steps: ${counts.join(' ')}`);
+    for (let i = 1; i < counts.length; i++) assert.ok(counts[i] > counts[i - 1], `never shrinks: ${counts.join(' ')}`);
+    const points = (await json(page, '#training-chart', 'data-points')) as { loss: unknown[] };
+    assert.equal(points.loss.length, makeEvents().filter((e) => e.type === 'epoch').length);
+    assert.equal(await page.getAttribute('#training-chart', 'data-status'), 'complete');
+    await page.close();
+  });
+
+  it('repaints in the new theme’s colours when VS Code switches theme', async () => {
+    const { page } = await open('scenario=elsa&theme=dark');
+    const pixel = () =>
+      page.$eval('#nesting-share .share-seg[data-level="5"]', (el) => getComputedStyle(el).backgroundColor);
+    const dark = await pixel();
+    await page.evaluate(() => {
+      document.documentElement.className = 'theme-light';
+      document.body.classList.replace('vscode-dark', 'vscode-light');
+    });
+    await page.waitForFunction((before) => getComputedStyle(document.querySelector('#nesting-share .share-seg[data-level="5"]')!).backgroundColor !== before, dark);
+    assert.notEqual(await pixel(), dark);
+    await page.close();
+  });
+
+  it('shows what makes sense for a foreign file, and a readable error for an unreadable one', async () => {
+    const foreign = await open('scenario=foreign&theme=light');
+    assert.equal(await foreign.page.getAttribute('#elsa-dashboard', 'data-kind'), 'foreign');
+    assert.equal(await foreign.page.isVisible('#accuracy-section'), false);
+    assert.equal(await foreign.page.isVisible('#nesting-section'), false);
+    assert.match((await foreign.page.textContent('#file-note')) ?? '', /no ELSA metadata/);
+    const hist = (await json(foreign.page, '#histogram-chart', 'data-points')) as { datasets: { label: string }[] };
+    assert.deepEqual(hist.datasets.map((d) => d.label), ['all weights']);
+    assert.deepEqual(foreign.errors, []);
+    await foreign.page.close();
+
+    const broken = await open('scenario=broken&theme=hc');
+    assert.equal(await broken.page.getAttribute('#elsa-dashboard', 'data-state'), 'error');
+    assert.match((await broken.page.textContent('#dashboard-error')) ?? '', /header length 9e18 exceeds file size 4096/);
+    await broken.page.close();
+  });
+
+  it('ignores malformed messages', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.evaluate(() => {
+      for (const m of [null, 'x', { id: 1, type: 'notification', body: { kind: 'eventsAppended', events: 'no', next: 1 } }, { type: 'response' }]) window.postMessage(m, '*');
+    });
+    await page.waitForTimeout(100);
+    assert.equal(await page.getAttribute('#elsa-dashboard', 'data-state'), 'ready');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});

@@ -29,6 +29,10 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(vscode.tasks.registerTaskProvider(TASK_TYPE, new ElsaTaskProvider()));
   context.subscriptions.push(new TrainingStatus(() => tree.refresh()));
+  // Files written in folders that did not exist before can slip past the file watcher: look again after a task.
+  context.subscriptions.push(vscode.tasks.onDidEndTaskProcess((e) => {
+    if (e.execution.task.definition.type === TASK_TYPE) tree.refresh();
+  }));
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
 
   registerCommands(context, tree, panels);

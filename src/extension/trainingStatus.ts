@@ -85,8 +85,9 @@ export class TrainingStatus implements vscode.Disposable {
   private ended(execution: vscode.TaskExecution, exitCode: number | undefined): void {
     const run = this.runs.get(execution);
     if (!run) return;
-    this.runs.delete(execution);
-    void this.poll().finally(() => {
+    // Read the log to its end before the run leaves the polled set, so the final state is the real one.
+    void this.pollRun(run).finally(() => {
+      this.runs.delete(execution);
       const ok = exitCode === 0;
       if (run.progress.status === 'running' || run.progress.status === 'starting') {
         run.progress = { ...run.progress, status: ok ? 'complete' : exitCode === undefined ? 'cancelled' : 'failed' };
@@ -105,20 +106,24 @@ export class TrainingStatus implements vscode.Disposable {
     if (this.polling) return;
     this.polling = true;
     try {
-      for (const run of this.runs.values()) {
-        if (!run.eventsUri && run.outDir) run.eventsUri = await this.newestEvents(run.outDir);
-        if (!run.eventsUri) continue;
-        const chunk = await readEventsSince(run.eventsUri, run.offset);
-        if (chunk.next < run.offset) run.progress = { status: 'starting' };
-        run.offset = chunk.next;
-        for (const e of chunk.events) run.progress = foldProgress(run.progress, e);
-      }
-    } catch (e) {
-      log().warn(`Reading training progress failed: ${errorLine(e)}`);
+      for (const run of this.runs.values()) await this.pollRun(run);
     } finally {
       this.polling = false;
     }
     if (this.runs.size > 0) this.render();
+  }
+
+  private async pollRun(run: TrackedRun): Promise<void> {
+    try {
+      if (!run.eventsUri && run.outDir) run.eventsUri = await this.newestEvents(run.outDir);
+      if (!run.eventsUri) return;
+      const chunk = await readEventsSince(run.eventsUri, run.offset);
+      if (chunk.next < run.offset) run.progress = { status: 'starting' };
+      run.offset = chunk.next;
+      for (const e of chunk.events) run.progress = foldProgress(run.progress, e);
+    } catch (e) {
+      log().warn(`Reading training progress failed: ${errorLine(e)}`);
+    }
   }
 
   /** Baselines write one events.jsonl per trained network under the output folder: follow the newest. */

@@ -36,7 +36,7 @@ describe('dashboard in a browser', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(query: string, beforeLoad?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+  async function open(query: string, beforeLoad?: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await beforeLoad?.(page);
     const errors: string[] = [];

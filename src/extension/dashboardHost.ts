@@ -199,7 +199,7 @@ export class DashboardSession implements vscode.Disposable {
         this.eventsOffset = 0;
         this.summaryDirty = false;
         this.eventsDirty = false;
-        this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind) });
+        this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind), workspaceTrusted: vscode.workspace.isTrusted });
         return;
       case 'saveState':
         this.onState?.(n.state);

@@ -128,6 +128,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
       const t = b.target;
       if (!isObj(t) || !isStr(t.uri) || !isStr(t.label)) return undefined;
       if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
+      if (b.workspaceTrusted !== undefined && typeof b.workspaceTrusted !== 'boolean') return undefined;
       return b as unknown as HostNotification;
     }
     case 'eventsAppended':

@@ -95,7 +95,8 @@ export type HostResponse =
   | { kind: 'error'; message: string };
 
 export type HostNotification =
-  | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string }
+  /** `workspaceTrusted: false`: actions that run the CLI or write files (Extract…) are refused by the host; hide them. */
+  | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string; workspaceTrusted?: boolean }
   | { kind: 'eventsAppended'; events: TrainingEvent[]; next: number }
   | { kind: 'summaryChanged' };
 

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const ADDON_FILE = 'elsa_native.node';
-const ADDON_VERSION = 2;
+const ADDON_VERSION = 3;
 
 type Heap = ArrayBuffer;
 export interface NativeAddon {
@@ -19,6 +19,8 @@ export interface NativeAddon {
   maxPoolGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   matMul(heap: Heap, ...offsetsAndDims: number[]): void;
   sumRows(heap: Heap, ...offsetsAndDims: number[]): void;
+  sgdMomentum(heap: Heap, ...offsetsDimsAndHyper: number[]): void;
+  adam(heap: Heap, ...offsetsDimsAndHyper: number[]): void;
   setThreads(threads: number): void;
   describe(): { version: number; blas: string; threads: number };
 }
@@ -211,6 +213,24 @@ function sumKernel(addon: NativeAddon): tf.KernelFunc {
   });
 }
 
+let registered: NativeAddon | undefined;
+
+/** The addon when its kernels are registered and wasm is the active backend (for fused updates). */
+export function activeNativeAddon(): { call: NativeAddon; heap: () => ArrayBuffer } | undefined {
+  if (!registered || tf.getBackend() !== 'wasm') return undefined;
+  const b = internals(tf.backend());
+  return { call: registered, heap: () => heapOf(b) };
+}
+
+/** A new float32 tensor on the wasm heap for a native kernel to fill (owned by the caller). */
+export function nativeOutput(shape: number[]): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(internals(tf.backend()).makeOutput(shape, 'float32'));
+}
+
+export function nativeTensorOffset(t: tf.Tensor): number {
+  return offsetOf(internals(tf.backend()), t);
+}
+
 /**
  * Replaces the slow wasm training kernels with native ones, each falling back to the kernel registered
  * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks).
@@ -221,4 +241,5 @@ export function registerNativeKernels(addon: NativeAddon): void {
   replace('MaxPoolGrad', maxPoolGradKernel(addon));
   replace('BatchMatMul', matMulKernel(addon));
   replace('Sum', sumKernel(addon));
+  registered = addon;
 }

@@ -38,8 +38,8 @@ function main() {
   const blas = openblasFlags();
   if (!blas) return say('skipped (OpenBLAS not found: apt install libopenblas-dev)');
   mkdirSync(path.dirname(out), { recursive: true });
-  const args = ['-O3', '-std=c11', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=elsa_native', `-I${include}`,
-    path.join(here, 'elsa_native.c'), '-o', out, ...blas];
+  const args = ['-O3', '-std=c11', '-ffp-contract=off', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=elsa_native', `-I${include}`,
+    path.join(here, 'elsa_native.c'), '-o', out, ...blas, '-lm'];
   try {
     execFileSync('gcc', args, { stdio: quiet ? 'pipe' : 'inherit' });
   } catch {

@@ -9,11 +9,12 @@
 #include <node_api.h>
 #include <cblas.h>
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ELSA_NATIVE_VERSION 2
+#define ELSA_NATIVE_VERSION 3
 /* hot loops get AVX-512/AVX2 clones picked at load time, so one build runs on any x86-64 */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -316,6 +317,97 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int read_doubles(napi_env env, napi_value *argv, size_t n, double *out) {
+  for (size_t i = 0; i < n; i++) {
+    if (napi_get_value_double(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "elsa_native: hyper-parameters must be numbers");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The same float32 operations, in the same order, as MaskedOptimizer's tfjs ops (one rounding each). */
+HOT static void sgd_momentum(const float *w, const float *v, const float *g, const uint8_t *mask, float *ow, float *ov,
+                             int64_t n, float lr, float momentum, float decay, int use_decay, int use_momentum) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = use_decay ? g[i] + w[i] * decay : g[i];
+    const float f = use_momentum ? v[i] * momentum + gi : gi;
+    const float next = w[i] - f * lr;
+    const int keep = mask && !mask[i];
+    ow[i] = keep ? w[i] : next;
+    if (ov) ov[i] = keep ? 0.0f : f;
+  }
+}
+
+HOT static void adam(const float *w, const float *m, const float *v, const float *g, const uint8_t *mask, float *ow,
+                     float *om, float *ov, int64_t n, float lr_t, float b1, float one_b1, float b2, float one_b2,
+                     float eps, float decay, int use_decay) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = use_decay ? g[i] + w[i] * decay : g[i];
+    const float first = m[i] * b1 + gi * one_b1;
+    const float second = v[i] * b2 + (gi * gi) * one_b2;
+    const float next = w[i] - (first * lr_t) / (sqrtf(second) + eps);
+    const int keep = mask && !mask[i];
+    ow[i] = keep ? w[i] : next;
+    om[i] = keep ? 0.0f : first;
+    ov[i] = keep ? 0.0f : second;
+  }
+}
+
+/* sgdMomentum: heap, w, v, g, mask, outW, outV, n, hasMask, hasVelocity, then lr, momentum, decay.
+ * Offsets of absent tensors are ignored. */
+static napi_value sgd_momentum_update(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[9];
+  double hp[3];
+  Heap heap;
+  if (!read_args(env, info, 13, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 9, v) ||
+      !read_doubles(env, argv + 10, 3, hp)) return NULL;
+  const int64_t n = v[6];
+  const int has_mask = v[7] != 0, has_v = v[8] != 0;
+  const float *w = view(env, &heap, v[0], n);
+  const float *vel = w && has_v ? view(env, &heap, v[1], n) : NULL;
+  const float *g = w && (!has_v || vel) ? view(env, &heap, v[2], n) : NULL;
+  const uint8_t *mask = NULL;
+  if (g && has_mask) {
+    if ((uint64_t)v[3] + (uint64_t)n > heap.bytes) { napi_throw_range_error(env, NULL, "elsa_native: mask outside the heap"); return NULL; }
+    mask = (const uint8_t *)heap.base + v[3];
+  }
+  float *ow = g ? view(env, &heap, v[4], n) : NULL;
+  float *ov = ow && has_v ? view(env, &heap, v[5], n) : NULL;
+  if (!ow || (has_v && !ov)) return NULL;
+  sgd_momentum(w, vel, g, mask, ow, ov, n, (float)hp[0], (float)hp[1], (float)hp[2], hp[2] > 0, has_v);
+  return NULL;
+}
+
+/* adam: heap, w, m, v, g, mask, outW, outM, outV, n, hasMask, then lrT, b1, 1-b1, b2, 1-b2, eps, decay. */
+static napi_value adam_update(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[10];
+  double hp[7];
+  Heap heap;
+  if (!read_args(env, info, 18, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 10, v) ||
+      !read_doubles(env, argv + 11, 7, hp)) return NULL;
+  const int64_t n = v[8];
+  const float *w = view(env, &heap, v[0], n);
+  const float *m = w ? view(env, &heap, v[1], n) : NULL;
+  const float *vv = m ? view(env, &heap, v[2], n) : NULL;
+  const float *g = vv ? view(env, &heap, v[3], n) : NULL;
+  const uint8_t *mask = NULL;
+  if (g && v[9]) {
+    if ((uint64_t)v[4] + (uint64_t)n > heap.bytes) { napi_throw_range_error(env, NULL, "elsa_native: mask outside the heap"); return NULL; }
+    mask = (const uint8_t *)heap.base + v[4];
+  }
+  float *ow = g ? view(env, &heap, v[5], n) : NULL;
+  float *om = ow ? view(env, &heap, v[6], n) : NULL;
+  float *ov = om ? view(env, &heap, v[7], n) : NULL;
+  if (!ov) return NULL;
+  adam(w, m, vv, g, mask, ow, om, ov, n, (float)hp[0], (float)hp[1], (float)hp[2], (float)hp[3], (float)hp[4],
+       (float)hp[5], (float)hp[6], hp[6] > 0);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
   int64_t t;
@@ -344,6 +436,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default, NULL},
     {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"sgdMomentum", NULL, sgd_momentum_update, NULL, NULL, NULL, napi_default, NULL},
+    {"adam", NULL, adam_update, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
   };

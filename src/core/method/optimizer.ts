@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../config';
+import { adamUpdate, sgdMomentumUpdate } from '../engine/fusedUpdates';
 
 export interface OptimizedParam {
   /** Stable tensor name, e.g. `conv1/kernel`. */
@@ -87,29 +88,22 @@ export class MaskedOptimizer {
         const slot = this.byVariable.get(varName);
         if (!slot || slot.frozen) continue;
         const w = slot.param.variable;
-        const g = slot.param.decay && spec.weightDecay > 0 ? tf.add(g0, tf.mul(w, spec.weightDecay)) : g0;
-        let next: tf.Tensor;
-        let first: tf.Tensor;
-        let second: tf.Tensor | undefined;
+        const weightDecay = slot.param.decay ? spec.weightDecay : 0;
+        // one fused pass per parameter with the native kernels, the same tfjs ops otherwise (engine/fusedUpdates.ts)
         if (spec.type === 'sgd') {
-          first = spec.momentum > 0 ? tf.add(tf.mul(slot.first, spec.momentum), g) : g;
-          next = tf.sub(w, tf.mul(first, lr));
+          const r = sgdMomentumUpdate(w, slot.first, g0, slot.updateMask, { learningRate: lr, momentum: spec.momentum, weightDecay });
+          w.assign(r.next);
+          if (r.velocity) slot.first.assign(r.velocity);
         } else {
           const t = this.stepCount;
-          first = tf.add(tf.mul(slot.first, spec.beta1), tf.mul(g, 1 - spec.beta1));
-          second = tf.add(tf.mul(slot.second as tf.Variable, spec.beta2), tf.mul(tf.square(g), 1 - spec.beta2));
-          const lrT = (lr * Math.sqrt(1 - spec.beta2 ** t)) / (1 - spec.beta1 ** t);
-          next = tf.sub(w, tf.div(tf.mul(first, lrT), tf.add(tf.sqrt(second), spec.epsilon)));
+          const stepSize = (lr * Math.sqrt(1 - spec.beta2 ** t)) / (1 - spec.beta1 ** t);
+          const r = adamUpdate(w, slot.first, slot.second as tf.Variable, g0, slot.updateMask, {
+            stepSize, beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon, weightDecay,
+          });
+          w.assign(r.next);
+          slot.first.assign(r.first);
+          (slot.second as tf.Variable).assign(r.second);
         }
-        if (slot.updateMask) {
-          next = tf.where(slot.updateMask, next, w);
-          const zeros = tf.zerosLike(first);
-          first = tf.where(slot.updateMask, first, zeros);
-          if (second) second = tf.where(slot.updateMask, second, zeros);
-        }
-        w.assign(next);
-        if (spec.type === 'adam' || spec.momentum > 0) slot.first.assign(first);
-        if (second) (slot.second as tf.Variable).assign(second);
       }
     });
   }

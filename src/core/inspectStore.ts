@@ -11,6 +11,8 @@ import type { RunReport } from '../protocol/report';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
 export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
+/** ELSA files: read level codes of at most this many weights; beyond it, use the sparsity the metadata records. */
+export const SUMMARY_CODE_BUDGET = 256 * 1024 * 1024;
 
 export interface SummaryContext {
   uri: string;
@@ -23,11 +25,20 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
   const layers: LayerInput[] = [];
   const unreadable: string[] = [];
   let budget = SUMMARY_READ_BUDGET_BYTES;
+  let codeBudget = SUMMARY_CODE_BUDGET;
   for (const l of store.layers) {
     const input: LayerInput = { name: l.name, shape: l.shape };
     try {
-      if (store.meta && store.readCodes) input.codes = await store.readCodes(l.name);
-      else {
+      if (store.meta && store.readCodes) {
+        const count = elementCountOf(l.shape);
+        const recorded = store.meta.levels.map((lv) => lv.layerSparsity?.[l.name]);
+        const complete = recorded.length === store.meta.targets.length + 1 && recorded.every((v) => v !== undefined);
+        if (count > codeBudget && complete) input.recordedLevelSparsity = recorded as number[];
+        else {
+          codeBudget -= count;
+          input.codes = await store.readCodes(l.name);
+        }
+      } else {
         const bytes = elementCountOf(l.shape) * 4;
         if (bytes <= budget) {
           budget -= bytes;

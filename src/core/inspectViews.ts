@@ -139,6 +139,13 @@ export interface LayerInput {
   codes?: ArrayLike<number>;
   /** Share of exact zeros, for files without codes. */
   zeroShare?: number;
+  /** ELSA layers too large to read within budget: per-level sparsity as recorded in the metadata. */
+  recordedLevelSparsity?: number[];
+}
+
+/** Code shares implied by per-level sparsity: code k holds the weights level k adds (s_{k-1} - s_k, s_0 = 1). */
+export function codeShareFromLevelSparsity(levelSparsity: readonly number[]): number[] {
+  return levelSparsity.map((s, k) => (k === 0 ? 1 : levelSparsity[k - 1]) - s);
 }
 
 /** Checks that the masks are nested (codes in 1..K+1, sparsity non-increasing) and agree with the metadata. */
@@ -201,6 +208,9 @@ export function buildSummary(input: SummaryInput): CheckpointSummary {
       const stats = codeStatistics(l.codes, levelCount);
       invalid.set(l.name, stats.invalid);
       return { name: l.name, shape: [...l.shape], params, levelSparsity: levelSparsityFromCounts(stats.counts), codeShare: stats.share };
+    }
+    if (input.meta && l.recordedLevelSparsity) {
+      return { name: l.name, shape: [...l.shape], params, levelSparsity: [...l.recordedLevelSparsity], codeShare: codeShareFromLevelSparsity(l.recordedLevelSparsity) };
     }
     return { name: l.name, shape: [...l.shape], params, levelSparsity: l.zeroShare === undefined ? [] : [l.zeroShare], codeShare: [] };
   });

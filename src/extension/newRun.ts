@@ -56,15 +56,21 @@ export async function newTrainingRun(): Promise<vscode.Uri | undefined> {
     label: EPOCH_PRESETS[k].label, value: k,
   })));
   if (!epochs) return undefined;
+  const debianInstalled = existsSync(DEBIAN_FASHION_MNIST);
   const dataItems: Pick<DataChoice | 'choose'>[] = [
     {
-      label: existsSync(DEBIAN_FASHION_MNIST) ? 'Fashion-MNIST (Debian package)' : 'Fashion-MNIST (embedded subset)',
-      description: existsSync(DEBIAN_FASHION_MNIST) ? DEBIAN_FASHION_MNIST : 'ships with the extension',
-      detail: 'The default: the Debian dataset when installed, else the subset embedded in the extension.',
-      value: { kind: 'default' },
+      label: 'Fashion-MNIST (embedded subset)',
+      description: 'ships with the extension',
+      detail: 'A few thousand images: quick, always available.',
+      value: { kind: 'embedded' },
     },
     { label: 'Choose a folder…', description: 'IDX files or CSV (label, pixels)', value: 'choose' },
   ];
+  if (debianInstalled) {
+    dataItems.unshift({
+      label: 'Fashion-MNIST (Debian package)', description: DEBIAN_FASHION_MNIST, detail: 'The full dataset: 60 000 training and 10 000 test images.', value: { kind: 'debian' },
+    });
+  }
   let data = await pickOne<DataChoice | 'choose'>('data', 5, dataItems);
   if (!data) return undefined;
   const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Workspace folder for the run config' });

@@ -6,7 +6,8 @@
 export type ModelChoice = 'mlp' | 'cnn' | 'resnet';
 export type SparsifierChoice = 'gmp' | 'magnitude' | 'nm' | 'acdc';
 export type EpochPreset = 'quick' | 'standard' | 'thorough';
-export type DataChoice = { kind: 'default' } | { kind: 'folder'; path: string };
+/** debian: Fashion-MNIST from the Debian package (else the embedded subset); embedded: always the subset that ships with the extension. */
+export type DataChoice = { kind: 'debian' } | { kind: 'embedded' } | { kind: 'folder'; path: string };
 
 export const LEVEL_PRESETS: Readonly<Record<string, { label: string; levels: number[] }>> = {
   paper: { label: '95 / 90 / 75 / 50 %', levels: [0.95, 0.9, 0.75, 0.5] },
@@ -43,6 +44,7 @@ export function buildRunConfig(draft: RunDraft): Record<string, unknown> {
   }
   const data: Record<string, unknown> = {};
   if (draft.data.kind === 'folder') data.path = draft.data.path;
+  else data.name = draft.data.kind === 'embedded' ? 'fashion-mnist-small' : 'fashion-mnist';
   if (preset.limitTrain) data.limitTrain = preset.limitTrain;
   if (preset.limitTest) data.limitTest = preset.limitTest;
   const config: Record<string, unknown> = {

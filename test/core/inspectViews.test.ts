@@ -164,3 +164,20 @@ describe('heatmapOf', () => {
     assert.ok(Math.abs(h.codeShare.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   });
 });
+
+describe('summary of layers too large to read', () => {
+  it('derives code shares from the recorded per-level sparsity', () => {
+    const m: ElsaMetadata = {
+      format: 'elsa/1', targets: [0.9, 0.5], codes: { big: 'elsa.codes/big' }, packing: 'bits2',
+      levels: [
+        { index: 1, targetSparsity: 0.9, sparsity: 0.9, metrics: {}, layerSparsity: { big: 0.9 } },
+        { index: 2, targetSparsity: 0.5, sparsity: 0.5, metrics: {}, layerSparsity: { big: 0.5 } },
+        { index: 3, targetSparsity: 0, sparsity: 0, dense: true, metrics: {}, layerSparsity: { big: 0 } },
+      ],
+    };
+    const s = buildSummary({ uri: 'u', fileName: 'f', fileSize: 1, meta: m, layers: [{ name: 'big', shape: [100000, 10000], recordedLevelSparsity: [0.9, 0.5, 0] }] });
+    assert.deepEqual(s.layers[0].levelSparsity, [0.9, 0.5, 0]);
+    assert.deepEqual(s.layers[0].codeShare.map((x) => Number(x.toFixed(12))), [0.1, 0.4, 0.5]);
+    assert.equal(s.nestingOk, true);
+  });
+});

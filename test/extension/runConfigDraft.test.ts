@@ -9,7 +9,7 @@ import {
 describe('New Training Run config', () => {
   const models: ModelChoice[] = ['mlp', 'cnn', 'resnet'];
   const sparsifiers: SparsifierChoice[] = ['gmp', 'magnitude', 'nm', 'acdc'];
-  const datas: DataChoice[] = [{ kind: 'default' }, { kind: 'folder', path: '../data/fmnist' }];
+  const datas: DataChoice[] = [{ kind: 'debian' }, { kind: 'embedded' }, { kind: 'folder', path: '../data/fmnist' }];
 
   it('is schema-valid and accepted by the CLI for every combination of choices', () => {
     let n = 0;
@@ -22,15 +22,15 @@ describe('New Training Run config', () => {
         assert.equal(resolved.sparsifier.type, sparsifier);
         n++;
       }
-    assert.equal(n, 3 * 4 * 3 * 3 * 2);
+    assert.equal(n, 3 * 4 * 3 * 3 * 3);
   });
 
-  it('uses the paper levels by default and limits data for a quick look', () => {
-    const c = buildRunConfig({ name: 'q', model: 'cnn', sparsifier: 'gmp', levelPreset: 'paper', epochs: 'quick', data: { kind: 'default' } });
+  it('uses the chosen levels and data, and limits data for a quick look', () => {
+    const c = buildRunConfig({ name: 'q', model: 'cnn', sparsifier: 'gmp', levelPreset: 'paper', epochs: 'quick', data: { kind: 'embedded' } });
     assert.deepEqual(c.levels, [0.95, 0.9, 0.75, 0.5]);
-    assert.deepEqual(c.data, { limitTrain: 6000, limitTest: 1000 });
-    const s = buildRunConfig({ name: 'q', model: 'cnn', sparsifier: 'gmp', levelPreset: 'paper', epochs: 'standard', data: { kind: 'default' } });
-    assert.equal(s.data, undefined);
+    assert.deepEqual(c.data, { name: 'fashion-mnist-small', limitTrain: 6000, limitTest: 1000 });
+    const s = buildRunConfig({ name: 'q', model: 'cnn', sparsifier: 'gmp', levelPreset: 'paper', epochs: 'standard', data: { kind: 'folder', path: 'd' } });
+    assert.deepEqual(s.data, { path: 'd' });
   });
 });
 

@@ -10,6 +10,7 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
@@ -18,10 +19,8 @@ import { AccuracyView } from './views/accuracy';
 import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
-import { HEATMAP_MAX_CELLS, NestingView } from './views/nesting';
+import { NestingView } from './views/nesting';
 import { TrainingView } from './views/training';
-
-export const HISTOGRAM_BINS = 48;
 
 /** vscode-elements' select: a `value` property and a `change` event. */
 type SelectElement = HTMLElement & { value: string };

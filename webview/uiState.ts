@@ -13,7 +13,8 @@ export interface UiState {
   histogramLog: boolean;
 }
 
-export const DEFAULT_UI_STATE: UiState = { version: 1, level: 0, histogramLog: false };
+/** Log counts by default: on a linear axis the few large weights the sparse levels keep are invisible. */
+export const DEFAULT_UI_STATE: UiState = { version: 1, level: 0, histogramLog: true };
 
 export function restoreUiState(saved: unknown): UiState {
   if (typeof saved !== 'object' || saved === null) return { ...DEFAULT_UI_STATE };
@@ -22,6 +23,6 @@ export function restoreUiState(saved: unknown): UiState {
     version: 1,
     level: typeof s.level === 'number' && Number.isInteger(s.level) && s.level >= 0 ? s.level : 0,
     layer: typeof s.layer === 'string' && s.layer.length > 0 ? s.layer : undefined,
-    histogramLog: s.histogramLog === true,
+    histogramLog: typeof s.histogramLog === 'boolean' ? s.histogramLog : DEFAULT_UI_STATE.histogramLog,
   };
 }

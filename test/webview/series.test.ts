@@ -111,8 +111,9 @@ describe('selection and labels', () => {
 
   it('restores only well-formed UI state', () => {
     assert.deepEqual(restoreUiState({ level: 2, layer: 'a', histogramLog: true }), { version: 1, level: 2, layer: 'a', histogramLog: true });
-    assert.deepEqual(restoreUiState({ level: -1, layer: 3, histogramLog: 'yes' }), { version: 1, level: 0, layer: undefined, histogramLog: false });
-    assert.deepEqual(restoreUiState('junk'), { version: 1, level: 0, histogramLog: false });
+    assert.deepEqual(restoreUiState({ level: 1, histogramLog: false }), { version: 1, level: 1, layer: undefined, histogramLog: false });
+    assert.deepEqual(restoreUiState({ level: -1, layer: 3, histogramLog: 'yes' }), { version: 1, level: 0, layer: undefined, histogramLog: true });
+    assert.deepEqual(restoreUiState('junk'), { version: 1, level: 0, histogramLog: true });
   });
 
   it('names levels and phases', () => {

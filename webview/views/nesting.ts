@@ -10,9 +10,6 @@ import { count, levelLabel, pct } from '../format';
 import { blockOf, cellAt, fitGrid, paintLevelCodes, sourceSpan } from '../heatmap';
 import { card, setNote, type Card } from './card';
 
-/** Cells requested from the host: enough detail for a panel, bounded for multi-million-weight tensors. */
-export const HEATMAP_MAX_CELLS = 160 * 160;
-
 export class NestingView {
   readonly card: Card;
   private readonly canvas: HTMLCanvasElement;

@@ -2,14 +2,19 @@
  * A stand-in for the extension host inside the harness page: provides `acquireVsCodeApi`, answers the
  * dashboard's requests from the fixtures, and (with `live`) appends training events over time the way the real
  * host tails events.jsonl (byte offsets, stream continuing from the furthest offset served).
- * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`.
+ * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken|file&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`;
+ * `file` serves `window.elsaRealData`, computed from a real checkpoint by shoot.ts --file (see realFile.ts).
  */
+import type { TrainingEvent } from '../../../src/protocol/events';
 import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
 import type { VsCodeApi } from '../../../webview/vscodeApi';
 import { heatmapFor, histogramFor, makeEvents, makeModel, type Scenario } from './fixtures';
+import type { RealData } from './realFile';
 
 const params = new URLSearchParams(location.search);
-const scenario = (params.get('scenario') ?? 'elsa') as Scenario;
+const scenario = (params.get('scenario') ?? 'elsa') as Scenario | 'file';
+const real = (window as unknown as { elsaRealData?: RealData | null }).elsaRealData ?? undefined;
+if (scenario === 'file' && !real) throw new Error('scenario=file needs realdata.js (shoot.ts --file=…)');
 const live = params.get('live') === '1';
 /** Live mode: events written per tick, and the tick in ms. */
 const liveBatch = Number(params.get('liveBatch') ?? 25);
@@ -17,13 +22,15 @@ const liveTick = Number(params.get('liveTick') ?? 250);
 const theme = params.get('theme') ?? 'dark';
 document.documentElement.className = `theme-${theme}`;
 document.body.classList.add(theme === 'light' ? 'vscode-light' : theme === 'hc' ? 'vscode-high-contrast' : 'vscode-dark');
-const model = makeModel(scenario);
-const allEvents = scenario === 'foreign' ? [] : makeEvents();
+const model = makeModel(scenario === 'file' ? 'elsa' : scenario);
+const allEvents: TrainingEvent[] = real && scenario === 'file' ? real.events : scenario === 'foreign' ? [] : makeEvents();
 const encoder = new TextEncoder();
 /** Byte offset after each event's line, as in events.jsonl. */
 const endOffsets: number[] = [];
 let offset = 0;
-for (const e of allEvents) endOffsets.push((offset += encoder.encode(`${JSON.stringify(e)}\n`).length));
+if (real && scenario === 'file') endOffsets.push(...real.eventEnds);
+else for (const e of allEvents) endOffsets.push((offset += encoder.encode(`${JSON.stringify(e)}\n`).length));
+const summary = real && scenario === 'file' ? real.summary : model.summary;
 /** How many events are "written" so far; live mode starts with the first phases only. */
 let written = live ? Math.min(allEvents.length, 140) : allEvents.length;
 let streamed = 0;
@@ -50,10 +57,12 @@ function answer(body: WebviewMessage['body']): HostResponse {
   switch (body.kind) {
     case 'getSummary':
       if (scenario === 'broken') return { kind: 'error', message: 'broken.elsa.safetensors: header length 9e18 exceeds file size 4096' };
-      return { kind: 'summary', summary: model.summary };
+      return { kind: 'summary', summary };
     case 'getHeatmap':
+      if (real && scenario === 'file') return { kind: 'heatmap', heatmap: real.heatmaps[body.layer] };
       return { kind: 'heatmap', heatmap: heatmapFor(model, body.layer, body.maxCells) };
     case 'getHistogram':
+      if (real && scenario === 'file') return { kind: 'histogram', histogram: real.histograms[body.layer] };
       return { kind: 'histogram', histogram: histogramFor(model, body.layer, body.bins) };
     case 'getEvents': {
       const r = eventsSince(body.since);
@@ -78,7 +87,7 @@ const api: VsCodeApi = {
       }
       send({ id: nextId++, type: 'response', inReplyTo: m.id, body });
     } else if (m.body.kind === 'ready') {
-      notify({ kind: 'init', target: { uri: model.summary.uri, label: model.summary.fileName }, theme: 'dark', engine: 'tensorflow (native)' });
+      notify({ kind: 'init', target: { uri: summary.uri, label: summary.fileName }, theme: 'dark', engine: summary.engine });
       if (live) startLive();
     } else if (m.body.kind === 'saveState') {
       savedState = m.body.state;

@@ -4,6 +4,7 @@
  * violations; exits non-zero on any.
  *
  *   node --import tsx test/webview/harness/shoot.ts [outDir] [--scenario=elsa,meta-only,foreign,broken] [--theme=light,dark,hc]
+ *     [--width=1280] [--query=live=1] [--file=runs/demo/demo.elsa.safetensors]
  *
  * Run from the repository root. Default outDir: test/e2e/shots/webview (git-ignored). Needs /usr/bin/chromium
  * and playwright-core.
@@ -13,6 +14,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { loadRealFile } from './realFile';
 import { themeCss, type ThemeKind } from './themes';
 
 const NONCE = 'harnessnonce';
@@ -39,7 +41,8 @@ export async function serveHarness(outDir: string): Promise<{ url: string; serve
   return { url: `http://127.0.0.1:${port}/index.html`, server };
 }
 
-export async function buildHarness(outDir: string, sourcemap = true): Promise<void> {
+/** Builds page + bundle into outDir; `realFile` (a checkpoint path) becomes the data of `?scenario=file`. */
+export async function buildHarness(outDir: string, sourcemap = true, realFile?: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   await esbuild.build({
     entryPoints: [path.resolve('test/webview/harness/entry.ts')],
@@ -53,6 +56,8 @@ export async function buildHarness(outDir: string, sourcemap = true): Promise<vo
     loader: { '.css': 'text' },
   });
   copyFileSync('media/dashboard.css', path.join(outDir, 'dashboard.css'));
+  const real = realFile ? await loadRealFile(realFile) : null;
+  writeFileSync(path.join(outDir, 'realdata.js'), `window.elsaRealData = ${JSON.stringify(real)};\n`);
   const html = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -68,6 +73,7 @@ ${themeCss()}
 </head>
 <body>
   <div id="app"></div>
+  <script nonce="${NONCE}" src="realdata.js"></script>
   <script nonce="${NONCE}" src="harness.js"></script>
 </body>
 </html>`;
@@ -78,7 +84,7 @@ ${themeCss()}
 export async function waitForDashboard(page: Page, scenario: string, settleMs = 300): Promise<void> {
   await page.waitForSelector('#elsa-dashboard[data-state="ready"], #elsa-dashboard[data-state="error"]', { timeout: 15000 });
   if (scenario !== 'broken') await page.waitForSelector('#histogram-chart[data-points]', { timeout: 15000 });
-  if (scenario === 'elsa' || scenario === 'meta-only') await page.waitForSelector('#nesting-heatmap[data-rows]', { timeout: 15000 });
+  if (scenario !== 'broken' && scenario !== 'foreign') await page.waitForSelector('#nesting-heatmap[data-rows], #nesting-section-note:not([hidden])', { timeout: 15000 });
   if (settleMs > 0) await page.waitForTimeout(settleMs);
 }
 
@@ -86,16 +92,19 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outDir = args.find((a) => !a.startsWith('--')) ?? 'test/e2e/shots/webview';
   const pick = (name: string, all: string[]): string[] => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',') ?? all;
-  const scenarios = pick('scenario', ['elsa', 'meta-only', 'foreign', 'broken']);
+  const file = pick('file', [''])[0] || undefined;
+  const scenarios = pick('scenario', file ? ['file'] : ['elsa', 'meta-only', 'foreign', 'broken']);
   const themes = pick('theme', ['light', 'dark', 'hc']) as ThemeKind[];
-  await buildHarness(outDir);
+  const width = Number(pick('width', ['1280'])[0]);
+  const extra = pick('query', [''])[0];
+  await buildHarness(outDir, true, file);
   const { url, server } = await serveHarness(outDir);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   let problems = 0;
   try {
     for (const scenario of scenarios) {
       for (const theme of themes) {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
         page.on('console', (m) => {
           if (m.type() === 'error' || m.type() === 'warning') {
             problems += m.type() === 'error' ? 1 : 0;
@@ -106,9 +115,9 @@ async function main(): Promise<void> {
           problems++;
           console.log(`[${scenario}/${theme}] page error: ${e.message}`);
         });
-        await page.goto(`${url}?scenario=${scenario}&theme=${theme}`);
+        await page.goto(`${url}?scenario=${scenario}&theme=${theme}${extra ? `&${extra}` : ''}`);
         await waitForDashboard(page, scenario);
-        const shot = path.join(outDir, `${scenario}-${theme}.png`);
+        const shot = path.join(outDir, `${scenario}-${theme}${width !== 1280 ? `-${width}` : ''}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         console.log(`wrote ${shot}`);
         await page.close();

@@ -1,0 +1,7 @@
+/** How much detail the dashboard asks the host for (the host may cap it further, see `elsa.heatmapMaxCells`). */
+
+/** Heatmap cells: enough detail for a panel, bounded for multi-million-weight tensors. */
+export const HEATMAP_MAX_CELLS = 160 * 160;
+
+/** Histogram bins over |w|. */
+export const HISTOGRAM_BINS = 48;

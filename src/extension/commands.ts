@@ -8,6 +8,7 @@ import type { ElsaMetadata } from '../core/contract';
 import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
+import { evalSummary } from './cliOutput';
 import { compareMarkdown, type CompareEntry } from './compareModel';
 import type { DashboardPanels } from './dashboardPanel';
 import { uriBaseName } from './fileAccess';
@@ -207,23 +208,4 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
     const uri = uriOf(arg);
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.elsa.safetensors') ? 'elsa.checkpointEditor' : 'elsa.safetensorsEditor');
   });
-}
-
-/** One line from `elsa eval --json` output: per-level accuracy when it has the usual shape, else its size. */
-export function evalSummary(stdout: string): string {
-  try {
-    const value: unknown = JSON.parse(stdout);
-    const levels = Array.isArray(value) ? value : (value as { levels?: unknown })?.levels;
-    if (Array.isArray(levels)) {
-      const parts = levels
-        .filter((l): l is { level: number; accuracy: number } => typeof l?.level === 'number' && typeof l?.accuracy === 'number')
-        .map((l) => `L${l.level} ${(l.accuracy * 100).toFixed(1)} %`);
-      if (parts.length > 0) return `accuracy ${parts.join(', ')}`;
-    }
-    const acc = (value as { accuracy?: unknown })?.accuracy;
-    if (typeof acc === 'number') return `accuracy ${(acc * 100).toFixed(1)} %`;
-  } catch {
-    // not JSON: fall through
-  }
-  return 'evaluation finished (details in the log)';
 }

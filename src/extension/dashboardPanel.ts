@@ -59,7 +59,8 @@ export class DashboardPanels implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, subject: DashboardSubject): void {
     const key = subject.uri.toString();
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', 'elsa.svg');
+    const icon = (variant: string) => vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', `elsa-${variant}.svg`);
+    panel.iconPath = { light: icon('light'), dark: icon('dark') };
     void this.context.workspaceState.update(LAST_TARGET_KEY, key);
     const session = new DashboardSession(panel, subject, this.context.extensionUri, 'panel');
     this.sessions.set(key, session);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completeLines, tailStart } from '../../src/core/eventsTail';
 import type { ElsaMetadata } from '../../src/core/contract';
+import { evalSummary } from '../../src/extension/cliOutput';
 import { compareMarkdown } from '../../src/extension/compareModel';
 import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboardHtml';
 import { foldProgress, progressText, type RunProgress } from '../../src/extension/progressModel';
@@ -100,5 +101,14 @@ describe('Compare Checkpoints', () => {
     assert.ok(rows.includes('| dense | L2: 0.0 % sparse, acc 90.0 % |  |  |'));
     assert.ok(rows.includes('| kind | elsa | independent | unreadable |'));
     assert.ok(rows.some((r) => r.startsWith('- broken.safetensors: CheckpointError')));
+  });
+});
+
+describe('Evaluate Checkpoint notification', () => {
+  it('lists per-level accuracy from `elsa eval --json`', () => {
+    const out = JSON.stringify({ file: 'a', levels: [{ level: 1, sparsity: 0.9, accuracy: 0.8367 }, { level: 2, sparsity: 0, accuracy: 0.8667 }] });
+    assert.equal(evalSummary(out), 'accuracy L1 83.7 %, L2 86.7 %');
+    assert.equal(evalSummary('{"accuracy": 0.5}'), 'accuracy 50.0 %');
+    assert.equal(evalSummary('not json'), 'evaluation finished (details in the log)');
   });
 });

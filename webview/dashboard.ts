@@ -152,7 +152,7 @@ export class Dashboard {
     this.header.setSummary(s, this.engine ?? s.engine);
     this.accuracy.setSummary(s);
     this.layers.setSummary(s);
-    this.nesting.setTargets(targets);
+    this.nesting.setFile(targets, s.levelCount === 0);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
@@ -206,17 +206,14 @@ export class Dashboard {
       this.histogram.showMessage('This file has no weight tensors.');
       return;
     }
-    const isElsa = (this.summary?.levelCount ?? 0) > 0;
-    const heatmap = isElsa
-      ? this.client.request({ kind: 'getHeatmap', layer, maxCells: HEATMAP_MAX_CELLS }).then(
-          (r) => {
-            if (token !== this.layerToken) return;
-            this.nesting.setHeatmap(r.heatmap);
-            this.nesting.render(this.palette, this.state.level);
-          },
-          (e: unknown) => token === this.layerToken && this.nesting.showMessage(`No heatmap for ${layer}: ${errorText(e)}`),
-        )
-      : Promise.resolve(this.nesting.showMessage('This file has no level codes, so there is no mask nesting to show.'));
+    const heatmap = this.client.request({ kind: 'getHeatmap', layer, maxCells: HEATMAP_MAX_CELLS }).then(
+      (r) => {
+        if (token !== this.layerToken) return;
+        this.nesting.setHeatmap(r.heatmap);
+        this.nesting.render(this.palette, this.state.level);
+      },
+      (e: unknown) => token === this.layerToken && this.nesting.showMessage(`No heatmap for ${layer}: ${errorText(e)}`),
+    );
     const histogram = this.client.request({ kind: 'getHistogram', layer, bins: HISTOGRAM_BINS }).then(
       (r) => {
         if (token !== this.layerToken) return;
@@ -280,7 +277,7 @@ export class Dashboard {
     this.layers.card.root.hidden = !s;
     this.histogram.card.root.hidden = !s;
     this.accuracy.card.root.hidden = !elsa;
-    this.nesting.card.root.hidden = !elsa;
+    this.nesting.card.root.hidden = !s;
   }
 
   private showError(text: string | undefined): void {

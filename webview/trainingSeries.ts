@@ -1,7 +1,9 @@
 /**
  * Live training curves from events.jsonl, built incrementally: `append` costs O(new events), so a long run
  * that streams `eventsAppended` does not recompute its history. x is the global epoch count across phases
- * (epoch n ends at x = n); step events fall between, at their fraction of the epoch.
+ * (epoch n ends at x = n); step events fall between, at their fraction of the epoch. A log can hold several
+ * runs one after another (the baselines folder: one independent run per level, then dense): each later run is
+ * marked with its name and its curves start after a gap instead of joining the previous run's.
  */
 import type { TrainingEvent } from '../src/protocol/events';
 import { pct, phaseLabel } from './format';
@@ -10,8 +12,10 @@ import type { XY } from './series';
 export interface PhaseMark {
   /** Boundary position on the x axis (between the last epoch of the old phase and the first of the new). */
   x: number;
+  /** -1 for a mark that only starts a run. */
   phase: number;
   label: string;
+  run?: string;
 }
 
 export interface TrainingSeries {
@@ -44,6 +48,7 @@ export class TrainingSeriesBuilder {
     latest: 'No training events yet.',
   };
   private levelCount = 0;
+  private runs = 0;
   private lastEpochStep: number | undefined;
   private stepsPerEpoch: number | undefined;
 
@@ -55,12 +60,26 @@ export class TrainingSeriesBuilder {
     for (const e of events) this.add(e);
   }
 
+  private startRun(run: string, kind: string): void {
+    const s = this.s;
+    this.runs++;
+    if (this.runs === 1 && kind === 'elsa') return;
+    const x = s.epochCount + 0.5;
+    if (this.runs > 1) {
+      for (const key of ['loss', 'accuracy', 'evalAccuracy', 'evalLoss'] as const) {
+        if (s[key].length > 0) s[key].push({ x, y: NaN });
+      }
+    }
+    s.phases.push({ x, phase: -1, label: run, run });
+  }
+
   private add(e: TrainingEvent): void {
     const s = this.s;
     s.eventCount++;
     switch (e.type) {
       case 'run-start':
         this.levelCount = e.targets.length + 1;
+        if (!e.resumedFrom) this.startRun(e.run, e.kind);
         s.status = 'running';
         s.backend = e.backend;
         s.latest = e.resumedFrom
@@ -71,9 +90,15 @@ export class TrainingSeriesBuilder {
         s.status = 'running';
         const label = phaseLabel(e.phase, this.levelCount, e.targetSparsity);
         const x = s.epochCount + 0.5;
-        // A resumed run repeats the phase-start of the phase it resumes; keep one mark per boundary.
         const last = s.phases[s.phases.length - 1];
-        if (!(last && last.phase === e.phase && last.x === x)) s.phases.push({ x, phase: e.phase, label });
+        if (last && last.x === x && last.phase === -1) {
+          // The run's own mark: the first phase joins it.
+          last.phase = e.phase;
+          last.label = `${last.label}: ${label}`;
+        } else if (!(last && last.phase === e.phase && last.x === x)) {
+          // (A resumed run repeats the phase-start of the phase it resumes; one mark per boundary.)
+          s.phases.push({ x, phase: e.phase, label });
+        }
         s.latest = `Phase ${e.phase} (${label}): ${e.epochs} epochs.`;
         break;
       }

@@ -153,7 +153,9 @@ describe('dashboard in a browser', { skip }, () => {
     const foreign = await open('scenario=foreign&theme=light');
     assert.equal(await foreign.page.getAttribute('#elsa-dashboard', 'data-kind'), 'foreign');
     assert.equal(await foreign.page.isVisible('#accuracy-section'), false);
-    assert.equal(await foreign.page.isVisible('#nesting-section'), false);
+    assert.equal(await foreign.page.textContent('#nesting-section h2'), 'Zero pattern');
+    assert.deepEqual(await foreign.page.$$eval('#nesting-legend li', (lis) => lis.map((li) => li.querySelector('.legend-label')?.textContent)), ['nonzero', 'zero']);
+    assert.equal(await foreign.page.isVisible('#nesting-check'), false);
     assert.match((await foreign.page.textContent('#file-note')) ?? '', /no ELSA metadata/);
     const hist = (await json(foreign.page, '#histogram-chart', 'data-points')) as { datasets: { label: string }[] };
     assert.deepEqual(hist.datasets.map((d) => d.label), ['all weights']);

@@ -91,3 +91,22 @@ describe('event cursor', () => {
     assert.deepEqual(decideAppend(800, batch, 900, true), { kind: 'refetch', since: 800 });
   });
 });
+
+describe('several runs in one log', () => {
+  it('marks each later run by name and breaks the curves between runs', () => {
+    const time = 't';
+    const run = (name: string, kind: 'elsa' | 'independent' | 'dense', target: number, loss: number): TrainingEvent[] => [
+      { type: 'run-start', time, run: name, kind, targets: kind === 'dense' ? [] : [target], backend: 'cpu', config: {} },
+      { type: 'phase-start', time, phase: 1, targetSparsity: target, epochs: 1 },
+      { type: 'epoch', time, phase: 1, epoch: 1, step: 10, loss, accuracy: 0.8, sparsity: target, seconds: 1, samplesPerSecond: 1, learningRate: 0.1 },
+    ];
+    const s = build([[...run('independent-90', 'independent', 0.9, 0.5), ...run('independent-50', 'independent', 0.5, 0.4)]]);
+    assert.deepEqual(s.phases.map((p) => p.label), ['independent-90: phase 1 → 90%', 'independent-50: phase 1 → 50%']);
+    assert.deepEqual(s.phases.map((p) => p.run), ['independent-90', 'independent-50']);
+    assert.deepEqual(s.loss.map((p) => p.x), [1, 1.5, 2]);
+    assert.ok(Number.isNaN(s.loss[1].y), 'a gap between the runs');
+    assert.equal(s.epochCount, 2);
+    // A single ELSA run stays unprefixed.
+    assert.deepEqual(build([run('demo', 'elsa', 0.9, 0.5)]).phases.map((p) => p.label), ['phase 1 → 90%']);
+  });
+});

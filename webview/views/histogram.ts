@@ -36,6 +36,10 @@ export class HistogramView {
   }
 
   setHistogram(hist: HistogramData, targets: readonly number[], fileLevelCount: number): void {
+    const description = this.card.root.querySelector('.card-description');
+    if (description) {
+      description.textContent = fileLevelCount === 0 ? 'Histogram of |w| in the selected layer.' : 'Histogram of |w| in the selected layer for the weights each level keeps.';
+    }
     this.series = histogramSeries(hist, targets, fileLevelCount);
     this.levelCount = fileLevelCount === 0 ? 0 : hist.levelCount;
     this.box.hidden = false;

@@ -2,6 +2,7 @@
  * Mask nesting for one layer: a heatmap of level codes drawn as ImageData (one pixel per cell, upscaled with
  * crisp pixels), a legend of level colours with each level's share of weights, the share as a stacked bar, and
  * the nesting check. Selecting a level greys out the weights outside its mask, which shows M_k growing.
+ * A file without levels gets the same view as its zero pattern (the host sends code 1 = nonzero, 2 = zero).
  */
 import type { HeatmapData } from '../../src/protocol/webview';
 import { levelColors, mix, toCss, type Palette, type Rgba } from '../colors';
@@ -22,6 +23,11 @@ export class NestingView {
   private heatmap: HeatmapData | undefined;
   private targets: readonly number[] = [];
   private colors: Rgba[] = [];
+  /** True for a file without ELSA levels: the heatmap is its zero pattern. */
+  private zeroPattern = false;
+  private readonly title: HTMLElement;
+  private readonly description: HTMLElement;
+  private readonly shareTitle: HTMLElement;
 
   constructor() {
     this.card = card('nesting-section', 'Mask nesting', 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.');
@@ -32,14 +38,25 @@ export class NestingView {
     this.legend = h('ul', { class: 'legend', id: 'nesting-legend', 'aria-label': 'Level colours and share of weights' });
     this.shareBar = h('div', { class: 'share-bar', id: 'nesting-share', role: 'img', 'aria-label': 'Share of weights per level' });
     this.check = h('p', { class: 'nesting-check', id: 'nesting-check', role: 'status' });
-    const side = h('div', { class: 'heatmap-side' }, this.check, h('h3', { text: 'Share of weights per level' }), this.shareBar, this.legend);
+    this.shareTitle = h('h3', { text: 'Share of weights per level' });
+    const side = h('div', { class: 'heatmap-side' }, this.check, this.shareTitle, this.shareBar, this.legend);
+    this.title = this.card.root.querySelector('h2') as HTMLElement;
+    this.description = this.card.root.querySelector('.card-description') as HTMLElement;
     this.card.body.append(h('div', { class: 'heatmap-layout' }, h('div', { class: 'heatmap-main' }, this.frame, this.axes, this.hover), side));
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ' '));
   }
 
-  setTargets(targets: readonly number[]): void {
+  /** `targets` of the ELSA levels; `zeroPattern` for a file without levels. */
+  setFile(targets: readonly number[], zeroPattern: boolean): void {
     this.targets = targets;
+    this.zeroPattern = zeroPattern;
+    this.title.textContent = zeroPattern ? 'Zero pattern' : 'Mask nesting';
+    this.description.textContent = zeroPattern
+      ? 'Which weights are exactly zero (downsampled for large layers). This file has no ELSA levels, so there is no nesting to check.'
+      : 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.';
+    this.shareTitle.textContent = zeroPattern ? 'Share of weights' : 'Share of weights per level';
+    this.canvas.setAttribute('aria-label', zeroPattern ? 'Heatmap of zero and nonzero weights' : 'Heatmap of level codes');
   }
 
   /** Shows a message instead of a heatmap (foreign file, failed request, no layer). */
@@ -65,11 +82,8 @@ export class NestingView {
     const block = blockOf(heatmap.rows, heatmap.cols, heatmap.sourceRows, heatmap.sourceCols);
     this.axes.textContent =
       `${heatmap.sourceRows} × ${heatmap.sourceCols} weights` +
-      (heatmap.reduction === 'exact' ? ', one pixel each' : `, ${block} × ${block} blocks (${heatmap.reduction === 'min' ? 'sparsest level in the block' : 'most common level'})`);
-    setNote(
-      this.card.note,
-      heatmap.levelCount === 0 ? 'This file carries no level codes: every weight belongs to the one model, so there is no nesting to show.' : undefined,
-    );
+      (heatmap.reduction === 'exact' ? ', one pixel each' : `, ${block} × ${block} blocks (${this.reductionText(heatmap.reduction)})`);
+    this.card.note.hidden = true;
   }
 
   render(p: Palette, selectedLevel: number): void {
@@ -77,7 +91,7 @@ export class NestingView {
     if (!hm) return;
     this.colors = levelColors(p, hm.levelCount);
     // Weights outside the selected level's mask fade towards the background.
-    const shown = this.colors.map((c, i) => (selectedLevel > 0 && i + 1 > selectedLevel ? mix(c, { ...p.background, a: 1 }, 0.8) : c));
+    const shown = this.colors.map((c, i) => (!this.zeroPattern && selectedLevel > 0 && i + 1 > selectedLevel ? mix(c, { ...p.background, a: 1 }, 0.8) : c));
     const canvas = this.canvas;
     canvas.width = Math.max(1, hm.cols);
     canvas.height = Math.max(1, hm.rows);
@@ -96,11 +110,18 @@ export class NestingView {
     this.renderShare(hm, p, selectedLevel);
   }
 
+  private reductionText(reduction: 'min' | 'mode'): string {
+    if (this.zeroPattern) return reduction === 'min' ? 'nonzero if any weight in the block is' : 'the more common of zero and nonzero';
+    return reduction === 'min' ? 'sparsest level in the block' : 'most common level';
+  }
+
   private label(code: number, levelCount: number): string {
+    if (this.zeroPattern) return code === 1 ? 'nonzero' : 'zero';
     return levelLabel(code, levelCount, code < levelCount ? this.targets[code - 1] : undefined);
   }
 
   private renderCheck(hm: HeatmapData): void {
+    this.check.hidden = this.zeroPattern;
     const k = hm.levelCount;
     const chain = k > 1 ? `${Array.from({ length: k - 1 }, (_, i) => `M${i + 1}`).join(' ⊂ ')} ⊂ dense` : 'single level';
     this.check.dataset.ok = String(hm.nestingOk);
@@ -119,6 +140,7 @@ export class NestingView {
       const color = this.colors[i] ?? p.muted;
       const label = this.label(code, hm.levelCount);
       const seg = h('span', { class: 'share-seg', 'data-level': code, 'data-share': share, title: `${label}: ${pct(share, 2)} of weights` });
+      if (this.zeroPattern) seg.dataset.kind = label;
       seg.style.width = `${(share * 100).toFixed(3)}%`;
       seg.style.backgroundColor = toCss(color);
       this.shareBar.append(seg);
@@ -126,12 +148,12 @@ export class NestingView {
       swatch.style.backgroundColor = toCss(color);
       swatch.style.borderColor = outline;
       // Level k's mask is every weight with code <= k: the cumulative share is that level's density.
-      const inMask = code < hm.levelCount ? ` · mask keeps ${pct(cumulative, 1)}` : '';
+      const inMask = code < hm.levelCount && !this.zeroPattern ? ` · mask keeps ${pct(cumulative, 1)}` : '';
       const item = h(
         'li',
-        { 'data-level': code, 'data-share': share, class: selectedLevel > 0 && code > selectedLevel ? 'outside' : undefined },
+        { 'data-level': code, 'data-share': share, class: !this.zeroPattern && selectedLevel > 0 && code > selectedLevel ? 'outside' : undefined },
         swatch,
-        h('span', { class: 'legend-label', text: `code ${code} · ${label}` }),
+        h('span', { class: 'legend-label', text: this.zeroPattern ? label : `code ${code} · ${label}` }),
         h('span', { class: 'legend-value', text: `${pct(share, 2)}${inMask}` }),
       );
       this.legend.append(item);

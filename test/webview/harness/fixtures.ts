@@ -166,8 +166,11 @@ export function heatmapFor(model: FixtureModel, layer: string, maxCells: number)
   const l = model.layers.get(layer);
   if (!l) throw new Error(`${layer}: no such layer`);
   const [rows, cols] = view2d(l.shape);
-  const levelCount = model.summary.levelCount;
-  const ds = downsampleCodes({ rows, cols, codes: Array.from(l.codes) }, maxCells, 'min');
+  // Like the host: a file without levels shows its zero pattern, code 1 = nonzero, 2 = zero.
+  const foreign = model.summary.levelCount === 0;
+  const levelCount = foreign ? 2 : model.summary.levelCount;
+  const codes = foreign ? Array.from(l.weights, (w) => (w === 0 ? 2 : 1)) : Array.from(l.codes);
+  const ds = downsampleCodes({ rows, cols, codes }, maxCells, 'min');
   return {
     layer,
     rows: ds.rows,
@@ -177,7 +180,7 @@ export function heatmapFor(model: FixtureModel, layer: string, maxCells: number)
     sourceRows: rows,
     sourceCols: cols,
     levelCount,
-    codeShare: codeShare(l.codes, levelCount),
+    codeShare: codeShare(codes, levelCount),
     nestingOk: true,
   };
 }

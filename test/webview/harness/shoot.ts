@@ -84,7 +84,7 @@ ${themeCss()}
 export async function waitForDashboard(page: Page, scenario: string, settleMs = 300): Promise<void> {
   await page.waitForSelector('#elsa-dashboard[data-state="ready"], #elsa-dashboard[data-state="error"]', { timeout: 15000 });
   if (scenario !== 'broken') await page.waitForSelector('#histogram-chart[data-points]', { timeout: 15000 });
-  if (scenario !== 'broken' && scenario !== 'foreign') await page.waitForSelector('#nesting-heatmap[data-rows], #nesting-section-note:not([hidden])', { timeout: 15000 });
+  if (scenario !== 'broken') await page.waitForSelector('#nesting-heatmap[data-rows], #nesting-section-note:not([hidden])', { timeout: 15000 });
   if (settleMs > 0) await page.waitForTimeout(settleMs);
 }
 

@@ -49,10 +49,12 @@ export function lineWidth(p: Palette, base = 2): number {
 export interface VerticalMark {
   x: number;
   label: string;
+  /** Solid instead of dashed (a stronger boundary, e.g. a new run). */
+  solid?: boolean;
 }
 
 /**
- * Draws dashed vertical lines with a label at the top (training phase boundaries). A per-chart plugin, so the
+ * Draws vertical lines with a label at the top (training phase and run boundaries). A per-chart plugin, so the
  * marks travel with the chart and need no global registration.
  */
 export function verticalMarksPlugin(getMarks: () => readonly VerticalMark[], getColor: () => string): Plugin<'line'> {
@@ -66,7 +68,6 @@ export function verticalMarksPlugin(getMarks: () => readonly VerticalMark[], get
       ctx.save();
       ctx.strokeStyle = getColor();
       ctx.fillStyle = getColor();
-      ctx.setLineDash([4, 4]);
       ctx.lineWidth = 1;
       ctx.font = `11px ${String(Chart.defaults.font.family)}`;
       ctx.textBaseline = 'top';
@@ -74,6 +75,7 @@ export function verticalMarksPlugin(getMarks: () => readonly VerticalMark[], get
       for (const m of getMarks()) {
         const px = x.getPixelForValue(m.x);
         if (!Number.isFinite(px) || px < area.left - 0.5 || px > area.right + 0.5) continue;
+        ctx.setLineDash(m.solid ? [] : [4, 4]);
         ctx.beginPath();
         ctx.moveTo(px, area.top);
         ctx.lineTo(px, area.bottom);

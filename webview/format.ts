@@ -32,9 +32,12 @@ export function levelLabel(level: number, levelCount: number, targetSparsity?: n
   return `L${level} ${pct(targetSparsity, whole ? 0 : 1)}`;
 }
 
-/** Name of a training phase: 0 = dense warm-up, 1..K = sparse levels, K+1 = final dense phase. */
+/**
+ * Name of a training phase, short enough for a chart mark: 0 = dense warm-up, k = 1..K trains level k (named as
+ * the level is everywhere else, `L2 90%`), K+1 = the final dense phase.
+ */
 export function phaseLabel(phase: number, levelCount: number, targetSparsity?: number): string {
   if (phase === 0) return 'warm-up';
   if (levelCount > 0 && phase >= levelCount) return 'dense';
-  return targetSparsity === undefined ? `phase ${phase}` : `phase ${phase} → ${pct(targetSparsity, 0)}`;
+  return levelLabel(phase, Math.max(levelCount, phase + 1), targetSparsity);
 }

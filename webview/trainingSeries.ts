@@ -70,6 +70,9 @@ export class TrainingSeriesBuilder {
         if (s[key].length > 0) s[key].push({ x, y: NaN });
       }
     }
+    const last = s.phases[s.phases.length - 1];
+    // A mark at the same place belongs to a phase of the previous run that ran no epochs.
+    if (last && last.x === x) s.phases.pop();
     s.phases.push({ x, phase: -1, label: run, run });
   }
 
@@ -91,14 +94,17 @@ export class TrainingSeriesBuilder {
         const label = phaseLabel(e.phase, this.levelCount, e.targetSparsity);
         const x = s.epochCount + 0.5;
         const last = s.phases[s.phases.length - 1];
-        if (last && last.x === x && last.phase === -1) {
-          // The run's own mark: the first phase joins it.
+        if (!last || last.x !== x) {
+          s.phases.push({ x, phase: e.phase, label });
+        } else if (last.phase === -1) {
+          // The run's own mark: its first phase joins it.
           last.phase = e.phase;
           last.label = `${last.label}: ${label}`;
-        } else if (!(last && last.phase === e.phase && last.x === x)) {
-          // (A resumed run repeats the phase-start of the phase it resumes; one mark per boundary.)
-          s.phases.push({ x, phase: e.phase, label });
+        } else if (last.phase !== e.phase) {
+          // The previous phase ran no epochs (a 0-epoch dense phase): its mark would only hide this one.
+          s.phases[s.phases.length - 1] = { x, phase: e.phase, label, run: last.run };
         }
+        // (Same phase at the same place: a resumed run repeating the phase it resumes; one mark is enough.)
         s.latest = `Phase ${e.phase} (${label}): ${e.epochs} epochs.`;
         break;
       }

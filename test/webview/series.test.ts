@@ -122,7 +122,8 @@ describe('selection and labels', () => {
     assert.equal(levelLabel(5, 5), 'dense');
     assert.equal(levelLabel(1, 0), 'all weights');
     assert.equal(phaseLabel(0, 5), 'warm-up');
-    assert.equal(phaseLabel(2, 5, 0.9), 'phase 2 → 90%');
+    assert.equal(phaseLabel(2, 5, 0.9), 'L2 90%');
+    assert.equal(phaseLabel(3, 0), 'L3');
     assert.equal(phaseLabel(5, 5), 'dense');
     assert.equal(pct(undefined), '—');
     assert.equal(pct(null), '—');

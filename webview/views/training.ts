@@ -124,7 +124,7 @@ export class TrainingView {
           },
         },
       },
-      plugins: [verticalMarksPlugin(() => this.builder.series.phases, () => markColor)],
+      plugins: [verticalMarksPlugin(() => this.builder.series.phases.map((m) => ({ x: m.x, label: m.label, solid: m.run !== undefined })), () => markColor)],
     });
   }
 }

@@ -4,7 +4,7 @@
  * violations; exits non-zero on any.
  *
  *   node --import tsx test/webview/harness/shoot.ts [outDir] [--scenario=elsa,meta-only,foreign,broken] [--theme=light,dark,hc]
- *     [--width=1280] [--query=live=1] [--file=runs/demo/demo.elsa.safetensors]
+ *     [--width=1280] [--query=live=1] [--file=runs/demo/demo.elsa.safetensors] [--element=#training-section]
  *
  * Run from the repository root. Default outDir: test/e2e/shots/webview (git-ignored). Needs /usr/bin/chromium
  * and playwright-core.
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   const themes = pick('theme', ['light', 'dark', 'hc']) as ThemeKind[];
   const width = Number(pick('width', ['1280'])[0]);
   const extra = pick('query', [''])[0];
+  const element = pick('element', [''])[0];
   await buildHarness(outDir, true, file);
   const { url, server } = await serveHarness(outDir);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
         await page.goto(`${url}?scenario=${scenario}&theme=${theme}${extra ? `&${extra}` : ''}`);
         await waitForDashboard(page, scenario);
         const shot = path.join(outDir, `${scenario}-${theme}${width !== 1280 ? `-${width}` : ''}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
+        if (element) await page.locator(element).screenshot({ path: shot });
+        else await page.screenshot({ path: shot, fullPage: true });
         console.log(`wrote ${shot}`);
         await page.close();
       }

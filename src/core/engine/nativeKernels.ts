@@ -5,7 +5,7 @@
  * `0`; anything unusual (dtype, layout, broadcasting) falls back to the kernel registered before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -46,11 +46,24 @@ export function findNativeAddon(): string | undefined {
   return candidates.find((f) => existsSync(f));
 }
 
+/** CPU flags the addon was compiled for (build.mjs's sidecar) that this CPU lacks: loading it would crash. */
+function missingCpuFlags(addonFile: string): string[] {
+  const sidecar = addonFile.replace(/\.node$/, '.json');
+  if (!existsSync(sidecar)) return ['(no elsa_native.json beside the addon: rebuild it)'];
+  const required = (JSON.parse(readFileSync(sidecar, 'utf8')) as { requiresCpuFlags?: string[] }).requiresCpuFlags ?? [];
+  if (required.length === 0) return [];
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const have = new Set((/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '').trim().split(/\s+/));
+  return required.filter((f) => !have.has(f));
+}
+
 /** The addon, or a reason it is not used. */
 export function loadNativeAddon(): NativeAddon | string {
   if (process.env.ELSA_NATIVE === '0') return 'disabled by ELSA_NATIVE=0';
   const file = findNativeAddon();
   if (!file) return 'not built (needs gcc and libopenblas-dev at install)';
+  const missing = missingCpuFlags(file);
+  if (missing.length > 0) return `${file} was built for another CPU (missing ${missing.join(' ')}): rebuild it`;
   try {
     const addon = createRequire(path.join(hereDir(), 'noop.js'))(file) as NativeAddon;
     const { version } = addon.describe();

@@ -192,6 +192,8 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
       const cases: { xs: Shape4; f: number; s: number; pad: 'same' | 'valid'; quantum: number }[] = [
         { xs: [2, 8, 6, 3], f: 2, s: 2, pad: 'valid', quantum: 0.5 },
         { xs: [2, 7, 7, 3], f: 2, s: 2, pad: 'valid', quantum: 0.5 },
+        { xs: [2, 6, 4, 16], f: 2, s: 2, pad: 'valid', quantum: 0.5 },
+        { xs: [1, 6, 6, 11], f: 2, s: 2, pad: 'valid', quantum: 0.5 },
         { xs: [1, 9, 8, 2], f: 3, s: 2, pad: 'same', quantum: 0.5 },
         { xs: [1, 6, 6, 2], f: 2, s: 1, pad: 'valid', quantum: 0.5 },
         { xs: [2, 7, 9, 3], f: 3, s: 1, pad: 'same', quantum: 0 },

@@ -1,7 +1,7 @@
 /**
  * Builds the dashboard with a fake host (fixtures) into a static page and screenshots it in Chromium, in light,
- * dark and high-contrast themes, under the same strict CSP the extension uses. Prints console errors and CSP
- * violations; exits non-zero on any.
+ * dark and high-contrast themes, in the extension's own page (src/extension/dashboardHtml.ts: strict CSP, nonce'd
+ * script). Prints console errors and CSP violations; exits non-zero on any.
  *
  *   node --import tsx test/webview/harness/shoot.ts [outDir] [--scenario=elsa,meta-only,foreign,broken] [--theme=light,dark,hc]
  *     [--width=1280] [--query=live=1] [--file=runs/demo/demo.elsa.safetensors] [--element=#training-section]
@@ -14,11 +14,11 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { dashboardHtml } from '../../../src/extension/dashboardHtml';
 import { loadRealFile } from './realFile';
 import { themeCss, type ThemeKind } from './themes';
 
 const NONCE = 'harnessnonce';
-const CSP = ["default-src 'none'", 'img-src data:', `style-src 'self' 'nonce-${NONCE}'`, "font-src 'self'", `script-src 'nonce-${NONCE}'`].join('; ');
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
@@ -31,7 +31,8 @@ export async function serveHarness(outDir: string): Promise<{ url: string; serve
       res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
-      res.writeHead(404);
+      // (Chromium asks for /favicon.ico; nothing the dashboard loads should miss.)
+      res.writeHead(name === 'favicon.ico' ? 204 : 404);
       res.end();
     }
   });
@@ -58,25 +59,20 @@ export async function buildHarness(outDir: string, sourcemap = true, realFile?: 
   copyFileSync('media/dashboard.css', path.join(outDir, 'dashboard.css'));
   const real = realFile ? await loadRealFile(realFile) : null;
   writeFileSync(path.join(outDir, 'realdata.js'), `window.elsaRealData = ${JSON.stringify(real)};\n`);
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${CSP}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <meta name="elsa-target-label" content="harness">
-  <style nonce="${NONCE}">
-${themeCss()}
-  </style>
-  <link rel="stylesheet" href="dashboard.css" nonce="${NONCE}">
-  <title>ELSA dashboard harness</title>
-</head>
-<body>
-  <div id="app"></div>
-  <script nonce="${NONCE}" src="realdata.js"></script>
-  <script nonce="${NONCE}" src="harness.js"></script>
-</body>
-</html>`;
+  // The extension's own page (same CSP, same tags), plus the theme variables VS Code would set on <html> and
+  // the real-file data, both nonce'd like the page's script.
+  const page = dashboardHtml({
+    cspSource: "'self'",
+    scriptUri: 'harness.js',
+    styleUris: ['dashboard.css'],
+    nonce: NONCE,
+    target: { uri: 'file:///harness', label: 'harness' },
+    host: 'panel',
+  });
+  const html = page
+    .replace('</head>', `  <style nonce="${NONCE}">\n${themeCss()}  </style>\n</head>`)
+    .replace(`<script nonce="${NONCE}" src="harness.js">`, `<script nonce="${NONCE}" src="realdata.js"></script>\n  <script nonce="${NONCE}" src="harness.js">`);
+  if (!html.includes('realdata.js')) throw new Error('harness: the dashboard page no longer loads its script as expected');
   writeFileSync(path.join(outDir, 'index.html'), html);
 }
 

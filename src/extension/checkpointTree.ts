@@ -93,7 +93,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const scan = (async () => {
       try {
         const uris = await vscode.workspace.findFiles(this.glob(), EXCLUDE_GLOB, MAX_FILES);
-        this.files = uris.map((uri) => ({ uri: uri.toString(), path: vscode.workspace.asRelativePath(uri, false).replace(/\\/g, '/') }));
+        // With several workspace folders the relative path starts with the folder's name, so runs never merge.
+        this.files = uris.map((uri) => ({ uri: uri.toString(), path: vscode.workspace.asRelativePath(uri).replace(/\\/g, '/') }));
       } catch (e) {
         log().error(`Checkpoint search failed: ${errorLine(e)}`);
         this.files = [];

@@ -25,7 +25,9 @@ export interface DashboardSubject {
   isFolder: boolean;
 }
 
+/** A run's events.jsonl stands for its run folder. */
 export async function subjectFor(uri: vscode.Uri): Promise<DashboardSubject> {
+  if (artifactType(uri.path) === 'runMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true };
   return { uri, isFolder: await isDirectory(uri) };
 }
 
@@ -58,7 +60,6 @@ export class DashboardSession implements vscode.Disposable {
     readonly subject: DashboardSubject,
     private readonly extensionUri: vscode.Uri,
     private readonly kind: 'panel' | 'editor',
-    private readonly onState?: (state: unknown) => void,
   ) {
     const dir = subject.isFolder ? subject.uri : vscode.Uri.joinPath(subject.uri, '..');
     this.eventsUri = vscode.Uri.joinPath(dir, 'events.jsonl');
@@ -202,7 +203,7 @@ export class DashboardSession implements vscode.Disposable {
         this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind), workspaceTrusted: vscode.workspace.isTrusted });
         return;
       case 'saveState':
-        this.onState?.(n.state);
+        // VS Code keeps the webview's own setState for restores; the host needs nothing from it.
         return;
       case 'log':
         log()[n.level === 'warn' ? 'warn' : n.level](`Dashboard: ${n.message}`);

@@ -10,6 +10,7 @@ import { log } from './log';
 
 export const DASHBOARD_VIEW_TYPE = 'elsa.dashboard';
 const LAST_TARGET_KEY = 'elsa.dashboard.lastTarget';
+const TITLE_TARGETS_KEY = 'elsa.dashboard.titleTargets';
 
 export class DashboardPanels implements vscode.Disposable {
   private readonly sessions = new Map<string, DashboardSession>();
@@ -22,13 +23,12 @@ export class DashboardPanels implements vscode.Disposable {
   }
 
   async show(uri: vscode.Uri): Promise<void> {
-    const key = uri.toString();
-    const open = this.sessions.get(key);
+    const subject = await subjectFor(uri);
+    const open = this.sessions.get(subject.uri.toString());
     if (open) {
       open.panel.reveal();
       return;
     }
-    const subject = await subjectFor(uri);
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, title(subject), vscode.ViewColumn.Active, {
       ...webviewOptions(this.context.extensionUri),
       retainContextWhenHidden: false,
@@ -41,7 +41,9 @@ export class DashboardPanels implements vscode.Disposable {
     return {
       deserializeWebviewPanel: async (panel, state: unknown) => {
         const saved = (state as { target?: { uri?: unknown } } | undefined)?.target?.uri;
-        const uriText = typeof saved === 'string' ? saved : this.context.workspaceState.get<string>(LAST_TARGET_KEY);
+        // Without a target in the webview's state, the panel's title ("ELSA: <name>") names it.
+        const byTitle = this.context.workspaceState.get<Record<string, string>>(TITLE_TARGETS_KEY, {})[panel.title];
+        const uriText = typeof saved === 'string' ? saved : byTitle ?? this.context.workspaceState.get<string>(LAST_TARGET_KEY);
         const uri = uriText ? vscode.Uri.parse(uriText) : undefined;
         if (!uri || !(await exists(uri))) {
           log().info(`Dashboard not restored: ${uriText ?? 'no saved target'} is gone`);
@@ -62,6 +64,8 @@ export class DashboardPanels implements vscode.Disposable {
     const icon = (variant: string) => vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', `elsa-${variant}.svg`);
     panel.iconPath = { light: icon('light'), dark: icon('dark') };
     void this.context.workspaceState.update(LAST_TARGET_KEY, key);
+    const titles = this.context.workspaceState.get<Record<string, string>>(TITLE_TARGETS_KEY, {});
+    void this.context.workspaceState.update(TITLE_TARGETS_KEY, { ...titles, [panel.title]: key });
     const session = new DashboardSession(panel, subject, this.context.extensionUri, 'panel');
     this.sessions.set(key, session);
     panel.onDidDispose(() => {

@@ -76,14 +76,15 @@ export class DashboardClient {
     this.unlisten = transport.listen((data) => this.receive(data));
   }
 
-  request<R extends WebviewRequest>(body: R): Promise<ResponseFor<R>> {
+  /** Sends a request; `timeoutMs` overrides the client's default for slow answers (a big file's summary). */
+  request<R extends WebviewRequest>(body: R, timeoutMs = this.timeoutMs): Promise<ResponseFor<R>> {
     const id = this.nextId++;
     const expect = RESPONSE_KIND[body.kind];
     return new Promise<ResponseFor<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RequestError(`${body.kind}: no answer from the extension within ${this.timeoutMs} ms`, 'timeout'));
-      }, this.timeoutMs);
+        reject(new RequestError(`${body.kind}: no answer from the extension within ${Math.round(timeoutMs / 1000)} s`, 'timeout'));
+      }, timeoutMs);
       this.pending.set(id, { expect, resolve: resolve as (b: HostResponse) => void, reject, timer });
       this.transport.post({ id, type: 'request', body });
     });

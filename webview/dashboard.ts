@@ -10,7 +10,7 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
-import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS } from './limits';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
@@ -52,6 +52,7 @@ export class Dashboard {
   private eventsCursor: number | undefined;
   private queued: { events: TrainingEvent[]; next: number }[] = [];
   private layerToken = 0;
+  private summaryToken = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -133,11 +134,15 @@ export class Dashboard {
   }
 
   private async loadSummary(): Promise<void> {
+    // Two quick `summaryChanged` may be answered out of order: only the newest request counts.
+    const token = ++this.summaryToken;
     try {
-      const { summary } = await this.client.request({ kind: 'getSummary' });
+      const { summary } = await this.client.request({ kind: 'getSummary' }, SUMMARY_TIMEOUT_MS);
+      if (token !== this.summaryToken) return;
       this.summary = summary;
       this.showError(undefined);
     } catch (e) {
+      if (token !== this.summaryToken) return;
       this.root.dataset.state = 'error';
       this.summary = undefined;
       this.showSummaryViews(undefined);
@@ -206,7 +211,7 @@ export class Dashboard {
       this.histogram.showMessage('This file has no weight tensors.');
       return;
     }
-    const heatmap = this.client.request({ kind: 'getHeatmap', layer, maxCells: HEATMAP_MAX_CELLS }).then(
+    const heatmap = this.client.request({ kind: 'getHeatmap', layer, maxCells: HEATMAP_MAX_CELLS }, LAYER_DETAIL_TIMEOUT_MS).then(
       (r) => {
         if (token !== this.layerToken) return;
         this.nesting.setHeatmap(r.heatmap);
@@ -214,7 +219,7 @@ export class Dashboard {
       },
       (e: unknown) => token === this.layerToken && this.nesting.showMessage(`No heatmap for ${layer}: ${errorText(e)}`),
     );
-    const histogram = this.client.request({ kind: 'getHistogram', layer, bins: HISTOGRAM_BINS }).then(
+    const histogram = this.client.request({ kind: 'getHistogram', layer, bins: HISTOGRAM_BINS }, LAYER_DETAIL_TIMEOUT_MS).then(
       (r) => {
         if (token !== this.layerToken) return;
         this.histogram.setHistogram(r.histogram, this.summary?.meta?.targets ?? [], this.summary?.levelCount ?? 0);

@@ -5,3 +5,9 @@ export const HEATMAP_MAX_CELLS = 160 * 160;
 
 /** Histogram bins over |w|. */
 export const HISTOGRAM_BINS = 48;
+
+/** The summary reads every layer's level codes: give a multi-gigabyte checkpoint time. */
+export const SUMMARY_TIMEOUT_MS = 120_000;
+
+/** Heatmap and histogram read one tensor each. */
+export const LAYER_DETAIL_TIMEOUT_MS = 60_000;

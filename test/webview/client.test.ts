@@ -61,6 +61,14 @@ describe('webview message client', () => {
     await assert.rejects(b, (e: unknown) => e instanceof RequestError && e.reason === 'mismatch');
   });
 
+  it('lets one request wait longer than the default', async () => {
+    const { transport, client } = setup(10);
+    const slow = client.request({ kind: 'getSummary' }, 200);
+    await new Promise((r) => setTimeout(r, 40));
+    transport.deliver({ id: 9, type: 'response', inReplyTo: transport.sent[0].id, body: summaryBody });
+    assert.equal((await slow).kind, 'summary');
+  });
+
   it('times out a request nobody answers, and drops its late answer', async () => {
     const { transport, client, dropped } = setup(20);
     const a = client.request({ kind: 'getSummary' });

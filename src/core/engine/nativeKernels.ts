@@ -10,10 +10,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const ADDON_FILE = 'elsa_native.node';
-const ADDON_VERSION = 3;
+const ADDON_VERSION = 4;
 
 type Heap = ArrayBuffer;
 export interface NativeAddon {
+  conv2d(heap: Heap, ...offsetsAndDims: number[]): void;
   conv2dFilterGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   conv2dInputGrad(heap: Heap, ...offsetsAndDims: number[]): void;
   maxPoolGrad(heap: Heap, ...offsetsAndDims: number[]): void;
@@ -144,6 +145,25 @@ function filterGradKernel(addon: NativeAddon): tf.KernelFunc {
   });
 }
 
+/**
+ * Forward conv as im2col + sgemm where the patch is long enough for OpenBLAS to win (measured 1.3 ms vs
+ * XNNPACK's 2.7 ms on 3×3×16→32); short patches (first layers, K < 32) stay with XNNPACK.
+ */
+function conv2dKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('Conv2D', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.x, inputs.filter);
+    if (!pair2 || !isNhwc(attrs)) return undefined;
+    const [x, filter] = pair2;
+    if (filter.shape[0] * filter.shape[1] * filter.shape[2] < 32) return undefined;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, pair(attrs.strides),
+      pair(attrs.dilations ?? 1), attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+    const b = internals(backend);
+    const out = b.makeOutput(info.outShape, 'float32');
+    addon.conv2d(heapOf(b), offsetOf(b, x), offsetOf(b, filter), offsetOf(b, out), ...convDims(info));
+    return out;
+  });
+}
+
 function inputGradKernel(addon: NativeAddon): tf.KernelFunc {
   return withFallback('Conv2DBackpropInput', ({ inputs, attrs = {}, backend }) => {
     const pair2 = float32Pair(inputs.dy, inputs.filter);
@@ -249,6 +269,7 @@ export function nativeTensorOffset(t: tf.Tensor): number {
  * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks).
  */
 export function registerNativeKernels(addon: NativeAddon): void {
+  replace('Conv2D', conv2dKernel(addon));
   replace('Conv2DBackpropFilter', filterGradKernel(addon));
   replace('Conv2DBackpropInput', inputGradKernel(addon));
   replace('MaxPoolGrad', maxPoolGradKernel(addon));

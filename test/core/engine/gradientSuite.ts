@@ -59,7 +59,7 @@ async function assertSameOnBothBackends(label: string, f: () => tf.Tensor[], tol
   });
 }
 
-/** Gradients of Σ conv(x, w) ⊙ r with respect to x and w: exercises both backprop kernels. */
+/** conv(x, w) and the gradients of Σ conv(x, w) ⊙ r with respect to x and w: forward and both backprops. */
 function convGrads(xs: Shape4, ws: Shape4, stride: number, pad: 'same' | 'valid', seed: number, depthwise = false) {
   const next = lcg(seed);
   const xa = randomArray(size(xs), next);
@@ -74,7 +74,8 @@ function convGrads(xs: Shape4, ws: Shape4, stride: number, pad: 'same' | 'valid'
         : tf.conv2d(xv as tf.Tensor4D, wv as tf.Tensor4D, stride, pad);
       return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
     };
-    return tf.grads(loss)([x, w]);
+    const y = depthwise ? tf.depthwiseConv2d(x, w, stride, pad) : tf.conv2d(x, w, stride, pad);
+    return [y, ...tf.grads(loss)([x, w])];
   };
 }
 
@@ -110,6 +111,15 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
 
     it('conv2d gradients on a large single-channel input (native kernels work in row chunks)', async () => {
       await assertSameOnBothBackends('conv large', convGrads([2, 130, 130, 1], [3, 3, 1, 4], 1, 'valid', 77));
+    });
+
+    it('conv2d forward with dilation (no gradient in tfjs), long patches and short ones', async () => {
+      const next = lcg(5);
+      for (const [xs, ws, pad] of [[[2, 12, 11, 8], [3, 3, 8, 4], 'same'], [[1, 13, 13, 2], [3, 2, 2, 3], 'valid']] as [Shape4, Shape4, 'same' | 'valid'][]) {
+        const xa = randomArray(size(xs), next);
+        const wa = randomArray(size(ws), next);
+        await assertSameOnBothBackends(`dilated conv x=${xs} w=${ws}`, () => [tf.conv2d(tf.tensor4d(xa, xs), tf.tensor4d(wa, ws), 1, pad, 'NHWC', 2)]);
+      }
     });
 
     it('conv2d gradients on random shapes, including non-square filters', async () => {

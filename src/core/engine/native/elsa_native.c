@@ -1,6 +1,6 @@
 /*
  * Optional native kernels for the tfjs wasm backend: the slow training-step kernels (convolution
- * gradients, max-pool gradient, matMul, bias-gradient sums) computed in place on the wasm heap with OpenBLAS sgemm.
+ * forward and gradients, max-pool gradient, matMul, bias-gradient sums, fused optimizer updates) computed in place on the wasm heap with OpenBLAS sgemm.
  * Tensors are never copied: JS passes the heap's ArrayBuffer and byte offsets of inputs and outputs
  * (allocated by the wasm backend). Every offset is bounds-checked against the heap.
  * Layouts are tfjs': NHWC activations, [KH, KW, Cin, Cout] filters, row-major matrices.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ELSA_NATIVE_VERSION 3
+#define ELSA_NATIVE_VERSION 4
 /* build.mjs compiles for x86-64-v3 (AVX2+FMA) where the CPU has it (3x faster loops than SSE2;
  * target_clones did not vectorise them); nativeKernels.ts re-checks the CPU before loading */
 #define HOT __attribute__((noinline))
@@ -150,6 +150,29 @@ static int read_conv(napi_env env, napi_callback_info info, Heap *heap, int64_t 
     return 0;
   }
   return 1;
+}
+
+/* y[M, Cout] = im2col(x)[M, K] · W[K, Cout] */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  Heap heap;
+  int64_t off[3];
+  ConvShape s;
+  if (!read_conv(env, info, &heap, off, &s)) return NULL;
+  const int64_t m = s.n * s.oh * s.ow, k = s.kh * s.kw * s.cin;
+  const float *x = view(env, &heap, off[0], s.n * s.h * s.w * s.cin);
+  const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
+  float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
+  if (!y) return NULL;
+  const int64_t step = chunk_rows(k);
+  float *cols = scratch_for((size_t)(step * k));
+  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  for (int64_t m0 = 0; m0 < m; m0 += step) {
+    const int64_t rows = m - m0 < step ? m - m0 : step;
+    im2col(x, &s, m0, rows, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)s.cout, (int)k, 1.0f, cols, (int)k, w,
+                (int)s.cout, 0.0f, y + m0 * s.cout, (int)s.cout);
+  }
+  return NULL;
 }
 
 /* dW[K, Cout] = Σ_chunks im2col(x)ᵀ · dy */
@@ -450,6 +473,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+    {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
     {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
     {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},

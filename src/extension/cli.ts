@@ -3,11 +3,10 @@
  * host thread). The runtime is `elsa.nodePath` when set, else the user's `node` on PATH (native tfjs-node
  * addons are built for it), else the editor's own runtime with ELECTRON_RUN_AS_NODE=1 (WebAssembly backend).
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { log } from './log';
+import { chooseRuntime, findNodeOnPath, MIN_NODE_MAJOR, nodeMajor } from './nodeRuntime';
 
 export interface CliProcess {
   command: string;
@@ -28,32 +27,29 @@ export function cliScriptPath(): string {
   return vscode.Uri.joinPath(extensionRoot, 'dist', 'cli.js').fsPath;
 }
 
-/** `node` on PATH, without running a shell. */
-export function findNodeOnPath(envPath = process.env.PATH ?? '', platform = process.platform): string | undefined {
-  const names = platform === 'win32' ? ['node.exe', 'node.cmd'] : ['node'];
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    for (const n of names) {
-      const candidate = path.join(dir, n);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
+const nodeMajors = new Map<string, number | undefined>();
+
+/** `node --version` of an executable, asked once per path. */
+function majorOf(nodePath: string): number | undefined {
+  if (!nodeMajors.has(nodePath)) {
+    const r = spawnSync(nodePath, ['--version'], { encoding: 'utf8', timeout: 5000 });
+    const major = r.status === 0 ? nodeMajor(r.stdout) : undefined;
+    nodeMajors.set(nodePath, major);
+    if (major !== undefined && major < MIN_NODE_MAJOR) {
+      log().warn(`${nodePath} is Node ${major}; the ELSA CLI needs ${MIN_NODE_MAJOR}+, so it runs on the editor's runtime instead (set elsa.nodePath to choose).`);
     }
   }
-  return undefined;
+  return nodeMajors.get(nodePath);
 }
 
 export function cliProcess(args: string[]): CliProcess {
-  const configured = vscode.workspace.getConfiguration('elsa').get<string>('nodePath')?.trim();
-  const backend = vscode.workspace.getConfiguration('elsa').get<string>('backend') ?? 'auto';
-  const env: Record<string, string> = {};
+  const settings = vscode.workspace.getConfiguration('elsa');
+  const backend = settings.get<string>('backend') ?? 'auto';
+  const onPath = settings.get<string>('nodePath')?.trim() ? undefined : findNodeOnPath(process.env.PATH ?? '');
+  const runtime = chooseRuntime(settings.get<string>('nodePath'), onPath, process.execPath, onPath ? majorOf(onPath) : undefined);
+  const env: Record<string, string> = { ...runtime.env };
   if (backend !== 'auto') env.ELSA_BACKEND = backend;
-  const node = configured || findNodeOnPath();
-  if (node) return { command: node, args: [cliScriptPath(), ...args], env, runtime: 'node' };
-  return { command: process.execPath, args: [cliScriptPath(), ...args], env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, runtime: 'editor' };
+  return { command: runtime.command, args: [cliScriptPath(), ...args], env, runtime: runtime.kind === 'editor' ? 'editor' : 'node' };
 }
 
 export interface CliResult {

@@ -6,48 +6,11 @@
 import * as vscode from 'vscode';
 import { cliProcess } from './cli';
 import { log } from './log';
+import { TASK_TYPE, cliArgsFor, type ElsaTaskDefinition, isElsaTaskDefinition, taskName } from './taskModel';
 
-export const TASK_TYPE = 'elsa';
+export { TASK_TYPE, type ElsaTaskDefinition, isElsaTaskDefinition } from './taskModel';
+
 export const RUN_CONFIG_GLOB = '**/{*.elsa.json,elsa.run.json}';
-
-export interface ElsaTaskDefinition extends vscode.TaskDefinition {
-  type: 'elsa';
-  command: 'train' | 'baseline' | 'extract';
-  /** Run config, for train and baseline (absolute, or relative to the workspace folder). */
-  config?: string;
-  /** Checkpoint to extract from. */
-  checkpoint?: string;
-  /** Level index 1..K+1, or a sparsity such as 0.9. */
-  level?: number | string;
-  format?: 'safetensors' | 'tfjs' | 'sparse';
-  out?: string;
-}
-
-export function isElsaTaskDefinition(d: vscode.TaskDefinition): d is ElsaTaskDefinition {
-  return d.type === TASK_TYPE && (d.command === 'train' || d.command === 'baseline' || d.command === 'extract');
-}
-
-/** CLI arguments for a task definition; a readable problem when the definition is incomplete. */
-export function cliArgsFor(def: ElsaTaskDefinition): string[] | string {
-  switch (def.command) {
-    case 'train':
-    case 'baseline':
-      if (!def.config) return `an "elsa" ${def.command} task needs "config"`;
-      return [def.command, def.config];
-    case 'extract': {
-      if (!def.checkpoint || def.level === undefined || !def.out) return 'an "elsa" extract task needs "checkpoint", "level" and "out"';
-      return ['extract', def.checkpoint, '--level', String(def.level), '--format', def.format ?? 'safetensors', '--out', def.out];
-    }
-  }
-}
-
-export function taskName(def: ElsaTaskDefinition): string {
-  switch (def.command) {
-    case 'train': return `train ${def.config ?? ''}`.trim();
-    case 'baseline': return `baselines ${def.config ?? ''}`.trim();
-    case 'extract': return `extract level ${def.level ?? '?'} of ${def.checkpoint ?? '?'} (${def.format ?? 'safetensors'})`;
-  }
-}
 
 export function buildTask(def: ElsaTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace): vscode.Task {
   const args = cliArgsFor(def);

@@ -146,7 +146,8 @@ export class Dashboard {
       this.root.dataset.state = 'error';
       this.summary = undefined;
       this.showSummaryViews(undefined);
-      this.showError(`Could not read this file: ${errorText(e)}`);
+      // Host errors already read "<file>: <problem>" (e.g. a run folder with no checkpoint yet, while it trains).
+      this.showError(errorText(e));
       this.renderAll();
       return;
     }

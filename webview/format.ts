@@ -41,3 +41,23 @@ export function phaseLabel(phase: number, levelCount: number, targetSparsity?: n
   if (levelCount > 0 && phase >= levelCount) return 'dense';
   return levelLabel(phase, Math.max(levelCount, phase + 1), targetSparsity);
 }
+
+/**
+ * Short axis labels for layer names: the path segments every name shares at the start or the end
+ * (`resnet/stage1/…/conv/kernel`) say nothing on an axis, so they are dropped; what is left is cut from the
+ * left to `max` characters. Names stay distinct when they were (only shared segments are removed).
+ */
+export function shortLayerNames(names: readonly string[], max = 22): string[] {
+  const parts = names.map((n) => n.split('/'));
+  let head = 0;
+  let tail = 0;
+  if (names.length > 1) {
+    const shortest = Math.min(...parts.map((p) => p.length));
+    while (head < shortest - 1 && parts.every((p) => p[head] === parts[0][head])) head++;
+    while (tail < shortest - 1 - head && parts.every((p) => p[p.length - 1 - tail] === parts[0][parts[0].length - 1 - tail])) tail++;
+  }
+  return parts.map((p) => {
+    const name = p.slice(head, p.length - tail).join('/');
+    return name.length <= max ? name : `…${name.slice(name.length - max + 1)}`;
+  });
+}

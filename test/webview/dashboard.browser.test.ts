@@ -63,6 +63,8 @@ describe('dashboard in a browser', { skip }, () => {
     const expected = layerSparsitySeries(summary);
     assert.deepEqual(bars.layers, expected.layers);
     assert.deepEqual(bars.datasets.map((d) => d.values), expected.datasets.map((d) => d.values));
+    const cells = await page.$$eval('#layer-sparsity-table tbody tr[data-layer="dense/kernel"] td', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
+    assert.deepEqual(cells, expected.datasets.map((d) => d.values[expected.layers.indexOf('dense/kernel')]));
     const acc = (await json(page, '#accuracy-chart', 'data-points')) as { source: string; independent: unknown[] };
     assert.equal(acc.source, 'report');
     assert.equal(acc.independent.length, 4);

@@ -1,8 +1,9 @@
 /** Data -> chart series: the numbers each chart draws are the file's numbers, for ELSA and foreign files. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createRng } from '../../src/core/random';
 import type { CheckpointSummary } from '../../src/protocol/webview';
-import { levelLabel, pct, phaseLabel } from '../../webview/format';
+import { levelLabel, pct, phaseLabel, shortLayerNames } from '../../webview/format';
 import { accuracyCurves, histogramSeries, layerSparsitySeries, levelRows, pickLayer } from '../../webview/series';
 import { restoreUiState } from '../../webview/uiState';
 import { histogramFor, makeModel } from './harness/fixtures';
@@ -114,6 +115,21 @@ describe('selection and labels', () => {
     assert.deepEqual(restoreUiState({ level: 1, histogramLog: false }), { version: 1, level: 1, layer: undefined, histogramLog: false });
     assert.deepEqual(restoreUiState({ level: -1, layer: 3, histogramLog: 'yes' }), { version: 1, level: 0, layer: undefined, histogramLog: true });
     assert.deepEqual(restoreUiState('junk'), { version: 1, level: 0, histogramLog: true });
+  });
+
+  it('shortens layer names to what tells them apart', () => {
+    assert.deepEqual(shortLayerNames(['net/s1/b0/conv/kernel', 'net/s1/b1/conv/kernel', 'net/s2/b0/conv/kernel']), ['s1/b0', 's1/b1', 's2/b0']);
+    assert.deepEqual(shortLayerNames(['dense/kernel', 'dense_1/kernel']), ['dense', 'dense_1']);
+    assert.deepEqual(shortLayerNames(['a/kernel']), ['a/kernel'], 'one name keeps its path');
+    assert.deepEqual(shortLayerNames(['x/a', 'x/a/b']), ['a', 'a/b'], 'a name never loses its last segment');
+    assert.deepEqual(shortLayerNames(['abcdefghij/k', 'zzzzzzzzzz/k'], 6), ['…fghij', '…zzzzz']);
+    for (let seed = 0; seed < 30; seed++) {
+      const rng = createRng(seed);
+      const names = [...new Set(Array.from({ length: 2 + rng.int(8) }, () => Array.from({ length: 1 + rng.int(4) }, () => 'abc'[rng.int(3)]).join('/')))];
+      const short = shortLayerNames(names, 100);
+      assert.equal(new Set(short).size, names.length, `seed ${seed}: ${names.join(' ')} -> ${short.join(' ')}`);
+      short.forEach((s, i) => assert.ok(s.length > 0 && names[i].includes(s), `seed ${seed}: ${names[i]} -> ${s}`));
+    }
   });
 
   it('names levels and phases', () => {

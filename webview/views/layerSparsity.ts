@@ -2,15 +2,10 @@
 import type { CheckpointSummary } from '../../src/protocol/webview';
 import { Chart } from '../charts';
 import { levelColors, toCss, type Palette } from '../colors';
-import { h, setDataJson } from '../dom';
-import { pct } from '../format';
+import { clear, h, setDataJson } from '../dom';
+import { pct, shortLayerNames } from '../format';
 import { layerSparsitySeries, type LayerSparsitySeries } from '../series';
 import { card, setNote, type Card } from './card';
-
-/** Long layer names (`model/block_3/conv/kernel`) are cut from the left: the end tells layers apart. */
-export function shortLayerName(name: string, max = 22): string {
-  return name.length <= max ? name : `…${name.slice(name.length - max + 1)}`;
-}
 
 export class LayerSparsityView {
   readonly card: Card;
@@ -20,13 +15,16 @@ export class LayerSparsityView {
   private chart: Chart<'bar', number[], string> | undefined;
   private series: LayerSparsitySeries | undefined;
   private levelCount = 0;
+  /** The same numbers for screen readers (and tests): layers × levels. */
+  private readonly table: HTMLTableElement;
 
   constructor() {
     this.card = card('layers-section', 'Per-layer sparsity', 'Share of zero weights in each sparsifiable layer, per level.');
     this.canvas = h('canvas', { id: 'layer-sparsity-chart', role: 'img', 'aria-label': 'Per-layer sparsity per level' });
     this.box = h('div', { class: 'chart-box' }, this.canvas);
     this.scroller = h('div', { class: 'chart-scroll' }, this.box);
-    this.card.body.append(this.scroller);
+    this.table = h('table', { class: 'visually-hidden', id: 'layer-sparsity-table' });
+    this.card.body.append(this.scroller, this.table);
   }
 
   setSummary(summary: CheckpointSummary): void {
@@ -35,6 +33,22 @@ export class LayerSparsityView {
     setDataJson(this.canvas, 'points', { layers: this.series.layers, datasets: this.series.datasets.map((d) => ({ level: d.level, label: d.label, values: d.values })) });
     setNote(this.card.note, this.series.layers.length === 0 ? 'This file has no weight tensors to show.' : this.series.note);
     this.scroller.hidden = this.series.layers.length === 0;
+    this.fillTable(this.series);
+  }
+
+  private fillTable(s: LayerSparsitySeries): void {
+    clear(this.table);
+    this.table.append(
+      h('caption', { text: 'Per-layer sparsity per level' }),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Layer' }), ...s.datasets.map((d) => h('th', { scope: 'col', 'data-level': d.level, text: d.label })))),
+      h(
+        'tbody',
+        {},
+        ...s.layers.map((layer, i) =>
+          h('tr', { 'data-layer': layer }, h('th', { scope: 'row', text: layer }), ...s.datasets.map((d) => h('td', { 'data-level': d.level, 'data-value': d.values[i], text: pct(d.values[i], 2) }))),
+        ),
+      ),
+    );
   }
 
   render(p: Palette, selectedLevel: number): void {
@@ -47,6 +61,7 @@ export class LayerSparsityView {
     // Keep bars readable with many layers: the box grows and its parent scrolls.
     this.box.style.minWidth = `${Math.max(0, s.layers.length * Math.max(14, shown.length * 7) + 80)}px`;
     const colors = levelColors(p, Math.max(1, this.levelCount));
+    const labels = shortLayerNames(s.layers);
     this.chart = new Chart<'bar', number[], string>(this.canvas, {
       type: 'bar',
       data: {
@@ -67,11 +82,12 @@ export class LayerSparsityView {
       options: {
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { ticks: { autoSkip: false, maxRotation: 60, callback: (_v, i) => shortLayerName(s.layers[i] ?? '') }, grid: { display: false } },
+          x: { ticks: { autoSkip: false, maxRotation: 60, callback: (_v, i) => labels[i] ?? '' }, grid: { display: false } },
           y: { min: 0, max: 1, title: { display: true, text: 'sparsity' }, ticks: { callback: (v) => pct(Number(v), 0) } },
         },
         plugins: {
-          legend: { position: 'bottom', display: shown.length > 1 || this.levelCount === 0 },
+          // Start-aligned: a wide chart scrolls, and a centred legend would sit off-screen.
+          legend: { position: 'bottom', align: 'start', display: shown.length > 1 || this.levelCount === 0 },
           tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${pct(ctx.parsed.y, 2)}` } },
         },
       },

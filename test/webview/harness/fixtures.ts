@@ -10,7 +10,7 @@ import type { RunReport } from '../../../src/protocol/report';
 import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../../../src/protocol/webview';
 import { codeShare, downsampleCodes } from '../../../webview/heatmap';
 
-export type Scenario = 'elsa' | 'meta-only' | 'foreign' | 'broken';
+export type Scenario = 'elsa' | 'meta-only' | 'foreign' | 'broken' | 'many-layers';
 
 interface FixtureLayer {
   name: string;
@@ -98,7 +98,12 @@ export function makeModel(scenario: Scenario): FixtureModel {
   const elsa = scenario !== 'foreign';
   const levelCount = elsa ? TARGETS.length + 1 : 0;
   const layers = new Map<string, FixtureLayer>();
-  LAYER_SPECS.forEach(([name, shape, jitter], i) => layers.set(name, makeLayer(name, shape, 100 + i, jitter, elsa)));
+  // A deep net (48 conv blocks) checks that bars, selectors and labels cope with many layers.
+  const specs: [string, number[], number][] =
+    scenario === 'many-layers'
+      ? Array.from({ length: 48 }, (_, i) => [`resnet/stage${1 + Math.floor(i / 12)}/block${i % 12}/conv/kernel`, [3, 3, 16, 16], (i % 7) / 10 - 0.3])
+      : LAYER_SPECS;
+  specs.forEach(([name, shape, jitter], i) => layers.set(name, makeLayer(name, shape, 100 + i, jitter, elsa)));
   const summaries = [...layers.values()].map((l) => layerSummary(l, levelCount));
   const total = summaries.reduce((a, l) => a + l.params, 0);
   const accuracies = [0.8412, 0.8655, 0.8843, 0.8907, 0.8931];

@@ -137,6 +137,19 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  it('follows a run folder while it trains: no checkpoint yet, then the summary once one is written', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${url}?scenario=training&theme=dark&live=1&liveBatch=40&liveTick=100`);
+    await page.waitForSelector('#dashboard-error:not([hidden])');
+    assert.match((await page.textContent('#dashboard-error')) ?? '', /no checkpoint in this run folder yet/);
+    assert.equal(await page.isVisible('#training-section'), true, 'the live curve shows without a checkpoint');
+    await page.waitForSelector('#elsa-dashboard[data-state="ready"]', { timeout: 15000 });
+    await page.waitForSelector('#levels-table tbody tr[data-level="1"]');
+    assert.equal(await page.isVisible('#dashboard-error'), false);
+    assert.equal(await page.isVisible('#accuracy-section'), true);
+    await page.close();
+  });
+
   it('repaints in the new theme’s colours when VS Code switches theme', async () => {
     const { page } = await open('scenario=elsa&theme=dark');
     const pixel = () =>

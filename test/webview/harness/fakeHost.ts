@@ -2,7 +2,8 @@
  * A stand-in for the extension host inside the harness page: provides `acquireVsCodeApi`, answers the
  * dashboard's requests from the fixtures, and (with `live`) appends training events over time the way the real
  * host tails events.jsonl (byte offsets, stream continuing from the furthest offset served).
- * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken|file&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`;
+ * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken|many-layers|training|file&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`;
+ * `training` is a run folder while it trains: no checkpoint (summary error) until 300 events, then `summaryChanged`;
  * `file` serves `window.elsaRealData`, computed from a real checkpoint by shoot.ts --file (see realFile.ts).
  */
 import type { TrainingEvent } from '../../../src/protocol/events';
@@ -12,7 +13,9 @@ import { heatmapFor, histogramFor, makeEvents, makeModel, type Scenario } from '
 import type { RealData } from './realFile';
 
 const params = new URLSearchParams(location.search);
-const scenario = (params.get('scenario') ?? 'elsa') as Scenario | 'file';
+const scenario = (params.get('scenario') ?? 'elsa') as Scenario | 'file' | 'training';
+/** `training`: events written before the first checkpoint appears. */
+const CHECKPOINT_AFTER = 300;
 const real = (window as unknown as { elsaRealData?: RealData | null }).elsaRealData ?? undefined;
 if (scenario === 'file' && !real) throw new Error('scenario=file needs realdata.js (shoot.ts --file=…)');
 const live = params.get('live') === '1';
@@ -22,7 +25,7 @@ const liveTick = Number(params.get('liveTick') ?? 250);
 const theme = params.get('theme') ?? 'dark';
 document.documentElement.className = `theme-${theme}`;
 document.body.classList.add(theme === 'light' ? 'vscode-light' : theme === 'hc' ? 'vscode-high-contrast' : 'vscode-dark');
-const model = makeModel(scenario === 'file' ? 'elsa' : scenario);
+const model = makeModel(scenario === 'file' || scenario === 'training' ? 'elsa' : scenario);
 const allEvents: TrainingEvent[] = real && scenario === 'file' ? real.events : scenario === 'foreign' ? [] : makeEvents();
 const encoder = new TextEncoder();
 /** Byte offset after each event's line, as in events.jsonl. */
@@ -57,6 +60,7 @@ function answer(body: WebviewMessage['body']): HostResponse {
   switch (body.kind) {
     case 'getSummary':
       if (scenario === 'broken') return { kind: 'error', message: 'broken.elsa.safetensors: header length 9e18 exceeds file size 4096' };
+      if (scenario === 'training' && written < CHECKPOINT_AFTER) return { kind: 'error', message: 'fashion-cnn: no checkpoint in this run folder yet' };
       return { kind: 'summary', summary };
     case 'getHeatmap':
       if (real && scenario === 'file') return { kind: 'heatmap', heatmap: real.heatmaps[body.layer] };
@@ -102,7 +106,9 @@ const api: VsCodeApi = {
 
 function startLive(): void {
   const timer = setInterval(() => {
+    const before = written;
     written = Math.min(allEvents.length, written + liveBatch);
+    if (scenario === 'training' && before < CHECKPOINT_AFTER && written >= CHECKPOINT_AFTER) notify({ kind: 'summaryChanged' });
     const r = eventsSince(streamed);
     if (r.next > streamed) {
       streamed = r.next;

@@ -41,7 +41,7 @@ export class Dashboard {
   private readonly header: HeaderView;
   private readonly accuracy = new AccuracyView();
   private readonly layers = new LayerSparsityView();
-  private readonly nesting = new NestingView();
+  private readonly nesting = new NestingView((level) => this.selectLevel(level));
   private readonly training = new TrainingView();
   private readonly histogram = new HistogramView();
   private readonly levelSelect: SelectElement;

@@ -98,6 +98,10 @@ describe('dashboard in a browser', { skip }, () => {
     await waitForDashboard(page, 'elsa', 0);
     assert.equal(await page.getAttribute('#layer-sparsity-chart', 'data-selected-level'), '4');
     assert.equal(await page.$eval('#level-select', (el) => (el as HTMLElement & { value: string }).value), '4');
+    // The heatmap legend selects levels as well.
+    await page.click('#nesting-legend li[data-level="3"]');
+    assert.equal(await page.getAttribute('#nesting-heatmap', 'data-selected-level'), '3');
+    assert.equal(await page.getAttribute('#levels-table tbody tr.selected', 'data-level'), '3');
     await page.close();
   });
 

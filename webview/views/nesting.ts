@@ -29,7 +29,7 @@ export class NestingView {
   private readonly description: HTMLElement;
   private readonly shareTitle: HTMLElement;
 
-  constructor() {
+  constructor(private readonly onSelectLevel: (level: number) => void = () => undefined) {
     this.card = card('nesting-section', 'Mask nesting', 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.');
     this.canvas = h('canvas', { id: 'nesting-heatmap', role: 'img', 'aria-label': 'Heatmap of level codes' });
     this.axes = h('p', { class: 'heatmap-axes', id: 'nesting-axes' });
@@ -156,6 +156,21 @@ export class NestingView {
         h('span', { class: 'legend-label', text: this.zeroPattern ? label : `code ${code} · ${label}` }),
         h('span', { class: 'legend-value', text: `${pct(share, 2)}${inMask}` }),
       );
+      if (!this.zeroPattern && code < hm.levelCount) {
+        // A legend entry selects its level (again: back to all), like the levels table.
+        item.classList.add('selectable');
+        item.tabIndex = 0;
+        item.setAttribute('role', 'button');
+        item.setAttribute('aria-pressed', String(code === selectedLevel));
+        const select = (): void => this.onSelectLevel(code === selectedLevel ? 0 : code);
+        item.addEventListener('click', select);
+        item.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            select();
+          }
+        });
+      }
       this.legend.append(item);
     });
     this.shareBar.setAttribute('aria-label', `Share of weights per level: ${hm.codeShare.map((s, i) => `${this.label(i + 1, hm.levelCount)} ${pct(s, 1)}`).join(', ')}`);

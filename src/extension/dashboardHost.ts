@@ -15,6 +15,7 @@ import {
   type DashboardTarget, type HostNotification, type HostResponse, PROTOCOL_VERSION, type WebviewNotification, type WebviewRequest,
 } from '../protocol/webview';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
+import { type Change, DeliveryGate } from './deliveryGate';
 import { findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { artifactType } from './treeModel';
@@ -43,15 +44,13 @@ const POLL_MS = 2000;
 export class DashboardSession implements vscode.Disposable {
   private readonly ids = new EnvelopeIds();
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
+  private readonly gate: DeliveryGate;
   private disposed = false;
   private store: Promise<TensorStore | undefined> | undefined;
   private checkpointUri: vscode.Uri | undefined;
   private readonly eventsUri: vscode.Uri;
   /** Offset of events.jsonl up to which the webview has been sent events. */
   private eventsOffset = 0;
-  private eventsDirty = false;
-  private summaryDirty = false;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private lastEventsSize = -1;
 
@@ -64,6 +63,7 @@ export class DashboardSession implements vscode.Disposable {
     const dir = subject.isFolder ? subject.uri : vscode.Uri.joinPath(subject.uri, '..');
     this.eventsUri = vscode.Uri.joinPath(dir, 'events.jsonl');
     if (!subject.isFolder) this.checkpointUri = subject.uri;
+    this.gate = new DeliveryGate(() => !this.disposed && panel.visible, (change) => this.deliver(change));
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = this.html();
     this.disposables.push(
@@ -98,10 +98,7 @@ export class DashboardSession implements vscode.Disposable {
 
   private watch(dir: vscode.Uri): void {
     const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, 'events.jsonl'));
-    const onEvents = () => {
-      this.eventsDirty = true;
-      this.flush();
-    };
+    const onEvents = () => this.gate.notify('events');
     events.onDidChange(onEvents);
     events.onDidCreate(() => {
       this.eventsOffset = 0;
@@ -114,8 +111,7 @@ export class DashboardSession implements vscode.Disposable {
       if (this.subject.isFolder && artifactType(uri.path) === 'other' && !uri.path.endsWith('/report.json')) return;
       void this.closeStore();
       if (this.subject.isFolder) this.checkpointUri = undefined;
-      this.summaryDirty = true;
-      this.flush();
+      this.gate.notify('summary');
     };
     files.onDidChange(onFile);
     files.onDidCreate(onFile);
@@ -127,15 +123,12 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   private async pollEvents(): Promise<void> {
-    if (!this.ready || !this.panel.visible) return;
+    if (!this.gate.isReady || !this.panel.visible) return;
     try {
       const size = (await vscode.workspace.fs.stat(this.eventsUri)).size;
       if (size !== this.lastEventsSize) {
         this.lastEventsSize = size;
-        if (size !== this.eventsOffset) {
-          this.eventsDirty = true;
-          this.flush();
-        }
+        if (size !== this.eventsOffset) this.gate.notify('events');
       }
     } catch {
       // no events.jsonl (yet)
@@ -143,24 +136,17 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   private visibilityChanged(): void {
-    if (this.panel.visible) this.flush();
+    if (this.panel.visible) this.gate.flush();
   }
 
   private post(body: HostNotification): void {
     void this.panel.webview.postMessage(this.ids.notification(body));
   }
 
-  /** Deliver what changed, once the webview is ready and visible. */
-  private flush(): void {
-    if (this.disposed || !this.ready || !this.panel.visible) return;
-    if (this.summaryDirty) {
-      this.summaryDirty = false;
-      this.post({ kind: 'summaryChanged' });
-    }
-    if (this.eventsDirty) {
-      this.eventsDirty = false;
-      void this.pushEvents();
-    }
+  /** Called by the gate once the webview is ready and visible. */
+  private deliver(change: Change): void {
+    if (change === 'summary') this.post({ kind: 'summaryChanged' });
+    else void this.pushEvents();
   }
 
   private async pushEvents(): Promise<void> {
@@ -196,10 +182,8 @@ export class DashboardSession implements vscode.Disposable {
     switch (n.kind) {
       case 'ready':
         if (n.protocol !== PROTOCOL_VERSION) log().warn(`Dashboard: webview speaks protocol ${n.protocol}, host ${PROTOCOL_VERSION}`);
-        this.ready = true;
+        this.gate.markReady();
         this.eventsOffset = 0;
-        this.summaryDirty = false;
-        this.eventsDirty = false;
         this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind), workspaceTrusted: vscode.workspace.isTrusted });
         return;
       case 'saveState':

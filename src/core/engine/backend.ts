@@ -63,13 +63,21 @@ export function findWasmDir(): string | undefined {
   return candidates.find(hasAll);
 }
 
-function preferenceFromEnv(preference: BackendPreference): BackendPreference | 'tensorflow' {
-  const fromEnv = process.env.ELSA_BACKEND?.trim().toLowerCase();
-  if (preference !== 'auto' || !fromEnv) return preference;
-  if (fromEnv === 'auto' || fromEnv === 'node' || fromEnv === 'tensorflow' || fromEnv === 'wasm' || fromEnv === 'cpu') {
-    return fromEnv;
-  }
-  throw configError('ELSA_BACKEND', `unknown backend "${fromEnv}" (expected auto, node, wasm or cpu)`);
+const KNOWN = ['auto', 'node', 'tensorflow', 'wasm', 'cpu'] as const;
+type Wanted = (typeof KNOWN)[number];
+
+function known(value: string, source: string): Wanted {
+  const v = value.trim().toLowerCase();
+  if ((KNOWN as readonly string[]).includes(v)) return v as Wanted;
+  throw configError(source, `unknown backend "${value}" (expected auto, node, wasm or cpu)`);
+}
+
+/** An explicit preference wins; `auto` defers to ELSA_BACKEND when it is set. */
+function preferenceFromEnv(preference: BackendPreference): Wanted {
+  const wanted = known(String(preference), 'backend');
+  const fromEnv = process.env.ELSA_BACKEND;
+  if (wanted !== 'auto' || !fromEnv?.trim()) return wanted;
+  return known(fromEnv, 'ELSA_BACKEND');
 }
 
 function tryNode(): string | undefined {

@@ -17,6 +17,7 @@ it('finds the tfjs-backend-wasm binaries when running from source', () => {
 });
 
 it('rejects an unknown ELSA_BACKEND with a ConfigError, then honours a valid one once and for all', async () => {
+  await assert.rejects(initEngine('gpu' as 'auto'), (e) => isElsaError(e) && e.kind === 'ConfigError' && /backend: unknown backend "gpu"/.test(e.message));
   process.env.ELSA_BACKEND = 'gpu';
   await assert.rejects(initEngine(), (e) => isElsaError(e) && e.kind === 'ConfigError' && /ELSA_BACKEND/.test(e.message));
   assert.equal(engineInfo(), undefined);

@@ -1,6 +1,8 @@
 /**
  * Weight-magnitude histograms of one layer, one curve per level mask (nested, so each curve lies under the
- * next denser one). A log-count toggle shows the thin tail of large weights that the sparse levels keep.
+ * next denser one). The band between two neighbouring curves is filled in the denser level's colour: it is
+ * exactly the weights of that level's code. A log-count toggle (on by default) shows the thin tail of large
+ * weights that the sparse levels keep; on it, empty bins sit on the axis floor of 1.
  */
 import type { HistogramData } from '../../src/protocol/webview';
 import { Chart, lineWidth } from '../charts';
@@ -60,16 +62,19 @@ export class HistogramView {
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
       data: {
-        datasets: s.datasets.map((d) => {
+        datasets: s.datasets.map((d, i) => {
           const c = d.level === 0 ? p.blue : colors[d.level - 1];
           const dim = selectedLevel > 0 && d.level !== selectedLevel;
           return {
             label: d.label,
-            data: d.values.map((v, i) => ({ x: s.centers[i], y: logCounts && v <= 0 ? NaN : v })),
+            // Chart.js draws higher `order` first: the densest mask at the back, the sparsest level on top.
+            order: d.level,
+            data: d.values.map((v, b) => ({ x: s.centers[b], y: logCounts ? Math.max(1, v) : v })),
             stepped: 'middle' as const,
-            fill: 'origin',
+            // Datasets run densest first: fill down to the next sparser curve; the sparsest fills to the axis.
+            fill: i === s.datasets.length - 1 ? 'origin' : '+1',
             borderColor: toCss(c, dim ? 0.35 : 1),
-            backgroundColor: toCss(c, p.highContrast ? 0 : dim ? 0.06 : 0.22),
+            backgroundColor: toCss(c, p.highContrast ? 0 : dim ? 0.08 : 0.3),
             borderWidth: dim ? 1 : w,
             pointRadius: 0,
           };
@@ -80,14 +85,15 @@ export class HistogramView {
         interaction: { mode: 'index', intersect: false },
         scales: {
           x: { type: 'linear', title: { display: true, text: '|w|' } },
-          y: logCounts ? { type: 'logarithmic', title: { display: true, text: 'weights (log)' } } : { type: 'linear', min: 0, title: { display: true, text: 'weights' } },
+          y: logCounts ? { type: 'logarithmic', min: 1, title: { display: true, text: 'weights (log)' } } : { type: 'linear', min: 0, title: { display: true, text: 'weights' } },
         },
         plugins: {
           legend: { position: 'bottom' },
           tooltip: {
             callbacks: {
               title: (items) => (items.length ? `|w| ≈ ${(items[0].parsed.x ?? 0).toPrecision(3)}` : ''),
-              label: (ctx) => `${ctx.dataset.label ?? ''}: ${count(ctx.parsed.y ?? 0)}`,
+              // The drawn value is floored at 1 on the log axis; the tooltip tells the real count.
+              label: (ctx) => `${ctx.dataset.label ?? ''}: ${count(s.datasets[ctx.datasetIndex]?.values[ctx.dataIndex] ?? 0)}`,
             },
           },
         },

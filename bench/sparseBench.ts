@@ -15,14 +15,14 @@ export interface SparseRow {
   speedup: number;
 }
 
-interface Csr {
+export interface Csr {
   rowStart: Int32Array;
   cols: Int32Array;
   values: Float32Array;
 }
 
 /** W [in, out] row-major → CSR over input rows (nonzeros only). */
-function toCsr(w: Float32Array, rows: number, cols: number): Csr {
+export function csrFromDense(w: Float32Array, rows: number, cols: number): Csr {
   const rowStart = new Int32Array(rows + 1);
   let nnz = 0;
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
@@ -100,7 +100,7 @@ export function runSparseBench(
         // magnitude pruning at this sparsity: keep the largest |w|
         const threshold = [...dense].map(Math.abs).sort((a, b) => a - b)[Math.floor(sparsity * dense.length)];
         const w = dense.map((v) => (Math.abs(v) >= threshold ? v : 0));
-        const csr = toCsr(w, inDim, outDim);
+        const csr = csrFromDense(w, inDim, outDim);
         const y = new Float32Array(batch * outDim);
         const xT = tf.tensor2d(x, [batch, inDim]);
         const wT = tf.tensor2d(w, [inDim, outDim]);

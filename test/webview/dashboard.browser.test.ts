@@ -68,6 +68,9 @@ describe('dashboard in a browser', { skip }, () => {
     const acc = (await json(page, '#accuracy-chart', 'data-points')) as { source: string; independent: unknown[] };
     assert.equal(acc.source, 'report');
     assert.equal(acc.independent.length, 4);
+    const storage = await page.$$eval('#storage-table tbody tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-bytes'))));
+    const [elsaLine, ...others] = summary.report!.storage.map((l) => l.bytes);
+    assert.deepEqual(storage, [elsaLine, summary.report!.smallParamBytes, ...others]);
     const heat = await page.$eval('#nesting-heatmap', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
     assert.equal(heat.layer, 'dense/kernel');
     assert.ok(Number(heat.rows) * Number(heat.cols) <= 160 * 160);

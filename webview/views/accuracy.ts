@@ -3,8 +3,8 @@ import type { ChartDataset } from 'chart.js';
 import type { CheckpointSummary } from '../../src/protocol/webview';
 import { Chart, lineWidth } from '../charts';
 import { toCss, type Palette } from '../colors';
-import { setDataJson } from '../dom';
-import { pct } from '../format';
+import { clear, h, setDataJson } from '../dom';
+import { bytes, pct } from '../format';
 import { accuracyCurves, type AccuracyCurves, type XY } from '../series';
 import { card, chartBox, setNote, type Card } from './card';
 
@@ -14,13 +14,49 @@ export class AccuracyView {
   private readonly box: HTMLElement;
   private chart: Chart<'line', XY[]> | undefined;
   private curves: AccuracyCurves | undefined;
+  /** What each way of keeping all levels costs on disk (from the run report). */
+  private readonly storage: HTMLTableElement;
 
   constructor() {
     this.card = card('accuracy-section', 'Accuracy vs sparsity', 'Top-1 accuracy of each level against its measured sparsity.');
     const { box, canvas } = chartBox('accuracy-chart', 'Accuracy against sparsity for ELSA, independent and dense networks');
     this.canvas = canvas;
     this.box = box;
-    this.card.body.append(box);
+    this.storage = h('table', { class: 'storage', id: 'storage-table', hidden: true });
+    this.card.body.append(box, this.storage);
+  }
+
+  private renderStorage(summary: CheckpointSummary): void {
+    const report = summary.report;
+    clear(this.storage);
+    this.storage.hidden = !report || report.storage.length === 0;
+    if (!report || report.storage.length === 0) return;
+    const smallest = Math.min(...report.storage.map((l) => l.bytes));
+    this.storage.append(h('caption', { text: 'Storage for all levels' }));
+    const body = h('tbody');
+    report.storage.forEach((line, i) => {
+      const ratio = smallest > 0 && line.bytes > smallest ? ` (${(line.bytes / smallest).toFixed(1)}×)` : '';
+      body.append(
+        h(
+          'tr',
+          { 'data-bytes': line.bytes, title: line.files.join('\n') },
+          h('th', { scope: 'row', text: line.label }),
+          h('td', { class: 'num', text: `${bytes(line.bytes)}${ratio}` }),
+        ),
+      );
+      // The report lists the ELSA checkpoint first; its per-level overhead belongs right under it.
+      if (i === 0 && report.smallParamBytes !== undefined) {
+        body.append(
+          h(
+            'tr',
+            { 'data-bytes': report.smallParamBytes, class: 'minor' },
+            h('th', { scope: 'row', text: '… of which per-level small parameters (biases, norms)' }),
+            h('td', { class: 'num', text: bytes(report.smallParamBytes) }),
+          ),
+        );
+      }
+    });
+    this.storage.append(body);
   }
 
   setSummary(summary: CheckpointSummary): void {
@@ -34,6 +70,7 @@ export class AccuracyView {
         (c.dense ? ` Dense: ${pct(c.dense.y)}.` : ''),
     );
     setNote(this.card.note, c.note);
+    this.renderStorage(summary);
     this.box.hidden = c.elsa.length === 0 && c.independent.length === 0 && !c.dense;
   }
 
@@ -90,6 +127,8 @@ export class AccuracyView {
       data: { datasets },
       options: {
         parsing: false,
+        // Points on the axes (the dense level at 0% sparsity) are drawn whole, not cut by the chart area.
+        clip: 8,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
           x: {

@@ -139,6 +139,7 @@ export function makeModel(scenario: Scenario): FixtureModel {
             { label: 'ELSA checkpoint (all levels)', bytes: 4_300_000, files: ['model.elsa.safetensors'] },
             { label: 'Independent networks + dense', bytes: 21_000_000, files: ['independent/*.safetensors'] },
           ],
+          smallParamBytes: 3720,
         }
       : undefined;
   const fileName = elsa ? 'fashion-cnn.elsa.safetensors' : 'pruned-cnn.safetensors';

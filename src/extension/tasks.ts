@@ -25,7 +25,8 @@ export function buildTask(def: ElsaTaskDefinition, scope: vscode.WorkspaceFolder
     const p = cliProcess(args);
     execution = new vscode.ProcessExecution(p.command, p.args, { cwd: folder?.uri.fsPath, env: p.env });
   }
-  const task = new vscode.Task(def, scope, taskName(def), TASK_TYPE, execution, []);
+  // $elsa turns "ConfigError: x.elsa.json: …" lines into problems on that file.
+  const task = new vscode.Task(def, scope, taskName(def), TASK_TYPE, execution, ['$elsa']);
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
   if (def.command === 'train' || def.command === 'baseline') task.isBackground = false;
   return task;

@@ -76,7 +76,7 @@ export function accuracyCurves(summary: CheckpointSummary): AccuracyCurves {
     .filter(finitePoint)
     .sort(byX);
   const note = elsa.length
-    ? 'Baselines were not run: only the ELSA levels of this checkpoint are shown. Run `elsa baseline` and `elsa report` to compare against independent sparse networks and the dense network.'
+    ? 'Baselines were not run: only the ELSA levels of this checkpoint are shown. Run “elsa baseline” and “elsa report” to compare against independent sparse networks and the dense network.'
     : 'No level of this checkpoint has a recorded accuracy yet.';
   return { source: 'metadata', elsa, independent: [], note };
 }

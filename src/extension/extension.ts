@@ -10,7 +10,7 @@ import { initCli } from './cli';
 import { registerCommands } from './commands';
 import { DASHBOARD_VIEW_TYPE, DashboardPanels } from './dashboardPanel';
 import { initLog } from './log';
-import { ElsaTaskProvider, TASK_TYPE } from './tasks';
+import { ElsaTaskProvider, isElsaTaskDefinition, TASK_TYPE, writeRunReport } from './tasks';
 import { TrainingStatus } from './trainingStatus';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -30,8 +30,12 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.tasks.registerTaskProvider(TASK_TYPE, new ElsaTaskProvider()));
   context.subscriptions.push(new TrainingStatus(() => tree.refresh()));
   // Files written in folders that did not exist before can slip past the file watcher: look again after a task.
+  // Finished baselines are only half the story: write the run's report.json so the dashboard compares them.
   context.subscriptions.push(vscode.tasks.onDidEndTaskProcess((e) => {
-    if (e.execution.task.definition.type === TASK_TYPE) tree.refresh();
+    const def = e.execution.task.definition;
+    if (def.type !== TASK_TYPE) return;
+    tree.refresh();
+    if (isElsaTaskDefinition(def) && def.command === 'baseline' && e.exitCode === 0) void writeRunReport(e.execution);
   }));
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
 

@@ -4,8 +4,10 @@
  * task kills the process; the CLI keeps its last complete checkpoint.
  */
 import * as vscode from 'vscode';
-import { cliProcess } from './cli';
+import { errorLine } from '../core/errors';
+import { cliProcess, runCli } from './cli';
 import { log } from './log';
+import { resolveInFolder, runOutDir } from './runPaths';
 import { TASK_TYPE, cliArgsFor, type ElsaTaskDefinition, isElsaTaskDefinition, taskName } from './taskModel';
 
 export { TASK_TYPE, type ElsaTaskDefinition, isElsaTaskDefinition } from './taskModel';
@@ -59,4 +61,20 @@ export async function runElsaTask(def: ElsaTaskDefinition, folder: vscode.Worksp
   const task = buildTask(def, folder ?? vscode.TaskScope.Workspace);
   log().info(`Starting task: ${task.name}`);
   return vscode.tasks.executeTask(task);
+}
+
+/** After `baseline`: `elsa report <outDir>` writes report.json (ELSA vs independent vs dense) for the dashboard. */
+export async function writeRunReport(execution: vscode.TaskExecution): Promise<void> {
+  const def = execution.task.definition;
+  if (!isElsaTaskDefinition(def) || typeof def.config !== 'string') return;
+  const folder = execution.task.scope && typeof execution.task.scope === 'object' ? execution.task.scope : undefined;
+  const outDir = await runOutDir(resolveInFolder(folder, def.config));
+  if (!outDir) return;
+  try {
+    const result = await runCli(['report', outDir.fsPath], folder?.uri.fsPath);
+    if (result.code === 0) log().info(`Wrote the run report of ${outDir.fsPath}`);
+    else log().warn(`elsa report ${outDir.fsPath} failed: ${result.stderr.trim().split('\n').pop() ?? result.code}`);
+  } catch (e) {
+    log().warn(`elsa report failed: ${errorLine(e)}`);
+  }
 }

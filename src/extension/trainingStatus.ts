@@ -2,10 +2,10 @@
  * Status bar progress of running `elsa` train / baseline tasks, from the run's events.jsonl (polled once a
  * second only while such a task runs). Clicking it opens the run's dashboard.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorLine } from '../core/errors';
-import { readEventsSince, readText } from './fileAccess';
+import { readEventsSince } from './fileAccess';
+import { resolveInFolder, runOutDir } from './runPaths';
 import { log } from './log';
 import { foldProgress, progressText, type RunProgress } from './progressModel';
 import { isElsaTaskDefinition } from './tasks';
@@ -20,25 +20,6 @@ interface TrackedRun {
 }
 
 const POLL_MS = 1000;
-
-/** `<config dir>/<outDir ?? runs/<name>>`, as the CLI resolves it. */
-export async function runOutDir(configUri: vscode.Uri): Promise<vscode.Uri | undefined> {
-  try {
-    const raw = JSON.parse(await readText(configUri)) as { name?: unknown; outDir?: unknown };
-    const rel = typeof raw.outDir === 'string' ? raw.outDir : typeof raw.name === 'string' ? path.posix.join('runs', raw.name) : undefined;
-    if (!rel) return undefined;
-    if (path.isAbsolute(rel)) return vscode.Uri.file(rel);
-    return vscode.Uri.joinPath(configUri, '..', ...rel.split(/[\\/]/));
-  } catch {
-    return undefined;
-  }
-}
-
-export function resolveInFolder(folder: vscode.WorkspaceFolder | undefined, p: string): vscode.Uri {
-  if (path.isAbsolute(p)) return vscode.Uri.file(p);
-  const base = folder?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-  return base ? vscode.Uri.joinPath(base, ...p.split(/[\\/]/)) : vscode.Uri.file(path.resolve(p));
-}
 
 export class TrainingStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('elsa.training', vscode.StatusBarAlignment.Left, 50);

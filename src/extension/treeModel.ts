@@ -103,7 +103,10 @@ function levelDescription(level: LevelInfo, levelCount: number): string {
 
 /** Top rows: runs (folders with events.jsonl) holding what lies under them; other artifacts stand alone. */
 export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
-  const runDirs = files.filter((f) => artifactType(f.path) === 'runMarker').map((f) => ({ dir: dirName(f.path), uri: dirUri(f.uri) }));
+  const markers = files.filter((f) => artifactType(f.path) === 'runMarker').map((f) => ({ dir: dirName(f.path), uri: dirUri(f.uri) }));
+  // A run inside another run (baselines/ has its own events.jsonl) belongs to the outer one.
+  const inside = (dir: string, outer: string) => outer === '' ? dir !== '' : dir.startsWith(`${outer}/`);
+  const runDirs = markers.filter((m) => !markers.some((o) => inside(m.dir, o.dir)));
   // Deepest run folder first, so a file belongs to its nearest run.
   runDirs.sort((a, b) => b.dir.length - a.dir.length);
   const runChildren = new Map<string, TreeNode[]>(runDirs.map((r) => [r.dir, []]));

@@ -43,6 +43,7 @@ describe('buildRoots', () => {
     'runs/demo/events.jsonl',
     'runs/demo/demo.elsa.safetensors',
     'runs/demo/baselines/independent-0.9.safetensors',
+    'runs/demo/baselines/events.jsonl',
     'runs/demo/baselines/dense.safetensors',
     'runs/demo/exports/l2/model.json',
     'models/torch.safetensors',
@@ -51,7 +52,7 @@ describe('buildRoots', () => {
   );
   const roots = buildRoots(files);
 
-  it('puts each artifact under its nearest run folder, loose files at the top level', () => {
+  it('puts each artifact under its outermost run folder (baselines/ is part of its run), loose files at the top level', () => {
     assert.deepEqual(roots.map((r) => r.label), ['demo', 'other', 'torch.safetensors']);
     const demo = roots[0];
     assert.equal(demo.contextValue, 'elsa.run');

@@ -64,13 +64,14 @@ export class DashboardSession implements vscode.Disposable {
     this.eventsUri = vscode.Uri.joinPath(dir, 'events.jsonl');
     if (!subject.isFolder) this.checkpointUri = subject.uri;
     this.gate = new DeliveryGate(() => !this.disposed && panel.visible, (change) => this.deliver(change));
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = this.html();
+    // Listen before the page exists, so its `ready` cannot be missed.
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.receive(raw)),
       panel.onDidChangeViewState(() => this.visibilityChanged()),
       panel.onDidDispose(() => this.dispose()),
     );
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = this.html();
     this.watch(dir);
   }
 

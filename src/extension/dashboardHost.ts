@@ -106,10 +106,11 @@ export class DashboardSession implements vscode.Disposable {
       onEvents();
     });
     this.disposables.push(events);
-    const pattern = this.subject.isFolder ? '*.{safetensors,json}' : uriBaseName(this.subject.uri);
-    const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, pattern));
+    // The checkpoint(s) and report.json beside them; a fixed pattern, so odd file names need no glob escaping.
+    const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*.{safetensors,json}'));
     const onFile = (uri: vscode.Uri) => {
-      if (this.subject.isFolder && artifactType(uri.path) === 'other' && !uri.path.endsWith('/report.json')) return;
+      const isReport = uri.path.endsWith('/report.json');
+      if (this.subject.isFolder ? artifactType(uri.path) === 'other' && !isReport : uri.toString() !== this.subject.uri.toString() && !isReport) return;
       void this.closeStore();
       if (this.subject.isFolder) this.checkpointUri = undefined;
       this.gate.notify('summary');
@@ -203,11 +204,12 @@ export class DashboardSession implements vscode.Disposable {
     }
   }
 
-  /** Opens a file the webview names, only inside the workspace or beside the subject. */
+  /** Opens a file the webview names: only a file of the subject's scheme, inside the workspace or beside the subject. */
   private openFile(uri: string): void {
     const target = vscode.Uri.parse(uri);
     const dir = this.subject.isFolder ? this.subject.uri : vscode.Uri.joinPath(this.subject.uri, '..');
-    if (!vscode.workspace.getWorkspaceFolder(target) && !target.path.startsWith(`${dir.path}/`)) {
+    const inside = target.scheme === dir.scheme && (vscode.workspace.getWorkspaceFolder(target) !== undefined || target.path.startsWith(`${dir.path}/`));
+    if (!inside) {
       log().warn(`Dashboard: refused to open ${uri} (outside the workspace)`);
       return;
     }

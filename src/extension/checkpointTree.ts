@@ -24,6 +24,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private files: FoundFile[] = [];
   private roots: TreeNode[] | undefined;
   private readonly infos = new Map<string, ArtifactInfo>();
+  /** What rows showed before a refresh: shown until the header is read again, so rows do not flicker. */
+  private readonly stale = new Map<string, ArtifactInfo>();
   private readonly loading = new Map<string, Promise<ArtifactInfo>>();
   /** model.json files that turned out not to be TF.js models: not shown. */
   private readonly notModels = new Set<string>();
@@ -68,16 +70,21 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     w.onDidChange((uri) => {
       // A checkpoint rewritten (training snapshots, re-export): read its header again.
       if (artifactType(uri.path) === 'runMarker') return;
-      this.forget(uri);
+      this.forget(uri, true);
       this.refreshRows();
     });
     this.watcher = w;
   }
 
-  private forget(uri: vscode.Uri): void {
-    this.infos.delete(uri.toString());
-    this.loading.delete(uri.toString());
-    this.notModels.delete(uri.toString());
+  /** Drop what is known of a file; a changed file keeps showing its old row until it is read again. */
+  private forget(uri: vscode.Uri, keepShown = false): void {
+    const key = uri.toString();
+    const info = this.infos.get(key);
+    if (keepShown && info) this.stale.set(key, info);
+    else this.stale.delete(key);
+    this.infos.delete(key);
+    this.loading.delete(key);
+    this.notModels.delete(key);
   }
 
   private scheduleRescan(delayMs: number): void {
@@ -108,6 +115,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   }
 
   refresh(): void {
+    for (const [uri, info] of this.infos) this.stale.set(uri, info);
     this.infos.clear();
     this.loading.clear();
     this.notModels.clear();
@@ -191,7 +199,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const info = this.infos.get(node.uri!);
     if (!info) {
       void this.load(node.uri!).then(() => this.refreshRows());
-      return decorateArtifact(node, { state: 'loading' });
+      return decorateArtifact(node, this.stale.get(node.uri!) ?? { state: 'loading' });
     }
     return decorateArtifact(node, info);
   }
@@ -208,6 +216,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
         if (info.state === 'error') log().warn(info.message);
         if (this.loading.get(uri) === p) {
           this.infos.set(uri, info);
+          this.stale.delete(uri);
           this.loading.delete(uri);
         }
         return info;

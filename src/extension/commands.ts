@@ -17,8 +17,6 @@ import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
 import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
 
-type Arg = vscode.Uri | TreeNode | undefined;
-
 function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (arg && typeof arg === 'object' && typeof (arg as TreeNode).uri === 'string') return vscode.Uri.parse((arg as TreeNode).uri!);
@@ -200,7 +198,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   reg('elsa.openDashboard', (arg) => openDashboard(arg));
   reg('elsa.showLog', () => initLog().show());
   reg('elsa.refresh', () => tree.refresh());
-  reg('elsa.revealInExplorer', async (arg: Arg | unknown) => {
+  reg('elsa.revealInExplorer', async (arg: unknown) => {
     const uri = uriOf(arg);
     if (uri) await vscode.commands.executeCommand('revealInExplorer', uri);
   });

@@ -45,11 +45,15 @@ function main(): void {
     (document.getElementById('app') ?? document.body).appendChild(root);
   }
   const targetLabel = document.querySelector<HTMLMetaElement>('meta[name="elsa-target-label"]')?.content;
+  const targetUri = document.querySelector<HTMLMetaElement>('meta[name="elsa-target-uri"]')?.content;
+  // The panel serializer restores a panel from this state after a reload: keep the target beside the UI state.
+  const target = targetUri ? { uri: targetUri, label: targetLabel ?? targetUri } : undefined;
+  if (target) vscode.setState({ ...state, target });
   const dashboard = new Dashboard(root, {
     client,
     state,
     saveState(next: UiState) {
-      vscode.setState(next);
+      vscode.setState({ ...next, target });
       client.notify({ kind: 'saveState', state: next });
     },
     log: (level, message) => client.notify({ kind: 'log', level, message }),

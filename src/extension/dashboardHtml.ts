@@ -51,7 +51,7 @@ ${styles}
   <title>ELSA · ${escapeHtml(input.target.label)}</title>
 </head>
 <body data-elsa-host="${input.host}">
-  <div id="app" aria-live="polite"></div>
+  <div id="app"></div>
   <script nonce="${n}" src="${escapeHtml(input.scriptUri)}"></script>
 </body>
 </html>`;

@@ -11,6 +11,8 @@ export interface SparseRow {
   batch: number;
   sparsity: number;
   denseMs: number;
+  /** The same dense product as a plain JavaScript loop (skips zero inputs too): separates op overhead from sparsity. */
+  denseJsMs: number;
   csrMs: number;
   speedup: number;
 }
@@ -53,6 +55,20 @@ export function csrMatMul(x: Float32Array, batch: number, inDim: number, w: Csr,
       const xv = x[xo + i];
       if (xv === 0) continue;
       for (let k = w.rowStart[i]; k < w.rowStart[i + 1]; k++) y[yo + w.cols[k]] += xv * w.values[k];
+    }
+  }
+}
+
+/** y = x·W with W dense [in, out], in plain JavaScript, skipping zero inputs like csrMatMul. */
+export function denseJsMatMul(x: Float32Array, batch: number, inDim: number, w: Float32Array, outDim: number, y: Float32Array): void {
+  y.fill(0);
+  for (let b = 0; b < batch; b++) {
+    const yo = b * outDim;
+    for (let i = 0; i < inDim; i++) {
+      const xv = x[b * inDim + i];
+      if (xv === 0) continue;
+      const wo = i * outDim;
+      for (let o = 0; o < outDim; o++) y[yo + o] += xv * w[wo + o];
     }
   }
 }
@@ -106,8 +122,9 @@ export function runSparseBench(
         const wT = tf.tensor2d(w, [inDim, outDim]);
         const denseMs = timeMs(() => tf.matMul(xT, wT).dispose());
         const csrMs = timeMs(() => csrMatMul(x, batch, inDim, csr, outDim, y));
+        const denseJsMs = timeMs(() => denseJsMatMul(x, batch, inDim, w, outDim, y));
         tf.dispose([xT, wT]);
-        rows.push({ layer: layer.name, batch, sparsity, denseMs, csrMs, speedup: denseMs / csrMs });
+        rows.push({ layer: layer.name, batch, sparsity, denseMs, denseJsMs, csrMs, speedup: denseMs / csrMs });
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { csrFromDense, csrMatMul } from '../../../bench/sparseBench';
+import { csrFromDense, csrMatMul, denseJsMatMul } from '../../../bench/sparseBench';
 import { median } from '../../../bench/stats';
 
 function lcg(seed: number): () => number {
@@ -15,7 +15,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-it('CSR x·W equals the dense product for random shapes, sparsities and zero inputs', () => {
+it('CSR and dense-loop x·W equal the reference product for random shapes, sparsities and zero inputs', () => {
   const r = lcg(7);
   for (let trial = 0; trial < 20; trial++) {
     const batch = 1 + Math.floor((r() + 0.5) * 5);
@@ -26,11 +26,14 @@ it('CSR x·W equals the dense product for random shapes, sparsities and zero inp
     const x = Float32Array.from({ length: batch * inDim }, () => Math.max(0, r()));
     const y = new Float32Array(batch * outDim).fill(123);
     csrMatMul(x, batch, inDim, csrFromDense(w, inDim, outDim), outDim, y);
+    const yDense = new Float32Array(batch * outDim).fill(-7);
+    denseJsMatMul(x, batch, inDim, w, outDim, yDense);
     for (let b = 0; b < batch; b++) {
       for (let o = 0; o < outDim; o++) {
         let expected = 0;
         for (let i = 0; i < inDim; i++) expected += x[b * inDim + i] * w[i * outDim + o];
         assert.ok(Math.abs(y[b * outDim + o] - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `trial ${trial} y[${b},${o}]`);
+        assert.ok(Math.abs(yDense[b * outDim + o] - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `trial ${trial} dense y[${b},${o}]`);
       }
     }
   }

@@ -77,8 +77,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('\nStopping after the current step (Ctrl+C again to quit at once)…\n');
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A task terminal that closes sends SIGHUP; its stdout then fails. Stop cleanly either way: the run-end
+  // event and the last complete checkpoint matter more than the console.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   try {
     return await run(argv, controller.signal);
   } catch (e) {
@@ -86,8 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!isElsaError(e) && process.env.ELSA_DEBUG) console.error(e);
     return isElsaError(e) && e.kind === 'UsageError' ? 2 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signals) process.off(s, onSignal);
   }
 }
 

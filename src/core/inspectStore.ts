@@ -70,7 +70,7 @@ export async function heatmapFromStore(store: TensorStore, name: string, maxCell
   if (store.meta && store.readCodes) {
     return heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells);
   }
-  return heatmapOf(name, l.shape, zeroPatternCodes(await store.readValues(name)), 2, maxCells);
+  return heatmapOf(name, l.shape, zeroPatternCodes(await store.readValues(name)), 2, maxCells, 'mode');
 }
 
 export async function histogramFromStore(store: TensorStore, name: string, bins: number): Promise<HistogramData> {

@@ -55,14 +55,17 @@ export function heatmapGrid(rows: number, cols: number, maxCells: number): { row
 }
 
 /**
- * Downsample a rows × cols code matrix (row-major) to at most `maxCells` cells. Each cell keeps the smallest
- * code it covers: the sparsest level present there, so a kept weight of level 1 never disappears in the picture.
+ * Downsample a rows × cols code matrix (row-major) to at most `maxCells` cells. `min`: each cell keeps the
+ * smallest code it covers (the sparsest level present there, so a kept weight of level 1 never disappears);
+ * `mode`: the most common code (ties: the smaller) — honest for zero patterns, where `min` would paint a block
+ * nonzero as soon as one weight in it is.
  */
 export function downsampleCodes(
-  codes: ArrayLike<number>, rows: number, cols: number, maxCells: number,
-): { rows: number; cols: number; codes: number[]; reduction: 'exact' | 'min' } {
+  codes: ArrayLike<number>, rows: number, cols: number, maxCells: number, reduction: 'min' | 'mode' = 'min',
+): { rows: number; cols: number; codes: number[]; reduction: 'exact' | 'min' | 'mode' } {
   const grid = heatmapGrid(rows, cols, maxCells);
   if (grid.rows === rows && grid.cols === cols) return { rows, cols, codes: Array.from(codes), reduction: 'exact' };
+  if (reduction === 'mode') return downsampleByMode(codes, rows, cols, grid);
   const out = new Array<number>(grid.rows * grid.cols).fill(Number.POSITIVE_INFINITY);
   const colCell = new Int32Array(cols);
   for (let c = 0; c < cols; c++) colCell[c] = Math.floor((c * grid.cols) / cols);
@@ -76,6 +79,24 @@ export function downsampleCodes(
     }
   }
   return { rows: grid.rows, cols: grid.cols, codes: out, reduction: 'min' };
+}
+
+function downsampleByMode(codes: ArrayLike<number>, rows: number, cols: number, grid: { rows: number; cols: number }) {
+  const cells = grid.rows * grid.cols;
+  let maxCode = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i] > maxCode) maxCode = codes[i];
+  const counts = new Uint32Array(cells * (maxCode + 1));
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor((r * grid.rows) / rows) * grid.cols;
+    for (let c = 0; c < cols; c++) counts[(base + Math.floor((c * grid.cols) / cols)) * (maxCode + 1) + codes[r * cols + c]]++;
+  }
+  const out = new Array<number>(cells);
+  for (let cell = 0; cell < cells; cell++) {
+    let best = 1;
+    for (let code = 1; code <= maxCode; code++) if (counts[cell * (maxCode + 1) + code] > counts[cell * (maxCode + 1) + best]) best = code;
+    out[cell] = best;
+  }
+  return { rows: grid.rows, cols: grid.cols, codes: out, reduction: 'mode' as const };
 }
 
 /** Foreign files have no codes: the picture shows nonzero weights as code 1 and zeros as code 2. */
@@ -92,11 +113,11 @@ export function zeroShare(weights: ArrayLike<number>): number {
 }
 
 export function heatmapOf(
-  layer: string, shape: readonly number[], codes: ArrayLike<number>, levelCount: number, maxCells: number,
+  layer: string, shape: readonly number[], codes: ArrayLike<number>, levelCount: number, maxCells: number, reduction: 'min' | 'mode' = 'min',
 ): HeatmapData {
   const { rows, cols } = matrixView(shape);
   const stats = codeStatistics(codes, levelCount);
-  const ds = downsampleCodes(codes, rows, cols, maxCells);
+  const ds = downsampleCodes(codes, rows, cols, maxCells, reduction);
   return {
     layer, rows: ds.rows, cols: ds.cols, codes: ds.codes, reduction: ds.reduction, sourceRows: rows, sourceCols: cols,
     levelCount, codeShare: stats.share, nestingOk: stats.invalid === 0,

@@ -181,3 +181,13 @@ describe('summary of layers too large to read', () => {
     assert.equal(s.nestingOk, true);
   });
 });
+
+describe('zero-pattern downsampling', () => {
+  it('uses the most common of zero and nonzero per block, not "nonzero if any"', async () => {
+    const { downsampleCodes } = await import('../../src/core/inspectViews');
+    // 4x4 -> 2x2: top-left block one nonzero of four, others all zero except bottom-right all nonzero.
+    const codes = [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 1, 1];
+    assert.deepEqual(downsampleCodes(codes, 4, 4, 4, 'mode').codes, [2, 2, 2, 1]);
+    assert.deepEqual(downsampleCodes(codes, 4, 4, 4, 'min').codes, [1, 2, 2, 1]);
+  });
+});

@@ -164,6 +164,16 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
       }
     });
 
+    it('add: bias vectors along the last axis (either operand), and other broadcasts', async () => {
+      const next = lcg(10);
+      const cases: [number[], number[]][] = [[[4, 9, 9, 16], [16]], [[16], [4, 9, 9, 16]], [[70, 64], [64]], [[3, 5], [5]], [[4, 9, 9, 16], [1, 1, 1, 16]], [[4, 9, 9, 16], [4, 9, 9, 16]], [[70, 64], [70, 1]]];
+      for (const [as, bs] of cases) {
+        const aa = randomArray(size(as), next);
+        const ba = randomArray(size(bs), next);
+        await assertSameOnBothBackends(`add ${as} + ${bs}`, () => [tf.add(tf.tensor(aa, as), tf.tensor(ba, bs))], 0);
+      }
+    });
+
     it('matMul with one side unbatched or broadcast over the batch', async () => {
       const next = lcg(8);
       const pairs: [number[], number[]][] = [[[3, 5, 7], [7, 4]], [[5, 7], [3, 7, 4]], [[1, 5, 7], [3, 7, 4]], [[2, 1, 5, 7], [1, 3, 7, 4]]];

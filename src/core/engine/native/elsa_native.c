@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ELSA_NATIVE_VERSION 4
+#define ELSA_NATIVE_VERSION 5
 /* build.mjs compiles for x86-64-v3 (AVX2+FMA) where the CPU has it (3x faster loops than SSE2;
  * target_clones did not vectorise them); nativeKernels.ts re-checks the CPU before loading */
 #define HOT __attribute__((noinline))
@@ -346,6 +346,28 @@ HOT static void column_sums(const float *x, int64_t rows, int64_t cols, float *o
   }
 }
 
+HOT static void add_row_vector(const float *x, const float *bias, int64_t rows, int64_t cols, float *out) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    float *o = out + r * cols;
+    for (int64_t c = 0; c < cols; c++) o[c] = row[c] + bias[c];
+  }
+}
+
+/* addRowVector: heap, x, bias, out, rows, cols — out[r, c] = x[r, c] + bias[c] (bias add, forward) */
+static napi_value add_row_vector_call(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t v[5];
+  Heap heap;
+  if (!read_args(env, info, 6, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 5, v)) return NULL;
+  const float *x = view(env, &heap, v[0], v[3] * v[4]);
+  const float *bias = x ? view(env, &heap, v[1], v[4]) : NULL;
+  float *out = bias ? view(env, &heap, v[2], v[3] * v[4]) : NULL;
+  if (!out) return NULL;
+  add_row_vector(x, bias, v[3], v[4], out);
+  return NULL;
+}
+
 /* sumRows: heap, x, out, rows, cols — out[c] = Σ_r x[r, c] (bias gradients: sum over all but the last axis) */
 static napi_value sum_rows(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
@@ -479,6 +501,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default, NULL},
     {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"addRowVector", NULL, add_row_vector_call, NULL, NULL, NULL, napi_default, NULL},
     {"sgdMomentum", NULL, sgd_momentum_update, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam_update, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},

@@ -108,3 +108,13 @@ export function readElsaMetadata(file: string): ElsaMetadata {
   if (!metadata?.elsa) throw new Error(`${file}: no __metadata__.elsa`);
   return JSON.parse(metadata.elsa) as ElsaMetadata;
 }
+
+/** Element count of every tensor in a safetensors file, from its header. */
+export function tensorSizes(file: string): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const [name, entry] of Object.entries(readSafetensorsHeader(file))) {
+    if (name === '__metadata__') continue;
+    sizes[name] = (entry as { shape: number[] }).shape.reduce((a, b) => a * b, 1);
+  }
+  return sizes;
+}

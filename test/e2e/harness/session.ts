@@ -61,7 +61,7 @@ export async function openSession(server: CodeServer, testName: string): Promise
   const shot = async (name: string): Promise<string> => {
     shotCounter += 1;
     const file = path.join(shotsDir, `${String(shotCounter).padStart(2, '0')}-${slug(name)}.png`);
-    await page.screenshot({ path: file, timeout: 10_000 }).catch(() => undefined);
+    await page.screenshot({ path: file, timeout: 10_000 }).catch((error: Error) => log(`screenshot ${path.basename(file)} failed: ${error.message.split('\n')[0]}`));
     return file;
   };
 
@@ -110,7 +110,8 @@ async function describeWorkbench(page: Page, consoleErrors: string[]): Promise<s
     ['quick input', '.quick-input-widget:not([style*="display: none"])'],
     ['editor tabs', '.tabs-container .tab'],
     ['side bar', '.part.sidebar'],
-    ['panel', '.part.panel'],
+    ['panel', '.part.panel .composite.title'],
+    ['terminal', '.part.panel .terminal-wrapper.active .xterm-rows, .part.panel .terminal .xterm-rows'],
     ['status bar', '.part.statusbar'],
   ];
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 // Driving the VS Code 1.100 workbench in code-server: command palette, quick picks, views and trees, context
 // menus, editors, notifications and webview frames. Selectors as verified in /work/shared/E2E.md.
 
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { delay, poll } from './poll';
 
 const quickInput = '.quick-input-widget';
@@ -154,10 +154,10 @@ export async function waitForTreeItem(page: Page, viewName: string, label: strin
   });
 }
 
-/** Expands a collapsed tree item (no-op when already expanded). */
+/** Expands a collapsed tree item (no-op when already expanded) by its twistie: a click on the label runs the item's command. */
 export async function expandTreeItem(item: Locator): Promise<void> {
   if ((await item.getAttribute('aria-expanded')) === 'false') {
-    await item.click();
+    await item.locator('.monaco-tl-twistie').click();
     await poll('the tree item to expand', async () => (await item.getAttribute('aria-expanded')) === 'true', { timeoutMs: 10_000 });
   }
 }
@@ -171,7 +171,15 @@ export async function runContextMenu(page: Page, target: Locator, entry: string)
     await page.keyboard.press('Escape');
     throw new Error(`${error.message}; the menu offered: ${entries.join(' / ') || 'nothing'}`);
   });
-  await menuItem.first().click();
+  // A click right after the menu opens can land before VS Code arms its mouse-up handler: hover, which focuses the
+  // entry, then accept it with Enter.
+  await menuItem.first().hover();
+  await poll(`context menu entry "${entry}" to take focus`, async () => {
+    const focused = await page.locator('.context-view .monaco-menu .action-item.focused').first().innerText().catch(() => '');
+    return focused.includes(entry);
+  }, { timeoutMs: 5_000 });
+  await page.keyboard.press('Enter');
+  await poll('the context menu to close', async () => !(await page.locator('.context-view .monaco-menu').first().isVisible()), { timeoutMs: 5_000 });
 }
 
 /** Opens a workspace file by its path relative to the workspace, through Quick Open. */
@@ -218,24 +226,15 @@ export async function clearNotifications(page: Page): Promise<void> {
 }
 
 /**
- * The content frame of the visible webview whose document has `selector`. Webview content sits in an iframe
- * (`#active-frame`) inside the workbench's `iframe.webview`; with several webviews open, the visible one wins.
+ * The content of the visible webview: webview content sits in an iframe (`#active-frame`) inside the workbench's
+ * `iframe.webview`; only the webview of the active editor in a group is visible.
  */
-export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  return poll(
-    `a visible webview containing ${selector}`,
-    async () => {
-      for (const frame of page.frames()) {
-        const outer = frame.parentFrame();
-        if (!outer || outer === page.mainFrame()) continue;
-        if ((await frame.$(selector).catch(() => null)) === null) continue;
-        const outerElement = await outer.frameElement().catch(() => null);
-        if (outerElement && (await outerElement.isVisible())) return frame;
-      }
-      return undefined;
-    },
-    { timeoutMs },
-  );
+export function visibleWebview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready >> visible=true').first().frameLocator('#active-frame');
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, delay(ms).then(() => undefined)]);
 }
 
 /** Polls a number read from the page (e.g. a data attribute) until `accept` says yes. */

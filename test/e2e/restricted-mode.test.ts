@@ -1,0 +1,103 @@
+// An untrusted workspace (code-server asks about trust; the test keeps it restricted): inspecting checkpoints works
+// (tree, dashboard, custom editor), while training and extraction are not offered, and the dashboard's own Extract
+// button is refused with a message instead of running the CLI.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { startCodeServer, type CodeServer } from './harness/codeServer';
+import { assertDashboardMatchesCheckpoint, levelRowLabel } from './harness/checks';
+import { chartIds, waitForDashboard } from './harness/dashboard';
+import { ensureBuilt, makeWorkspace, readElsaMetadata, runCli, tensorSizes, tinyRunConfig } from './harness/fixtures';
+import { poll } from './harness/poll';
+import { openSession, waitForWorkbench, type Session } from './harness/session';
+import { e2eGate } from './harness/tools';
+import {
+  expandTreeItem,
+  keepWorkspaceRestricted,
+  openFileByQuickOpen,
+  openViewContainer,
+  paletteHasCommand,
+  pickQuickItem,
+  runCommand,
+  visibleWebview,
+  waitForEditorTab,
+  waitForNotification,
+  waitForTreeItem,
+} from './harness/ui';
+
+const gate = e2eGate();
+const VIEW = 'Checkpoints';
+
+test('restricted mode: inspection works, training and extraction are refused', { skip: gate.skip, timeout: 180_000 }, async () => {
+  if (gate.failure) assert.fail(gate.failure);
+  ensureBuilt();
+  const workspace = makeWorkspace('restricted');
+  workspace.write('fixture.elsa.json', JSON.stringify(tinyRunConfig('fixture', 'runs/fixture'), null, 2));
+  await runCli(['train', 'fixture.elsa.json'], workspace.dir);
+  const fixturePath = workspace.file('runs/fixture/fixture.elsa.safetensors');
+  const fixtureMeta = readElsaMetadata(fixturePath);
+  const fixtureSizes = tensorSizes(fixturePath);
+  const filesBefore = readdirSync(workspace.file('runs/fixture')).sort();
+
+  let server: CodeServer | undefined;
+  let session: Session | undefined;
+  try {
+    server = await startCodeServer({ name: 'restricted', workspace: workspace.dir, trustWorkspace: false });
+    session = await openSession(server, 'restricted');
+    const { page, step } = session;
+
+    await step('workbench asks about trust; keep it restricted', async () => {
+      await waitForWorkbench(page);
+      await keepWorkspaceRestricted(page);
+    });
+
+    await step('Checkpoints tree lists the checkpoint with its levels', async () => {
+      await openViewContainer(page, 'ELSA');
+      const checkpoint = await waitForTreeItem(page, VIEW, 'fixture.elsa.safetensors');
+      await expandTreeItem(checkpoint);
+      for (const level of fixtureMeta.levels) await waitForTreeItem(page, VIEW, levelRowLabel(level));
+    });
+
+    await step('palette offers inspection but not training or extraction', async () => {
+      assert.equal(await paletteHasCommand(page, 'ELSA: Open Dashboard'), true, 'Open Dashboard is offered');
+      assert.equal(await paletteHasCommand(page, 'ELSA: Train'), false, 'Train is not offered in Restricted Mode');
+      assert.equal(await paletteHasCommand(page, 'ELSA: Extract Sparse Model'), false, 'Extract is not offered in Restricted Mode');
+    });
+
+    await step('dashboard shows the checkpoint', async () => {
+      await runCommand(page, 'ELSA: Open Dashboard');
+      await pickQuickItem(page, 'fixture.elsa.safetensors');
+      await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
+      const readout = await waitForDashboard(page, 'all charts drawn with every level', (r) =>
+        chartIds.every((id) => r.drawn[id]) && r.levels.length === fixtureMeta.levels.length,
+      );
+      assertDashboardMatchesCheckpoint(readout, fixtureMeta, { tensorSizes: fixtureSizes });
+    });
+
+    await step("the dashboard's Extract button is refused with a message", async () => {
+      await visibleWebview(page).locator('#levels-table .extract[data-level="1"]').click();
+      const message = await waitForNotification(page, /trusted workspace/i);
+      assert.match(message, /Extract/);
+      // Nothing ran: the run folder holds exactly what the CLI wrote before the editor opened.
+      assert.deepEqual(readdirSync(workspace.file('runs/fixture')).sort(), filesBefore);
+    });
+
+    await step('opening the checkpoint file shows the custom editor', async () => {
+      await openFileByQuickOpen(page, 'runs/fixture/fixture.elsa.safetensors');
+      await poll('the custom editor tab to be active', async () => {
+        const active = await page.locator('.tabs-container .tab.active').getAttribute('aria-label');
+        return active?.includes('fixture.elsa.safetensors') && !active.startsWith('ELSA:');
+      });
+      const readout = await waitForDashboard(page, 'the checkpoint in the editor', (r) =>
+        chartIds.every((id) => r.drawn[id]) && r.levels.length === fixtureMeta.levels.length,
+      );
+      assertDashboardMatchesCheckpoint(readout, fixtureMeta, { tensorSizes: fixtureSizes });
+      assert.ok(!existsSync(workspace.file('runs/fixture/exports')), 'no export was written');
+    });
+  } finally {
+    await session?.close();
+    await server?.stop();
+    if (!process.env.ELSA_E2E_KEEP) workspace.remove();
+  }
+});

@@ -164,6 +164,24 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
       }
     });
 
+    it('clone shares memory safely: the copy outlives its source, variables keep their own values', async () => {
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const source = tf.tensor([1, 2, 3, 4], [2, 2]);
+      const copy = tf.clone(source);
+      const v = tf.variable(source);
+      source.dispose();
+      assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+      const next = tf.tensor([5, 6, 7, 8], [2, 2]);
+      v.assign(next);
+      next.dispose();
+      assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+      assert.deepEqual(Array.from(v.dataSync()), [5, 6, 7, 8]);
+      copy.dispose();
+      v.dispose();
+      assert.equal(tf.memory().numTensors, before);
+    });
+
     it('add: bias vectors along the last axis (either operand), and other broadcasts', async () => {
       const next = lcg(10);
       const cases: [number[], number[]][] = [[[4, 9, 9, 16], [16]], [[16], [4, 9, 9, 16]], [[70, 64], [64]], [[3, 5], [5]], [[4, 9, 9, 16], [1, 1, 1, 16]], [[4, 9, 9, 16], [4, 9, 9, 16]], [[70, 64], [70, 1]]];

@@ -109,8 +109,8 @@ async function startWasm(): Promise<EngineInfo | string> {
   }
   if (!ok) return 'wasm backend failed to start';
   registerWasmGradKernels();
-  const addon = loadNativeAddon();
-  if (typeof addon !== 'string') registerNativeKernels(addon);
+  const loaded = loadNativeAddon();
+  const addon = typeof loaded === 'string' ? loaded : (registerNativeKernels(loaded) ?? loaded);
   const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${addon.describe().blas.split(' ').slice(0, 2).join(' ')})`;
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();

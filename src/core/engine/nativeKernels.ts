@@ -287,9 +287,14 @@ export function nativeTensorOffset(t: tf.Tensor): number {
 
 /**
  * Replaces the slow wasm training kernels with native ones, each falling back to the kernel registered
- * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks).
+ * before it. Call after registerWasmGradKernels (whose kernels become the fallbacks). Returns a reason
+ * instead when the wasm heap is not a plain ArrayBuffer (threaded wasm shares its memory; N-API cannot
+ * address a SharedArrayBuffer).
  */
-export function registerNativeKernels(addon: NativeAddon): void {
+export function registerNativeKernels(addon: NativeAddon): string | undefined {
+  if (tf.getBackend() !== 'wasm' || !(internals(tf.backend()).wasm.HEAPU8.buffer instanceof ArrayBuffer)) {
+    return 'the wasm heap is shared (threaded wasm), which native code cannot address';
+  }
   replace('Conv2D', conv2dKernel(addon));
   replace('Conv2DBackpropFilter', filterGradKernel(addon));
   replace('Conv2DBackpropInput', inputGradKernel(addon));
@@ -298,4 +303,5 @@ export function registerNativeKernels(addon: NativeAddon): void {
   replace('Sum', sumKernel(addon));
   replace('Add', biasAddKernel(addon));
   registered = addon;
+  return undefined;
 }

@@ -35,8 +35,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-v') {
-    const engine = await initEngine((process.env.ELSA_BACKEND as 'auto' | undefined) ?? 'auto');
-    console.log(`elsa ${VERSION} (backend: ${engine.backend}${engine.simd ? ', SIMD' : ''}; ${engine.detail})`);
+    const engine = await initEngine('auto');
+    console.log(`elsa ${VERSION} (backend: ${engine.detail})`);
     return 0;
   }
   const spec = COMMANDS.find((c) => c.name === command);

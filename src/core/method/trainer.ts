@@ -113,8 +113,6 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     frozenSmall = small.filter((p) => !p.trainable).map((p) => ({ param: p, value: tf.keep(p.variable.clone()) }));
   };
 
-  const isFrozen = (name: string, phaseIndex: number, i: number) => (codes.get(name) as Uint8Array)[i] <= phaseIndex - 1;
-
   /** Set the optimizer's update masks for a phase: free and active weights move, nothing else. */
   const syncUpdateMasks = (phase: Phase) => {
     for (const p of sparse) {
@@ -134,8 +132,9 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const applySparsity = (phase: Phase, s: number) => {
     const tensors = sparse.map((p) => {
       const values = readParam(p);
+      const c = codes.get(p.name) as Uint8Array;
       const frozen = new Uint8Array(p.size);
-      for (let i = 0; i < p.size; i++) frozen[i] = isFrozen(p.name, phase.index, i) ? 1 : 0;
+      for (let i = 0; i < p.size; i++) frozen[i] = c[i] <= phase.index - 1 ? 1 : 0;
       return { name: p.name, shape: p.shape, values, frozen };
     });
     const masks = sparsifier.select({ tensors, sparsity: s });

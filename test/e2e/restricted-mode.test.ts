@@ -67,7 +67,7 @@ test('restricted mode: inspection works, training and extraction are refused', {
 
     await step('dashboard shows the checkpoint', async () => {
       await runCommand(page, 'ELSA: Open Dashboard');
-      await pickQuickItem(page, 'fixture.elsa.safetensors');
+      await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       const readout = await waitForDashboard(page, 'all charts drawn with every level', (r) =>
         chartIds.every((id) => r.drawn[id]) && r.levels.length === fixtureMeta.levels.length,

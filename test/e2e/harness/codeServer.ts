@@ -53,6 +53,8 @@ const quietSettings: Record<string, unknown> = {
   'files.simpleDialog.enable': true,
   'editor.minimap.enabled': false,
   'terminal.integrated.enablePersistentSessions': false,
+  // The DOM renderer keeps terminal text readable by the tests (the canvas/WebGL renderers paint pixels only).
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 export async function freeLoopbackPort(): Promise<number> {

@@ -33,7 +33,9 @@ export async function poll<T>(what: string, probe: Probe<T>, options: PollOption
       if (value !== undefined && value !== null && value !== false) return value;
       lastSeen = String(value);
     } catch (error) {
-      // A probe may throw while the UI is still changing (a detached frame, a half-rendered list): keep polling.
+      // A probe may throw while the UI is still changing (a detached frame, a half-rendered list): keep polling,
+      // unless it says the awaited state can no longer come.
+      if (error instanceof Error && error.name === 'TaskFailedError') throw error;
       lastSeen = error instanceof Error ? error.message.split('\n')[0] : String(error);
     }
     if (Date.now() >= deadline) throw new PollTimeoutError(what, lastSeen, timeoutMs);

@@ -111,7 +111,7 @@ async function describeWorkbench(page: Page, consoleErrors: string[]): Promise<s
     ['editor tabs', '.tabs-container .tab'],
     ['side bar', '.part.sidebar'],
     ['panel', '.part.panel .composite.title'],
-    ['terminal', '.part.panel .terminal-wrapper.active .xterm-rows, .part.panel .terminal .xterm-rows'],
+    ['terminal', '.part.panel .xterm-rows'],
     ['status bar', '.part.statusbar'],
   ];
   const lines: string[] = [];

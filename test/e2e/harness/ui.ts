@@ -81,25 +81,51 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   }, { timeoutMs: 10_000 });
 }
 
+export interface QuickInputExpectation {
+  /** Text the quick input's title must contain, so a stale or unexpected picker is never answered. */
+  title?: string;
+  timeoutMs?: number;
+}
+
+/** The title of the open quick input ('' when it has none). */
+export async function quickInputTitle(page: Page): Promise<string> {
+  return page.locator(`${quickInput} .quick-input-title`).innerText().catch(() => '');
+}
+
+async function waitForQuickInputTitle(page: Page, title: string | undefined, timeoutMs: number): Promise<void> {
+  await poll(
+    title ? `a quick input titled "${title}"` : 'a quick input',
+    async () => (await quickInputVisible(page)) && (!title || (await quickInputTitle(page)).includes(title)),
+    { timeoutMs },
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}; the quick input shows: ${(await quickInputText(page)).replace(/\s+/g, ' ').slice(0, 300) || 'nothing'}`);
+  });
+}
+
 /** Waits for a quick pick (opened by a command) and picks the row whose label contains `label`. */
-export async function pickQuickItem(page: Page, label: string | RegExp, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function pickQuickItem(page: Page, label: string | RegExp, options: QuickInputExpectation = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  await waitForQuickInputTitle(page, options.title, timeoutMs);
   const matches = (text: string): boolean => (typeof label === 'string' ? text.includes(label) : label.test(text));
-  const index = await poll(
+  let rows: string[] = [];
+  const row = await poll(
     `a quick pick row matching ${String(label)}`,
     async () => {
       if (!(await quickInputVisible(page))) return undefined;
-      const rows = await quickInputRows(page);
+      rows = await quickInputRows(page);
       const found = rows.findIndex(matches);
-      return found >= 0 ? found + 1 : undefined;
+      return found >= 0 ? page.locator(quickInputRow).nth(found) : undefined;
     },
-    { timeoutMs: options.timeoutMs ?? 15_000 },
-  );
-  await page.locator(quickInputRow).nth(index - 1).click();
+    { timeoutMs },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; rows: ${rows.join(' / ') || 'none'}`);
+  });
+  await row.click();
 }
 
 /** Types into an open input box (e.g. a showInputBox or the simple file dialog's path) and accepts it. */
-export async function answerInputBox(page: Page, text: string): Promise<void> {
-  await poll('an input box', () => quickInputVisible(page), { timeoutMs: 15_000 });
+export async function answerInputBox(page: Page, text: string, options: QuickInputExpectation = {}): Promise<void> {
+  await waitForQuickInputTitle(page, options.title, options.timeoutMs ?? 15_000);
   await page.locator(quickInputBox).fill(text);
   await delay(200);
   await page.keyboard.press('Enter');
@@ -268,4 +294,31 @@ export async function statusBarText(page: Page): Promise<string> {
     .locator('.part.statusbar .statusbar-item')
     .evaluateAll((items) => items.map((item) => (item as HTMLElement).innerText.trim()).filter(Boolean).join(' | '))
     .catch(() => '');
+}
+
+/** The text of the terminals shown in the panel (tasks run there), readable thanks to the DOM renderer. */
+export async function terminalText(page: Page): Promise<string> {
+  return page
+    .locator('.part.panel .xterm-rows')
+    .evaluateAll((rows) => rows.filter((row) => (row as HTMLElement).offsetParent !== null).map((row) => (row as HTMLElement).innerText).join('\n'))
+    .catch(() => '');
+}
+
+/**
+ * Waits for a task's result: `done` says yes, or the task terminal reports a non-zero exit, which fails at once with
+ * what the terminal showed instead of waiting out the timeout.
+ */
+export async function waitForTaskResult(page: Page, what: string, done: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  await poll(what, async () => {
+    if (await done()) return true;
+    const text = await terminalText(page);
+    // Terminal rows wrap long lines: search the text with the row breaks taken out.
+    const failure = /terminated with exit code: [1-9]/.exec(text.replace(/\n/g, ''));
+    if (failure) throw new TaskFailedError(`${what}: the task failed; its terminal shows:\n${text.trim().split('\n').slice(-12).join('\n')}`);
+    return false;
+  }, { timeoutMs });
+}
+
+export class TaskFailedError extends Error {
+  override name = 'TaskFailedError';
 }

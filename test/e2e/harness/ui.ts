@@ -300,7 +300,7 @@ export async function statusBarText(page: Page): Promise<string> {
 export async function terminalText(page: Page): Promise<string> {
   return page
     .locator('.part.panel .xterm-rows')
-    .evaluateAll((rows) => rows.filter((row) => (row as HTMLElement).offsetParent !== null).map((row) => (row as HTMLElement).innerText).join('\n'))
+    .evaluateAll((rows) => rows.filter((row) => (row as HTMLElement).offsetParent !== null).map((row) => (row as HTMLElement).innerText.replace(/\u00a0/g, ' ')).join('\n'))
     .catch(() => '');
 }
 
@@ -313,7 +313,9 @@ export async function waitForTaskResult(page: Page, what: string, done: () => bo
     if (await done()) return true;
     const text = await terminalText(page);
     // Terminal rows wrap long lines: search the text with the row breaks taken out.
-    const failure = /terminated with exit code: [1-9]/.exec(text.replace(/\n/g, ''));
+    // xterm's DOM renderer writes spaces as U+00A0, which \s matches.
+    // VS Code ends a task's output with "terminated with exit code: N" or "failed to launch (exit code: N)".
+    const failure = /exit\s+code:\s*[1-9]/.exec(text.replace(/\n/g, ''));
     if (failure) throw new TaskFailedError(`${what}: the task failed; its terminal shows:\n${text.trim().split('\n').slice(-12).join('\n')}`);
     return false;
   }, { timeoutMs });

@@ -25,6 +25,7 @@ import {
   statusBarText,
   waitForEditorTab,
   waitForTaskResult,
+  waitForTreeStable,
   waitForTreeItem,
 } from './harness/ui';
 
@@ -136,6 +137,8 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
 
     const exportRelative = 'runs/fixture/exports/fixture-level1.safetensors';
     await step('extracting level 1 from the tree context menu writes a file', async () => {
+      // The tree refreshes as the finished run's files settle; right-click once it is quiet.
+      await waitForTreeStable(page, VIEW);
       const level1 = await waitForTreeItem(page, VIEW, levelRowLabel(fixtureMeta.levels[0]));
       await runContextMenu(page, level1, 'Extract Sparse Model');
       // The level comes from the row: the extension asks only for the format and the output path.

@@ -180,6 +180,23 @@ export async function waitForTreeItem(page: Page, viewName: string, label: strin
   });
 }
 
+/**
+ * Waits until a tree's rows stop changing for `quietMs`. A context-menu command carries the row's element only while
+ * the tree still holds it: a refresh between the right-click and the command hands the command nothing.
+ */
+export async function waitForTreeStable(page: Page, viewName: string, quietMs = 1_500, timeoutMs = 30_000): Promise<void> {
+  let last = '';
+  let since = Date.now();
+  await poll(`tree "${viewName}" to settle`, async () => {
+    const now = JSON.stringify(await treeLabels(page, viewName));
+    if (now !== last || now.includes('reading…')) {
+      last = now;
+      since = Date.now();
+    }
+    return Date.now() - since >= quietMs;
+  }, { timeoutMs, intervalMs: 200 });
+}
+
 /** Expands a collapsed tree item (no-op when already expanded) by its twistie: a click on the label runs the item's command. */
 export async function expandTreeItem(item: Locator): Promise<void> {
   if ((await item.getAttribute('aria-expanded')) === 'false') {

@@ -72,6 +72,7 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
         chartIds.every((id) => r.drawn[id]) && r.levels.length === fixtureMeta.levels.length,
       );
       assertDashboardMatchesCheckpoint(readout, fixtureMeta, { events: fixtureEvents, tensorSizes: fixtureSizes });
+      await session!.shotWebviewElements('dashboard', ['#nesting-heatmap', '#histogram-chart', '#training-chart']);
     });
 
     await step('opening the checkpoint file shows the custom editor charts', async () => {

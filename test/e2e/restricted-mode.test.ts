@@ -73,6 +73,7 @@ test('restricted mode: inspection works, training and extraction are refused', {
         chartIds.every((id) => r.drawn[id]) && r.levels.length === fixtureMeta.levels.length,
       );
       assertDashboardMatchesCheckpoint(readout, fixtureMeta, { tensorSizes: fixtureSizes });
+      await session!.shotWebviewElements('dashboard', ['#nesting-heatmap', '#histogram-chart', '#training-chart']);
     });
 
     await step("the dashboard's Extract button is refused with a message", async () => {

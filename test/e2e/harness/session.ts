@@ -32,6 +32,8 @@ export interface Session {
   step<T>(name: string, body: () => Promise<T>): Promise<T>;
   /** An extra screenshot inside a step. */
   shot(name: string): Promise<string>;
+  /** Screenshots of elements of the visible webview scrolled into view in turn (charts below the fold). */
+  shotWebviewElements(name: string, selectors: readonly string[]): Promise<void>;
   /** What the workbench shows now, as text: notifications, dialogs, quick input, editors, views, status bar. */
   describeScreen(): Promise<string>;
   close(): Promise<void>;
@@ -67,6 +69,15 @@ export async function openSession(server: CodeServer, testName: string): Promise
 
   const describeScreen = (): Promise<string> => describeWorkbench(page, consoleErrors);
 
+  const shotWebviewElements = async (name: string, selectors: readonly string[]): Promise<void> => {
+    const content = page.frameLocator('iframe.webview.ready >> visible=true').first().frameLocator('#active-frame');
+    for (const selector of selectors) {
+      await content.locator(selector).scrollIntoViewIfNeeded({ timeout: 5_000 }).catch(() => undefined);
+      await shot(`${name} ${selector}`);
+    }
+    await content.locator('body').evaluate(() => window.scrollTo(0, 0)).catch(() => undefined);
+  };
+
   const step = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
     const started = Date.now();
     try {
@@ -91,7 +102,7 @@ export async function openSession(server: CodeServer, testName: string): Promise
   };
 
   await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  return { page, server, shotsDir, step, shot, describeScreen, close };
+  return { page, server, shotsDir, step, shot, shotWebviewElements, describeScreen, close };
 }
 
 export function log(line: string): void {

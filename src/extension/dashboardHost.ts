@@ -16,7 +16,7 @@ import {
 } from '../protocol/webview';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
-import { findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
+import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { artifactType } from './treeModel';
 
@@ -29,6 +29,8 @@ export interface DashboardSubject {
 /** A run's events.jsonl stands for its run folder. */
 export async function subjectFor(uri: vscode.Uri): Promise<DashboardSubject> {
   if (artifactType(uri.path) === 'runMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true };
+  // A run's output folder does not exist until its first epoch: a missing path that names no file is a folder.
+  if (!(await exists(uri))) return { uri, isFolder: !/\.(safetensors|json)$/i.test(uri.path) };
   return { uri, isFolder: await isDirectory(uri) };
 }
 
@@ -151,7 +153,19 @@ export class DashboardSession implements vscode.Disposable {
     else void this.pushEvents();
   }
 
-  private async pushEvents(): Promise<void> {
+  /** Event reads run one at a time: the watcher, the size poll and `getEvents` never read the same bytes twice. */
+  private eventsQueue: Promise<unknown> = Promise.resolve();
+  private serializeEvents<T>(read: () => Promise<T>): Promise<T> {
+    const next = this.eventsQueue.then(read, read);
+    this.eventsQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private pushEvents(): Promise<void> {
+    return this.serializeEvents(() => this.readAndPushEvents());
+  }
+
+  private async readAndPushEvents(): Promise<void> {
     try {
       const from = this.eventsOffset;
       const chunk = await readEventsSince(this.eventsUri, from);
@@ -234,12 +248,13 @@ export class DashboardSession implements vscode.Disposable {
         const store = await this.requireStore();
         return { kind: 'histogram', histogram: await histogramFromStore(store, req.layer, req.bins) };
       }
-      case 'getEvents': {
-        const chunk = await readEventsSince(this.eventsUri, req.since);
-        this.eventsOffset = Math.max(this.eventsOffset, chunk.next);
-        if (chunk.next < req.since) this.eventsOffset = chunk.next;
-        return { kind: 'events', events: chunk.events, next: chunk.next };
-      }
+      case 'getEvents':
+        return this.serializeEvents(async () => {
+          const chunk = await readEventsSince(this.eventsUri, req.since);
+          this.eventsOffset = Math.max(this.eventsOffset, chunk.next);
+          if (chunk.next < req.since) this.eventsOffset = chunk.next;
+          return { kind: 'events', events: chunk.events, next: chunk.next } as HostResponse;
+        });
     }
   }
 

@@ -90,7 +90,7 @@ describe('elsa CLI', () => {
   });
 
   it('extracts a level in three formats that agree with each other', async () => {
-    const st = path.join(dir, 'l1.safetensors');
+    const st = path.join(dir, 'exports', 'new-folder', 'l1.safetensors');
     const sparse = path.join(dir, 'l1.sparse.safetensors');
     const tfjsDir = path.join(dir, 'l1-tfjs');
     assert.equal(elsa(['extract', checkpoint(), '--level', '0.9', '--format', 'safetensors', '--out', st], dir).code, 0);

@@ -1,5 +1,5 @@
 /** `elsa extract <ckpt> --level <k|sparsity> --format safetensors|tfjs|sparse --out <path>`. */
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
 import { usageError } from '../../core/errors';
@@ -37,6 +37,8 @@ export async function runExtractCommand(file: string, values: Parsed['values']):
   if (!out) throw usageError('extract: --out is required (see elsa extract --help)');
   if (format === 'tfjs' && !out.endsWith('.json')) out = path.join(out, 'model.json');
 
+  // Output folders are created, as a user expects from `--out exports/level1.safetensors`.
+  mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   let extracted: Awaited<ReturnType<typeof extractLevel>>;
   if (format === 'tfjs') {
     await initEngine((process.env.ELSA_BACKEND as 'auto' | undefined) ?? 'auto');

@@ -23,14 +23,18 @@ export interface PhaseStartEvent {
   epochs: number;
 }
 
-export interface EpochEvent {
-  type: 'epoch';
+/** Where a run is and how training goes there: shared by per-epoch and per-step events. */
+interface TrainingPoint {
   time: string;
   phase: number;
   epoch: number;
   step: number;
   loss: number;
   accuracy: number;
+}
+
+export interface EpochEvent extends TrainingPoint {
+  type: 'epoch';
   evalLoss?: number;
   evalAccuracy?: number;
   /** Current share of zero-masked sparsifiable weights. */
@@ -41,14 +45,8 @@ export interface EpochEvent {
   learningRate: number;
 }
 
-export interface StepEvent {
+export interface StepEvent extends TrainingPoint {
   type: 'step';
-  time: string;
-  phase: number;
-  epoch: number;
-  step: number;
-  loss: number;
-  accuracy: number;
 }
 
 export interface LevelDoneEvent {

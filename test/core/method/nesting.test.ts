@@ -126,3 +126,17 @@ describe('nested masks', () => {
     assert.throws(() => resolveLevel(0.6, targets), /no level with sparsity/);
   });
 });
+
+describe('selection threshold', () => {
+  it('kthSmallest agrees with a sort for random arrays with ties', async () => {
+    const { kthSmallest } = await import('../../../src/core/method/sparsifiers/select');
+    for (let seed = 1; seed <= 200; seed++) {
+      const rng = createRng(seed);
+      const n = 1 + rng.int(300);
+      const a = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? rng.int(4) : rng.normal()));
+      const sorted = Float32Array.from(a).sort();
+      const k = rng.int(n);
+      assert.equal(kthSmallest(Float32Array.from(a), k), sorted[k], `seed ${seed}, k ${k}`);
+    }
+  });
+});

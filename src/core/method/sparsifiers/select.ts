@@ -22,6 +22,41 @@ function frozenCount(t: SparsifiableTensor): number {
   return n;
 }
 
+/** The k-th smallest value (0-based) of `a`, which it reorders: quickselect, median-of-three pivots. */
+export function kthSmallest(a: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three to `mid`, then Hoare partition around its value.
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function swap(a: Float32Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
 /** Global magnitude ranking: the whole network reaches `sparsity` (kept = round((1-s)·N)). */
 export function selectGlobalMagnitude(tensors: SparsifiableTensor[], sparsity: number): Uint8Array[] {
   const out = frozenMasks(tensors);
@@ -48,10 +83,9 @@ export function selectGlobalMagnitude(tensors: SparsifiableTensor[], sparsity: n
     for (let i = 0; i < free; i++) out[tensorOf[i]][indexOf[i]] = 1;
     return out;
   }
-  // Threshold = the keep-th largest magnitude (a native typed-array sort, no comparator); keep everything
-  // above it, then ties in index order until the count is exact.
-  const sorted = Float32Array.from(mags).sort();
-  const threshold = sorted[free - keep];
+  // Threshold = the keep-th largest magnitude (linear-time selection); keep everything above it, then ties in
+  // index order until the count is exact.
+  const threshold = kthSmallest(Float32Array.from(mags), free - keep);
   let kept = 0;
   for (let i = 0; i < free; i++) {
     if (mags[i] > threshold) {

@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import runSchema from '../../schemas/elsa-run.schema.json';
-import { configError } from './errors';
+import { configError, usageError } from './errors';
 
 export type ModelSpec = { type: 'mlp' } | { type: 'cnn' } | { type: 'resnet' } | { type: 'layers-json'; path: string };
 
@@ -162,6 +162,25 @@ export function loadRunConfig(file: string): RunConfig {
     throw configError(file, `invalid JSON: ${(e as Error).message}`);
   }
   return resolveRunConfig(value, file);
+}
+
+const BACKENDS: readonly RunConfig['backend'][] = ['auto', 'node', 'wasm', 'cpu'];
+
+/** A `--backend` override: where to compute is not part of what a run is. */
+export function withBackend(config: RunConfig, backend: string | undefined): RunConfig {
+  if (backend === undefined) return config;
+  if (!BACKENDS.includes(backend as RunConfig['backend'])) throw usageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
+  return { ...config, backend: backend as RunConfig['backend'] };
+}
+
+/** Whether a checkpoint's stored config describes the same run (the backend may differ). */
+export function sameRun(stored: unknown, config: RunConfig): boolean {
+  const strip = (c: unknown) => {
+    if (typeof c !== 'object' || c === null) return c;
+    const { backend: _b, ...rest } = c as Record<string, unknown>;
+    return rest;
+  };
+  return JSON.stringify(strip(stored)) === JSON.stringify(strip(portableConfig(config)));
 }
 
 /** The config as stored in checkpoint metadata: relative to nothing, no machine-specific folders. */

@@ -40,3 +40,15 @@ describe('run config', () => {
     assert.equal(c.outDir, '/w/cfg/runs/x');
   });
 });
+
+describe('backend override', () => {
+  it('is validated and does not make a different run', async () => {
+    const { withBackend, sameRun, portableConfig } = await import('../../src/core/config');
+    const c = resolveRunConfig({ name: 'x', levels: [0.9] }, '/w/x.elsa.json');
+    assert.throws(() => withBackend(c, 'gpu'), /--backend must be one of auto, node, wasm, cpu, got "gpu"/);
+    const cpu = withBackend(c, 'cpu');
+    assert.equal(cpu.backend, 'cpu');
+    assert.ok(sameRun(portableConfig(c), cpu));
+    assert.ok(!sameRun(portableConfig(c), { ...cpu, levels: [0.8] }));
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadRunConfig, portableConfig, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
 import { DENSE_BASELINE_NAME, eventLog, independentBaselineName, prepareRun, runPaths } from '../../core/run';
@@ -34,12 +34,11 @@ async function isComplete(file: string, config: RunConfig): Promise<boolean> {
   if (!existsSync(file)) return false;
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
-  return ckpt.meta.training?.status === 'complete' && JSON.stringify(ckpt.meta.config) === JSON.stringify(portableConfig(config));
+  return ckpt.meta.training?.status === 'complete' && sameRun(ckpt.meta.config, config);
 }
 
 export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
-  const config = loadRunConfig(configFile);
-  if (options.backend) config.backend = options.backend as RunConfig['backend'];
+  const config = withBackend(loadRunConfig(configFile), options.backend);
   const paths = runPaths(config);
   mkdirSync(paths.baselinesDir, { recursive: true });
   const prepared = await prepareRun(config);

@@ -1,6 +1,6 @@
 /** `elsa train <config>`: train ELSA levels, resuming an interrupted run of the same config. */
 import { existsSync, mkdirSync } from 'node:fs';
-import { loadRunConfig, portableConfig, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { configError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
@@ -29,9 +29,8 @@ async function priorState(path: string, config: RunConfig): Promise<'none' | 'co
   if (!existsSync(path)) return 'none';
   const ckpt = await readElsaCheckpoint(path);
   const status = ckpt.meta.training?.status;
-  const stored = JSON.stringify(ckpt.meta.config ?? null);
   await ckpt.close();
-  if (stored !== JSON.stringify(portableConfig(config))) {
+  if (!sameRun(ckpt.meta.config, config)) {
     throw configError(path, 'this checkpoint was trained with a different config; use --fresh to start over (the old file is replaced only when the first new epoch is saved)');
   }
   if (status === 'complete') return 'complete';
@@ -42,8 +41,7 @@ export async function runTrainingCommand(
   configFile: string,
   options: { fresh?: boolean; backend?: string; signal: AbortSignal },
 ): Promise<number> {
-  const config = loadRunConfig(configFile);
-  if (options.backend) config.backend = options.backend as RunConfig['backend'];
+  const config = withBackend(loadRunConfig(configFile), options.backend);
   const paths = runPaths(config);
   const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
   if (prior === 'complete') {

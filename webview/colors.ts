@@ -141,3 +141,26 @@ export function levelColors(p: Palette, codeCount: number): Rgba[] {
   }
   return out;
 }
+
+/** WCAG contrast ratio of two opaque colours (1..21). */
+export function contrastRatio(a: Rgba, b: Rgba): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * The dense level drawn as a line (histogram): a neutral between background and foreground, but no quieter
+ * than WCAG's 3:1 for graphics (4.5:1 in high contrast). The heatmap's quiet dense cell colour is too faint
+ * for a thin curve and a translucent band, which then vanish into the grid.
+ */
+export function denseLineColor(p: Palette): Rgba {
+  const bg = { ...p.background, a: 1 };
+  const fg = { ...p.foreground, a: 1 };
+  const wanted = p.highContrast ? 4.5 : 3;
+  // Start at a mid neutral and walk towards the foreground until it stands out enough.
+  for (let t = 0.5; t < 1; t += 0.05) {
+    const c = mix(bg, fg, t);
+    if (contrastRatio(c, bg) >= wanted) return c;
+  }
+  return fg;
+}

@@ -1,7 +1,8 @@
 /** Theme colours: CSS colour parsing, the palette from `--vscode-*` variables, and distinct level colours. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { levelColors, luminance, mix, parseCssColor, readPalette, toCss } from '../../webview/colors';
+import { contrastRatio, denseLineColor, levelColors, luminance, mix, parseCssColor, readPalette, toCss } from '../../webview/colors';
+import { THEME_VARS, type ThemeKind } from './harness/themes';
 
 describe('CSS colour parsing', () => {
   it('reads the hex and rgb forms VS Code uses for theme variables', () => {
@@ -61,5 +62,31 @@ describe('palette', () => {
     }
     assert.deepEqual(levelColors(p, 5)[0], { ...p.blue, a: 1 });
     assert.deepEqual(levelColors(p, 0), []);
+  });
+
+  it('draws the dense histogram curve visibly: at least 3:1 against the background (4.5:1 in high contrast), unlike the quiet heatmap colour', () => {
+    for (const kind of ['light', 'dark', 'hc'] as ThemeKind[]) {
+      const p = readPalette((n) => THEME_VARS[kind][n] ?? '', kind === 'hc');
+      const bg = { ...p.background, a: 1 };
+      const line = denseLineColor(p);
+      assert.ok(contrastRatio(line, bg) >= (kind === 'hc' ? 4.5 : 3), `${kind}: ${toCss(line)} on ${toCss(bg)}`);
+      assert.ok(contrastRatio(line, bg) > contrastRatio(p.grid, bg), `${kind}: dense curve stands out from the grid`);
+      const quiet = levelColors(p, 4)[3];
+      assert.ok(contrastRatio(quiet, bg) < contrastRatio(line, bg), kind);
+    }
+    // Random themes: as much contrast as asked for, or as the theme's own text has when that is less.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const hex = () => `#${Math.floor(rnd() * 0xffffff).toString(16).padStart(6, '0')}`;
+    for (let i = 0; i < 200; i++) {
+      const vars: Record<string, string> = { '--vscode-foreground': hex(), '--vscode-editor-background': hex() };
+      const hc = i % 2 === 0;
+      const p = readPalette((n) => vars[n] ?? '', hc);
+      const bg = { ...p.background, a: 1 };
+      const wanted = hc ? 4.5 : 3;
+      const line = denseLineColor(p);
+      const text = contrastRatio({ ...p.foreground, a: 1 }, bg);
+      assert.ok(contrastRatio(line, bg) >= Math.min(wanted, text), JSON.stringify(vars));
+    }
   });
 });

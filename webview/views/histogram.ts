@@ -6,7 +6,7 @@
  */
 import type { HistogramData } from '../../src/protocol/webview';
 import { Chart, lineWidth } from '../charts';
-import { levelColors, toCss, type Palette } from '../colors';
+import { denseLineColor, levelColors, toCss, type Palette } from '../colors';
 import { h, setDataJson } from '../dom';
 import { count } from '../format';
 import { histogramSeries, type HistogramSeries, type XY } from '../series';
@@ -63,7 +63,8 @@ export class HistogramView {
       type: 'line',
       data: {
         datasets: s.datasets.map((d, i) => {
-          const c = d.level === 0 ? p.blue : colors[d.level - 1];
+          // The dense level's curve needs more contrast than its quiet heatmap colour gives.
+          const c = d.level === 0 ? p.blue : d.level === this.levelCount ? denseLineColor(p) : colors[d.level - 1];
           const dim = selectedLevel > 0 && d.level !== selectedLevel;
           return {
             label: d.label,

@@ -81,7 +81,7 @@ export async function runBaselineCommand(configFile: string, options: { fresh?: 
     model.dispose();
     emit({ type: 'run-end', time: new Date().toISOString(), status: result.status, seconds: result.seconds });
     if (result.status === 'cancelled') return 130;
-    const level = result.meta.levels[0];
+    const level = result.meta?.levels[0];
     rows.push([job.label, percent(level?.sparsity), percent(level?.metrics.accuracy)]);
   }
   console.log('\n' + textTable(['baseline', 'sparsity', 'test accuracy'], rows, [false, true, true]));

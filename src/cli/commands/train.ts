@@ -92,7 +92,7 @@ export async function runTrainingCommand(
       return 130;
     }
     console.log('');
-    console.log(levelsTable(result.meta.levels));
+    console.log(levelsTable(result.meta?.levels ?? []));
     console.log(`\nCheckpoint: ${paths.checkpoint}\nEvents:     ${paths.events}`);
     return 0;
   } catch (e) {

@@ -54,7 +54,8 @@ export interface TrainerOptions {
 
 export interface TrainResult {
   status: 'complete' | 'cancelled';
-  meta: ElsaMetadata;
+  /** The metadata of the last checkpoint written (undefined when stopped before the first save). */
+  meta: ElsaMetadata | undefined;
   seconds: number;
 }
 
@@ -175,12 +176,13 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     resume: resumeInfo,
   });
 
+  let lastSaved: ElsaMetadata | undefined;
   const save = async (status: 'training' | 'complete') => {
     const weights: Record<string, HostTensor> = {};
     for (const p of params) weights[p.name] = { dtype: 'F32', shape: p.shape, data: readParam(p) };
     const resumeInfo: ResumeInfo | undefined =
       status === 'training' ? { appliedSparsity, optimizerStep: 0 /* filled in from the optimizer on save */, globalEpoch: position.globalEpoch } : undefined;
-    await saveTrainingCheckpoint(options.checkpointPath, {
+    lastSaved = await saveTrainingCheckpoint(options.checkpointPath, {
       weights,
       codes: Object.fromEntries(codes),
       active: status === 'training' ? Object.fromEntries(active) : undefined,
@@ -317,9 +319,5 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     for (const f of frozenSmall) f.value.dispose();
   }
   const seconds = (Date.now() - started) / 1000;
-  return {
-    status: cancelled ? 'cancelled' : 'complete',
-    meta: { ...buildMeta(cancelled ? 'training' : 'complete'), codes: {}, packing: 'u8' } as ElsaMetadata,
-    seconds,
-  };
+  return { status: cancelled ? 'cancelled' : 'complete', meta: lastSaved, seconds };
 }

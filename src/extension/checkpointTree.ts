@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { errorLine } from '../core/errors';
 import { openStore } from './fileAccess';
+import { artifactRows, artifactsUnder, type FileStamp, HeaderCache, rowKey, rowNeedsRefresh, sameFileList } from './headerCache';
 import { log } from './log';
 import {
   type ArtifactInfo, type FoundFile, type TreeNode, artifactChildren, artifactType, buildRoots, decorateArtifact,
@@ -18,20 +19,27 @@ const MAX_FILES = 5000;
 const PARALLEL_READS = 4;
 
 export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private files: FoundFile[] = [];
   private roots: TreeNode[] | undefined;
-  private readonly infos = new Map<string, ArtifactInfo>();
-  /** What rows showed before a refresh: shown until the header is read again, so rows do not flicker. */
-  private readonly stale = new Map<string, ArtifactInfo>();
+  /** The artifact rows of `roots` by URI: the very objects handed to VS Code, so `fire(row)` finds them. */
+  private rows = new Map<string, TreeNode>();
+  /** Headers by URI with the mtime/size they were read under; a stale one is shown until re-read. */
+  private readonly infos = new HeaderCache<ArtifactInfo>();
+  /** What each artifact row last showed (rowKey), so a re-read that changes nothing fires nothing. */
+  private readonly shown = new Map<string, string>();
   private readonly loading = new Map<string, Promise<ArtifactInfo>>();
+  /** Files that changed again while being read: checked once more when that read ends. */
+  private readonly recheck = new Set<string>();
   /** model.json files that turned out not to be TF.js models: not shown. */
   private readonly notModels = new Set<string>();
   private watcher: vscode.FileSystemWatcher | undefined;
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pendingRows = new Set<TreeNode>();
+  private readonly checkTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private scanning: Promise<void> | undefined;
   private active = 0;
   private readonly queue: (() => void)[] = [];
@@ -52,6 +60,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     this.watcher?.dispose();
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const t of this.checkTimers.values()) clearTimeout(t);
     for (const d of this.disposables) d.dispose();
   }
 
@@ -62,29 +71,34 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private createWatcher(): void {
     this.watcher?.dispose();
     const w = vscode.workspace.createFileSystemWatcher(this.glob());
-    w.onDidCreate(() => this.scheduleRescan(300));
+    w.onDidCreate((uri) => {
+      this.scheduleRescan(300);
+      // An atomic rewrite (temp file renamed over the checkpoint) can arrive as a create of a known file.
+      if (artifactType(uri.path) !== 'runMarker') this.scheduleCheck(uri.toString(), 150);
+    });
     w.onDidDelete((uri) => {
-      this.forget(uri);
+      this.forget(uri.toString());
       this.scheduleRescan(300);
     });
     w.onDidChange((uri) => {
-      // A checkpoint rewritten (training snapshots, re-export): read its header again.
-      if (artifactType(uri.path) === 'runMarker') return;
-      this.forget(uri, true);
-      this.refreshRows();
+      // events.jsonl grows every step: re-check (stat only) the run's checkpoints now and then, in case their
+      // own change event was missed; rows are re-read and refreshed only when a file's mtime or size moved.
+      if (artifactType(uri.path) === 'runMarker') {
+        const folder = uri.toString().slice(0, uri.toString().lastIndexOf('/'));
+        for (const f of artifactsUnder(this.rows, folder)) this.scheduleCheck(f, 1000);
+        return;
+      }
+      this.scheduleCheck(uri.toString(), 150);
     });
     this.watcher = w;
   }
 
-  /** Drop what is known of a file; a changed file keeps showing its old row until it is read again. */
-  private forget(uri: vscode.Uri, keepShown = false): void {
-    const key = uri.toString();
-    const info = this.infos.get(key);
-    if (keepShown && info) this.stale.set(key, info);
-    else this.stale.delete(key);
-    this.infos.delete(key);
-    this.loading.delete(key);
-    this.notModels.delete(key);
+  /** A deleted file: nothing of it is kept. */
+  private forget(uri: string): void {
+    this.infos.delete(uri);
+    this.loading.delete(uri);
+    this.shown.delete(uri);
+    this.notModels.delete(uri);
   }
 
   private scheduleRescan(delayMs: number): void {
@@ -95,43 +109,76 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     }, delayMs);
   }
 
-  /** Find files again (command Refresh, watcher events, settings changes). */
+  /** Coalesced per file: a burst of watcher events (or every epoch's events.jsonl append) is one stat. */
+  private scheduleCheck(uri: string, delayMs: number): void {
+    if (this.checkTimers.has(uri)) return;
+    this.checkTimers.set(uri, setTimeout(() => {
+      this.checkTimers.delete(uri);
+      void this.check(uri);
+    }, delayMs));
+  }
+
+  /** Re-read a header if the file's mtime/size moved since it was read; refresh its row if the row changed. */
+  private async check(uri: string): Promise<void> {
+    if (!this.infos.get(uri) && !this.loading.has(uri)) return; // never shown yet: read when it is
+    if (this.loading.has(uri)) {
+      this.recheck.add(uri);
+      return;
+    }
+    const stamp = await statStamp(uri);
+    if (this.infos.isFresh(uri, stamp)) return;
+    await this.readHeader(uri);
+  }
+
+  /** Find files again (command Refresh, watcher events, settings changes); the tree is rebuilt only if the list changed. */
   async rescan(): Promise<void> {
     const scan = (async () => {
+      let files: FoundFile[];
       try {
         const uris = await vscode.workspace.findFiles(this.glob(), EXCLUDE_GLOB, MAX_FILES);
         // With several workspace folders the relative path starts with the folder's name, so runs never merge.
-        this.files = uris.map((uri) => ({ uri: uri.toString(), path: vscode.workspace.asRelativePath(uri).replace(/\\/g, '/') }));
+        files = uris.map((uri) => ({ uri: uri.toString(), path: vscode.workspace.asRelativePath(uri).replace(/\\/g, '/') }));
       } catch (e) {
         log().error(`Checkpoint search failed: ${errorLine(e)}`);
-        this.files = [];
+        files = [];
       }
-      this.roots = undefined;
-      this.changed.fire(undefined);
+      files.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+      if (this.roots && sameFileList(files, this.files)) return;
+      this.files = files;
+      this.rebuild();
       void vscode.commands.executeCommand('setContext', 'elsa.hasArtifacts', this.files.some((f) => artifactType(f.path) !== 'other'));
     })();
     this.scanning = scan;
     await scan;
   }
 
+  /** New root rows: the only full refresh (files appeared or went, or a model.json turned out not to be one). */
+  private rebuild(): void {
+    this.roots = buildRoots(this.files.filter((f) => !this.notModels.has(f.uri)));
+    this.rows = artifactRows(this.roots);
+    this.pendingRows.clear();
+    this.changed.fire(undefined);
+  }
+
+  /** Command Refresh, end of a task, trust granted: look for files again and re-check every header shown. */
   refresh(): void {
-    for (const [uri, info] of this.infos) this.stale.set(uri, info);
-    this.infos.clear();
-    this.loading.clear();
-    this.notModels.clear();
+    this.infos.expireAll();
+    for (const uri of this.infos.keys()) this.scheduleCheck(uri, 0);
     void this.rescan();
   }
 
   /**
-   * Re-render after headers arrive, coalesced: every refresh replaces the rows (and their click commands), so
-   * a burst of header reads must not re-render the tree under the user's pointer again and again.
+   * Re-render the rows whose header changed, coalesced and only those rows: a full refresh drops every row's
+   * identity in the extension host, and a context-menu command issued meanwhile would lose its row.
    */
-  private refreshRows(): void {
+  private refreshRow(row: TreeNode): void {
+    this.pendingRows.add(row);
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      this.roots = undefined;
-      this.changed.fire(undefined);
+      const rows = [...this.pendingRows];
+      this.pendingRows.clear();
+      if (rows.length > 0) this.changed.fire(rows);
     }, 150);
   }
 
@@ -155,7 +202,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return this.infos.get(uri);
   }
 
-  getTreeItem(node: TreeNode): vscode.TreeItem {
+  getTreeItem(element: TreeNode): vscode.TreeItem {
+    const node = this.decorate(element);
     const collapsible = node.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
       : node.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(node.label, collapsible);
@@ -178,51 +226,69 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return item;
   }
 
+  /** Rows are the undecorated nodes of `roots` (stable objects); getTreeItem adds what the header says. */
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
       if (!this.scanning) await this.rescan();
       else await this.scanning;
-      this.roots ??= buildRoots(this.files.filter((f) => !this.notModels.has(f.uri)));
-      return this.roots.map((n) => this.decorate(n)).filter((n): n is TreeNode => n !== undefined);
+      return this.visible(this.roots ?? []);
     }
     if (node.kind === 'checkpoint' || node.kind === 'model') {
       const info = await this.load(node.uri!);
       return artifactChildren(node, info);
     }
-    return (node.children ?? []).map((n) => this.decorate(n)).filter((n): n is TreeNode => n !== undefined);
+    return this.visible(node.children ?? []);
+  }
+
+  private visible(nodes: readonly TreeNode[]): TreeNode[] {
+    return nodes.filter((n) => !(n.kind === 'model' && this.notModels.has(n.uri!)));
   }
 
   /** Artifacts get their header-derived description; unread ones start reading. */
-  private decorate(node: TreeNode): TreeNode | undefined {
+  private decorate(node: TreeNode): TreeNode {
     if (node.kind !== 'checkpoint' && node.kind !== 'model') return node;
-    if (this.notModels.has(node.uri!)) return undefined;
-    const info = this.infos.get(node.uri!);
-    if (!info) {
-      void this.load(node.uri!).then(() => this.refreshRows());
-      return decorateArtifact(node, this.stale.get(node.uri!) ?? { state: 'loading' });
-    }
-    return decorateArtifact(node, info);
+    const uri = node.uri!;
+    const info = this.infos.get(uri);
+    if (!info && !this.loading.has(uri)) void this.load(uri);
+    const row = decorateArtifact(node, info ?? { state: 'loading' });
+    this.shown.set(uri, rowKey(row));
+    return row;
   }
 
+  /** The header as known (possibly stale: `check` re-reads those), else read now. */
   private load(uri: string): Promise<ArtifactInfo> {
     const known = this.infos.get(uri);
-    if (known) return Promise.resolve(known);
-    let p = this.loading.get(uri);
-    if (!p) {
-      p = this.limited(() => readArtifactInfo(vscode.Uri.parse(uri))).then((info) => {
-        if (info.state === 'error' && artifactType(vscode.Uri.parse(uri).path) === 'tfjs' && /no weightsManifest|not valid JSON/.test(info.message)) {
+    return this.loading.get(uri) ?? (known ? Promise.resolve(known) : this.readHeader(uri));
+  }
+
+  private readHeader(uri: string): Promise<ArtifactInfo> {
+    const p: Promise<ArtifactInfo> = this.limited(async () => {
+      // Stamp first: a file rewritten during the read then looks stale next time, never fresh.
+      const stamp = await statStamp(uri);
+      return { stamp, info: await readArtifactInfo(vscode.Uri.parse(uri)) };
+    }).then(({ stamp, info }) => {
+      if (this.loading.get(uri) !== p) return info; // deleted meanwhile
+      this.loading.delete(uri);
+      const before = this.infos.get(uri);
+      this.infos.set(uri, stamp, info);
+      if (info.state === 'error' && artifactType(vscode.Uri.parse(uri).path) === 'tfjs' && /no weightsManifest|not valid JSON/.test(info.message)) {
+        if (!this.notModels.has(uri)) {
           this.notModels.add(uri);
-        }
-        if (info.state === 'error') log().warn(info.message);
-        if (this.loading.get(uri) === p) {
-          this.infos.set(uri, info);
-          this.stale.delete(uri);
-          this.loading.delete(uri);
+          this.rebuild();
         }
         return info;
-      });
-      this.loading.set(uri, p);
-    }
+      }
+      if (this.notModels.delete(uri)) {
+        this.rebuild(); // a model.json that was not a TF.js model now is one
+        return info;
+      }
+      if (info.state === 'error') log().warn(info.message);
+      const row = this.rows.get(uri);
+      if (row && rowNeedsRefresh(this.shown.get(uri), row, before, info)) this.refreshRow(row);
+      if (this.recheck.delete(uri)) this.scheduleCheck(uri, 150);
+      return info;
+    });
+    this.loading.set(uri, p);
     return p;
   }
 
@@ -239,6 +305,16 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
       if (this.active < PARALLEL_READS) run();
       else this.queue.push(run);
     });
+  }
+}
+
+/** mtime and size, or undefined when the file cannot be stat'ed (then every check reads it again). */
+async function statStamp(uri: string): Promise<FileStamp | undefined> {
+  try {
+    const st = await vscode.workspace.fs.stat(vscode.Uri.parse(uri));
+    return { mtime: st.mtime, size: st.size };
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,7 +4,7 @@
  * (training → complete, atomic rename) is read again; and the tests that keep refreshes from firing when
  * nothing a row shows has changed.
  */
-import { type ArtifactInfo, type FoundFile, type TreeNode, decorateArtifact } from './treeModel';
+import { type ArtifactInfo, type FoundFile, type TreeNode, artifactChildren, decorateArtifact } from './treeModel';
 
 /** What `stat` says about a file; a header read under one stamp is stale under another. */
 export interface FileStamp {
@@ -85,12 +85,18 @@ export function artifactsUnder(rows: ReadonlyMap<string, TreeNode>, folderUri: s
   return [...rows.keys()].filter((uri) => uri.startsWith(prefix));
 }
 
+/** The rows an artifact's header puts on screen (its row, its levels and layers), as one comparable key. */
+export function subtreeKey(row: TreeNode, info: ArtifactInfo): string {
+  const keys = (nodes: readonly TreeNode[]): string[] => nodes.flatMap((n) => [rowKey(n), ...keys(n.children ?? [])]);
+  return JSON.stringify([rowKey(decorateArtifact(row, info)), ...keys(artifactChildren(row, info))]);
+}
+
 /**
  * Whether a re-read header must re-render its row: only a row VS Code has rendered (`shown` is the rowKey it
- * got), and only when the row's text changes or the header does (the levels and layers below it).
+ * got), and only when something it or its children show changes (a training snapshot's new step count does not).
  */
 export function rowNeedsRefresh(shown: string | undefined, row: TreeNode, before: ArtifactInfo | undefined, after: ArtifactInfo): boolean {
   if (shown === undefined) return false;
   if (shown !== rowKey(decorateArtifact(row, after))) return true;
-  return JSON.stringify(before) !== JSON.stringify(after);
+  return before === undefined || subtreeKey(row, before) !== subtreeKey(row, after);
 }

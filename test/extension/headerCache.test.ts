@@ -99,6 +99,10 @@ describe('refreshing only what changed', () => {
     const shownComplete = rowKey(decorateArtifact(row, complete));
     const remeasured = { ...complete, meta: { ...meta, levels: [{ ...meta.levels[0], metrics: { accuracy: 0.81 } }, ...meta.levels.slice(1)] } } as ArtifactInfo;
     assert.equal(rowNeedsRefresh(shownComplete, row, complete, remeasured), true);
+    // A new training snapshot that only moves the step count shows nothing new: no refresh.
+    const nextStep = { ...training, meta: { ...training.state === 'ok' && training.meta, training: { status: 'training', phase: 2, epoch: 1, step: 80 } } } as ArtifactInfo;
+    assert.notDeepEqual(nextStep, training);
+    assert.equal(rowNeedsRefresh(shownTraining, row, training, nextStep), false);
   });
 
   it('keeps every row id stable across rebuilds and unique, derived from the file URI and the node kind', () => {

@@ -23,7 +23,7 @@ async function openPalette(page: Page): Promise<void> {
       }
       return quickInputVisible(page);
     },
-    { timeoutMs: 15_000, intervalMs: 200 },
+    { timeoutMs: 30_000, intervalMs: 200 },
   );
 }
 
@@ -66,7 +66,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       const index = labels.findIndex((label) => labelMatchesCommand(label, title));
       return index >= 0 ? page.locator(quickInputRow).nth(index) : undefined;
     },
-    { timeoutMs: 15_000 },
+    { timeoutMs: 30_000 },
   ).catch(async (error: Error) => {
     const rows = await quickInputRows(page).catch(() => []);
     await closeQuickInput(page).catch(() => undefined);

@@ -64,7 +64,7 @@ export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
   const provenance = (): Provenance => ({
       tool: 'elsa-studio',
       version: VERSION,
-      backend: engine.backend,
+      backend: engine.label,
       createdAt: new Date().toISOString(),
       dataset: `${dataset.name} (${dataset.source}; ${dataset.train.count} train / ${dataset.test.count} test)`,
       seed: config.seed,

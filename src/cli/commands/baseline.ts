@@ -65,7 +65,7 @@ export async function runBaselineCommand(configFile: string, options: { fresh?: 
     };
     const model = await prepared.buildModel();
     const resume = !options.fresh && existsSync(job.file) ? await loadTrainingState(job.file).catch(() => undefined) : undefined;
-    emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.backend, config: portableConfig(config) });
+    emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.label, config: portableConfig(config) });
     const epochs = job.kind === 'dense' ? { warmup: config.epochs.warmup, perPhase: config.epochs.perPhase, dense: config.epochs.perPhase } : { ...config.epochs, dense: 0 };
     const result = await prepared.train({
       model,

@@ -62,7 +62,7 @@ export async function runTrainingCommand(
   };
   console.log(
     `ELSA run "${config.name}": ${K} level${K === 1 ? '' : 's'} (${config.levels.map((s) => `${s * 100}%`).join(', ')}) + dense, model ${config.model.type}, ` +
-      `${prepared.dataset.name} (${prepared.dataset.train.count} train / ${prepared.dataset.test.count} test), backend ${prepared.engine.backend}`,
+      `${prepared.dataset.name} (${prepared.dataset.train.count} train / ${prepared.dataset.test.count} test), backend ${prepared.engine.label}`,
   );
   if (resume) console.log(`Resuming from phase ${resume.training.phase}, epoch ${resume.training.epoch} of ${paths.checkpoint}`);
   emit({
@@ -71,7 +71,7 @@ export async function runTrainingCommand(
     run: config.name,
     kind: 'elsa',
     targets: config.levels,
-    backend: prepared.engine.backend,
+    backend: prepared.engine.label,
     config: portableConfig(config),
     ...(resume ? { resumedFrom: { phase: resume.training.phase, epoch: resume.training.epoch } } : {}),
   });

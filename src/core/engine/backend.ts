@@ -26,6 +26,8 @@ export interface EngineInfo {
   threads: number | null;
   /** One line for `elsa --version` and the dashboard: what runs and why. */
   detail: string;
+  /** A few words for checkpoints and reports, e.g. `wasm + native OpenBLAS`. */
+  label: string;
 }
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
@@ -94,7 +96,7 @@ async function startNode(): Promise<EngineInfo | string> {
   if (failure !== undefined) return `@tensorflow/tfjs-node not available (${failure})`;
   // tfjs-node registers 'tensorflow' in the shared global engine, even from its own tfjs-core copy
   if (!(await tf.setBackend('tensorflow'))) return '@tensorflow/tfjs-node loaded but its backend failed to start';
-  return { backend: 'tensorflow', simd: null, threads: null, detail: 'tensorflow (native libtensorflow via @tensorflow/tfjs-node)' };
+  return { backend: 'tensorflow', simd: null, threads: null, detail: 'tensorflow (native libtensorflow via @tensorflow/tfjs-node)', label: 'tensorflow' };
 }
 
 async function startWasm(): Promise<EngineInfo | string> {
@@ -119,6 +121,7 @@ async function startWasm(): Promise<EngineInfo | string> {
     simd,
     threads,
     detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels; ${native})`,
+    label: typeof addon === 'string' ? 'wasm' : 'wasm + native OpenBLAS',
   };
 }
 
@@ -128,7 +131,7 @@ async function startCpu(reason: string | undefined): Promise<EngineInfo> {
   const cpu = tf.backend() as { firstUse?: boolean };
   if ('firstUse' in cpu) cpu.firstUse = false;
   const why = reason ? `; ${reason}` : '';
-  return { backend: 'cpu', simd: null, threads: null, detail: `cpu (plain JavaScript, slow${why})` };
+  return { backend: 'cpu', simd: null, threads: null, detail: `cpu (plain JavaScript, slow${why})`, label: 'cpu' };
 }
 
 async function start(preference: BackendPreference): Promise<EngineInfo> {

@@ -22,14 +22,6 @@ export function resolveLevel(request: number, targets: number[]): number {
   throw new RangeError(`level must be an index 1..${denseLevel} or a sparsity in [0, 1), got ${request}`);
 }
 
-/** Share of weights outside level k: measured sparsity of that level. */
-export function codeSparsity(codes: Uint8Array, level: number): number {
-  if (codes.length === 0) return 0;
-  let outside = 0;
-  for (let i = 0; i < codes.length; i++) if (codes[i] > level) outside++;
-  return outside / codes.length;
-}
-
 /** Sparsity of level k over several tensors together (weights counted, not averaged per tensor). */
 export function totalSparsity(codeTensors: Uint8Array[], level: number): number {
   let outside = 0;
@@ -39,43 +31,4 @@ export function totalSparsity(codeTensors: Uint8Array[], level: number): number 
     total += codes.length;
   }
   return total === 0 ? 0 : outside / total;
-}
-
-/** Histogram of codes 1..levelCount as shares (sums to 1). */
-export function codeShares(codes: Uint8Array, levelCount: number): number[] {
-  const counts = new Array<number>(levelCount).fill(0);
-  for (let i = 0; i < codes.length; i++) counts[codes[i] - 1]++;
-  return counts.map((c) => (codes.length === 0 ? 0 : c / codes.length));
-}
-
-/**
- * Nesting check: codes are valid (1..K+1) and each level's measured sparsity does not increase with the
- * level index. With integer codes the masks are nested by construction; this verifies the data is sane.
- */
-export function checkCodes(codes: Uint8Array, levelCount: number): { ok: boolean; problem?: string } {
-  for (let i = 0; i < codes.length; i++) {
-    const c = codes[i];
-    if (c < 1 || c > levelCount) return { ok: false, problem: `code ${c} at index ${i} is outside 1..${levelCount}` };
-  }
-  return { ok: true };
-}
-
-/** Mask of level k as 0/1 bytes. */
-export function levelMask(codes: Uint8Array, level: number): Uint8Array {
-  const out = new Uint8Array(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = codes[i] <= level ? 1 : 0;
-  return out;
-}
-
-/** Measured sparsity of each level 1..levelCount in one tensor. */
-export function levelSparsities(codes: Uint8Array, levelCount: number): number[] {
-  const counts = new Array<number>(levelCount + 2).fill(0);
-  for (let i = 0; i < codes.length; i++) counts[codes[i]]++;
-  const out: number[] = [];
-  let inside = 0;
-  for (let k = 1; k <= levelCount; k++) {
-    inside += counts[k];
-    out.push(codes.length === 0 ? 0 : 1 - inside / codes.length);
-  }
-  return out;
 }

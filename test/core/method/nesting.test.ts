@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveLevel, levelSparsities, totalSparsity } from '../../../src/core/method/levels';
+import { codeStatistics, levelSparsityFromCounts } from '../../../src/core/inspectViews';
+import { resolveLevel, totalSparsity } from '../../../src/core/method/levels';
 import { createSparsifier } from '../../../src/core/method/sparsifiers';
 import { gmpSparsity } from '../../../src/core/method/sparsifiers/gmp';
 import type { SparsifiableTensor } from '../../../src/core/method/sparsifiers/types';
@@ -71,7 +72,7 @@ describe('nested masks', () => {
           assert.ok(Math.abs(measured - s) <= Math.max(slack, 0), `seed ${seed} level ${k + 1}: sparsity ${measured} vs ${s}`);
         });
         for (const c of codes) {
-          const sp = levelSparsities(c, levels.length + 1);
+          const sp = levelSparsityFromCounts(codeStatistics(c, levels.length + 1).counts);
           for (let k = 1; k < sp.length; k++) assert.ok(sp[k] <= sp[k - 1], `seed ${seed}: level ${k + 1} sparser than level ${k}`);
           assert.equal(sp[sp.length - 1], 0);
         }

@@ -9,13 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { portableConfig, type RunConfig } from '../config';
-import type { ElsaMetadata, LevelInfo, Provenance, ResumeInfo } from '../contract';
+import type { ElsaMetadata, LevelInfo, Provenance } from '../contract';
 import { BatchIterator } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { HostTensor } from '../io/dtype';
+import { levelSparsity } from '../io/elsaCheckpoint';
 import type { TrainingEvent } from '../../protocol/events';
 import { evaluateModel } from './evaluate';
-import { codeSparsity, totalSparsity } from './levels';
+import { totalSparsity } from './levels';
 import { MaskedOptimizer } from './optimizer';
 import { planPhases, type Phase } from './phases';
 import { collectParams, readParam, writeParam, type ModelParam } from './params';
@@ -164,7 +165,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const snapshotSmall = (): Record<string, HostTensor> =>
     Object.fromEntries(small.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: readParam(p) } as HostTensor]));
 
-  const buildMeta = (status: 'training' | 'complete', resumeInfo?: ResumeInfo): Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams'> => ({
+  const buildMeta = (status: 'training' | 'complete'): Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams' | 'resume'> => ({
     format: 'elsa/1',
     kind: options.kind,
     levels: [...levels],
@@ -173,23 +174,19 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     config: portableConfig(config),
     provenance: options.provenance,
     training: { status, phase: position.phase, epoch: position.epoch, step: position.step },
-    resume: resumeInfo,
   });
 
   let lastSaved: ElsaMetadata | undefined;
   const save = async (status: 'training' | 'complete') => {
     const weights: Record<string, HostTensor> = {};
     for (const p of params) weights[p.name] = { dtype: 'F32', shape: p.shape, data: readParam(p) };
-    const resumeInfo: ResumeInfo | undefined =
-      status === 'training' ? { appliedSparsity, optimizerStep: 0 /* filled in from the optimizer on save */, globalEpoch: position.globalEpoch } : undefined;
     lastSaved = await saveTrainingCheckpoint(options.checkpointPath, {
       weights,
       codes: Object.fromEntries(codes),
-      active: status === 'training' ? Object.fromEntries(active) : undefined,
-      optimizer: status === 'training' ? optimizer : undefined,
       levelParams,
-      meta: buildMeta(status, resumeInfo),
+      meta: buildMeta(status),
       smallParamsMode: config.smallParams,
+      inProgress: status === 'training' ? { active: Object.fromEntries(active), optimizer, appliedSparsity, globalEpoch: position.globalEpoch } : undefined,
     });
     emit({ type: 'checkpoint', time: now(), path: options.checkpointPath, phase: position.phase, epoch: position.epoch });
   };
@@ -295,7 +292,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
           targetSparsity: phase.target,
           sparsity: totalSparsity(codeList, phase.index),
           metrics: { accuracy: ev.accuracy, loss: ev.loss },
-          layerSparsity: Object.fromEntries([...codes].map(([name, c]) => [name, codeSparsity(c, phase.index)])),
+          layerSparsity: Object.fromEntries([...codes].map(([name, c]) => [name, levelSparsity(c, phase.index)])),
           ...(phase.kind === 'dense' ? { dense: true } : {}),
         };
         levels.push(level);

@@ -12,28 +12,35 @@ import type { MaskedOptimizer } from './optimizer';
 const ACTIVE_PREFIX = 'elsa.state/active/';
 const OPTIMIZER_PREFIX = 'elsa.state/opt/';
 
+/** What a run in progress adds to its checkpoint so it can resume; absent for the complete checkpoint. */
+export interface InProgressState {
+  active: Record<string, Uint8Array>;
+  optimizer: MaskedOptimizer;
+  appliedSparsity: number;
+  globalEpoch: number;
+}
+
 export interface SaveParts {
   weights: Record<string, HostTensor>;
   codes: Record<string, Uint8Array>;
-  active?: Record<string, Uint8Array>;
-  optimizer?: MaskedOptimizer;
   levelParams: Record<number, Record<string, HostTensor>>;
-  meta: Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams'>;
+  meta: Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams' | 'resume'>;
   smallParamsMode: 'perLevel' | 'frozen';
+  inProgress?: InProgressState;
 }
 
 export async function saveTrainingCheckpoint(path: string, parts: SaveParts): Promise<ElsaMetadata> {
   const extraTensors: Record<string, HostTensor> = {};
-  let meta = parts.meta;
-  if (parts.active) {
-    for (const [name, mask] of Object.entries(parts.active)) {
+  let meta: Omit<ElsaMetadata, 'codes' | 'packing' | 'smallParams'> = parts.meta;
+  const state = parts.inProgress;
+  if (state) {
+    for (const [name, mask] of Object.entries(state.active)) {
       extraTensors[ACTIVE_PREFIX + name] = { dtype: 'U8', shape: [mask.length], data: mask };
     }
-  }
-  if (parts.optimizer) {
-    const state = await parts.optimizer.exportState();
-    for (const [name, t] of Object.entries(state.tensors)) extraTensors[OPTIMIZER_PREFIX + name] = { dtype: 'F32', shape: t.shape, data: t.data };
-    meta = { ...meta, resume: { ...(meta.resume as ResumeInfo), optimizerStep: state.step } };
+    const slots = await state.optimizer.exportState();
+    for (const [name, t] of Object.entries(slots.tensors)) extraTensors[OPTIMIZER_PREFIX + name] = { dtype: 'F32', shape: t.shape, data: t.data };
+    const resume: ResumeInfo = { appliedSparsity: state.appliedSparsity, optimizerStep: slots.step, globalEpoch: state.globalEpoch };
+    meta = { ...meta, resume };
   }
   return writeElsaCheckpoint(path, {
     weights: parts.weights,

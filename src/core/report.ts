@@ -35,7 +35,12 @@ export function findRunCheckpoint(runDir: string): string {
 
 export async function buildRunReport(runDir: string): Promise<RunReport> {
   const checkpoint = findRunCheckpoint(runDir);
-  const meta = await readMeta(checkpoint);
+  const ckpt = await readElsaCheckpoint(checkpoint);
+  await ckpt.close();
+  const { meta } = ckpt;
+  // Per-level small parameters: their share of the checkpoint, from the header alone.
+  let smallParamBytes = 0;
+  for (const [name, entry] of Object.entries(ckpt.header.tensors)) if (name.startsWith('elsa.level')) smallParamBytes += entry.offsets[1] - entry.offsets[0];
   if (meta.training?.status !== 'complete') throw checkpointError(checkpoint, `training is not complete yet (phase ${meta.training?.phase}, epoch ${meta.training?.epoch}); run \`elsa train\` again to finish it`);
   const baselineDir = path.join(runDir, 'baselines');
   const independent: ReportPoint[] = [];
@@ -64,10 +69,6 @@ export async function buildRunReport(runDir: string): Promise<RunReport> {
     storage.push({ label: `Independent: ${files.length} separate networks`, bytes: files.reduce((n, f) => n + size(f), 0), files: files.map((f) => path.relative(runDir, f)) });
   }
   const config = meta.config as { model?: { type?: string } } | undefined;
-  let smallParamBytes = 0;
-  const ckpt = await readElsaCheckpoint(checkpoint);
-  for (const [name, entry] of Object.entries(ckpt.header.tensors)) if (name.startsWith('elsa.level')) smallParamBytes += entry.offsets[1] - entry.offsets[0];
-  await ckpt.close();
   return {
     format: 'elsa-report/1',
     run: path.basename(runDir),

@@ -152,6 +152,14 @@ static int read_conv(napi_env env, napi_callback_info info, Heap *heap, int64_t 
   return 1;
 }
 
+/* im2col rows per chunk for K columns, and the scratch to hold them; NULL (a JS error thrown) when out of memory. */
+static float *conv_columns(napi_env env, int64_t k, int64_t *step) {
+  *step = chunk_rows(k);
+  float *cols = scratch_for((size_t)(*step * k));
+  if (!cols) napi_throw_error(env, NULL, "elsa_native: out of memory");
+  return cols;
+}
+
 /* y[M, Cout] = im2col(x)[M, K] · W[K, Cout] */
 static napi_value conv2d(napi_env env, napi_callback_info info) {
   Heap heap;
@@ -163,9 +171,9 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
   float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
   if (!y) return NULL;
-  const int64_t step = chunk_rows(k);
-  float *cols = scratch_for((size_t)(step * k));
-  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  int64_t step;
+  float *cols = conv_columns(env, k, &step);
+  if (!cols) return NULL;
   for (int64_t m0 = 0; m0 < m; m0 += step) {
     const int64_t rows = m - m0 < step ? m - m0 : step;
     im2col(x, &s, m0, rows, cols);
@@ -186,9 +194,9 @@ static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   const float *dy = x ? view(env, &heap, off[1], m * s.cout) : NULL;
   float *dw = dy ? view(env, &heap, off[2], k * s.cout) : NULL;
   if (!dw) return NULL;
-  const int64_t step = chunk_rows(k);
-  float *cols = scratch_for((size_t)(step * k));
-  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  int64_t step;
+  float *cols = conv_columns(env, k, &step);
+  if (!cols) return NULL;
   if (m == 0) memset(dw, 0, (size_t)(k * s.cout) * sizeof(float));
   for (int64_t m0 = 0; m0 < m; m0 += step) {
     const int64_t rows = m - m0 < step ? m - m0 : step;
@@ -211,9 +219,9 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   float *dx = w ? view(env, &heap, off[2], s.n * s.h * s.w * s.cin) : NULL;
   if (!dx) return NULL;
   memset(dx, 0, (size_t)(s.n * s.h * s.w * s.cin) * sizeof(float));
-  const int64_t step = chunk_rows(k);
-  float *cols = scratch_for((size_t)(step * k));
-  if (!cols) { napi_throw_error(env, NULL, "elsa_native: out of memory"); return NULL; }
+  int64_t step;
+  float *cols = conv_columns(env, k, &step);
+  if (!cols) return NULL;
   for (int64_t m0 = 0; m0 < m; m0 += step) {
     const int64_t rows = m - m0 < step ? m - m0 : step;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)s.cout, 1.0f, dy + m0 * s.cout,

@@ -193,17 +193,21 @@ export function withBackend(config: RunConfig, backend: string | undefined): Run
   return { ...config, backend: backend as RunConfig['backend'] };
 }
 
+/**
+ * A stored config as a comparable string, without the backend (where to compute is not part of what a run
+ * is) and without the `ignore`d keys. Checkpoints from before learning-rate schedules existed were trained
+ * at a constant rate.
+ */
+export function runIdentity(stored: unknown, ignore: readonly string[] = []): string {
+  if (typeof stored !== 'object' || stored === null) return JSON.stringify(stored);
+  const { backend: _b, lrSchedule, ...rest } = stored as Record<string, unknown>;
+  for (const k of ignore) delete rest[k];
+  return JSON.stringify({ ...rest, lrSchedule: lrSchedule ?? CONSTANT_LR });
+}
+
 /** Whether a checkpoint's stored config describes the same run (the backend may differ). */
 export function sameRun(stored: unknown, config: RunConfig): boolean {
-  const strip = (c: unknown) => {
-    if (typeof c !== 'object' || c === null) return c;
-    const { backend: _b, ...rest } = c as Record<string, unknown>;
-    // Checkpoints from before learning-rate schedules existed were trained at a constant rate.
-    const lrSchedule = rest.lrSchedule ?? CONSTANT_LR;
-    delete rest.lrSchedule;
-    return { ...rest, lrSchedule };
-  };
-  return JSON.stringify(strip(stored)) === JSON.stringify(strip(portableConfig(config)));
+  return runIdentity(stored) === runIdentity(portableConfig(config));
 }
 
 /** The config as stored in checkpoint metadata: relative to nothing, no machine-specific folders. */

@@ -110,12 +110,12 @@ export function summarizeStudy(study: StudyConfig, states: CellState[]): StudySu
   const complete = states.filter((s) => s.record?.status === 'complete' && s.report);
   const first = complete[0]?.report;
   const testCount = first?.testCount;
-  const K = study.levels.length;
   const groups: StudyGroup[] = [];
   const keys = [...new Set(states.map((s) => `${s.cell.model}-${s.cell.sparsifier}`))];
   for (const key of keys) {
     const done = complete.filter((s) => `${s.cell.model}-${s.cell.sparsifier}` === key);
     const any = states.find((s) => `${s.cell.model}-${s.cell.sparsifier}` === key) as CellState;
+    const K = any.cell.config.levels.length;
     const series = (Object.keys(METHOD_POINTS) as StudyMethod[]).map((method) => ({
       method,
       points: Array.from({ length: K + 1 }, (_, i) => aggregate(done.map((s) => METHOD_POINTS[method](s.report as RunReport, i + 1)), testCount)).filter((p): p is StudyPoint => p !== undefined),
@@ -125,6 +125,7 @@ export function summarizeStudy(study: StudyConfig, states: CellState[]): StudySu
       key,
       model: any.cell.model,
       sparsifier: any.cell.sparsifier,
+      levels: [...any.cell.config.levels],
       seeds: done.map((s) => s.cell.seed).sort((a, b) => a - b),
       series: series.filter((s) => s.points.length > 0),
       seconds: { elsa: mean(done.map((s) => s.record?.seconds.elsa ?? NaN)) || 0, baselines: mean(done.map((s) => s.record?.seconds.baselines ?? NaN)) || 0 },
@@ -170,7 +171,8 @@ export function formatStat(p: StudyPoint | undefined): string {
 export const STUDY_TABLE_HEADER = ['level', 'target', 'sparsity', 'ELSA acc %', 'epochs', 'indep. strict acc %', 'epochs', 'Δ ELSA − strict (pt)', 'indep. cheap acc %', 'epochs'];
 
 /** Table rows of one group; the dense row compares ELSA's dense level with the dense baseline. */
-export function studyRows(group: StudyGroup, levelCount: number): string[][] {
+export function studyRows(group: StudyGroup): string[][] {
+  const levelCount = group.levels.length;
   const get = (m: StudyMethod, k: number) => group.series.find((s) => s.method === m)?.points.find((p) => p.level === k);
   const rows: string[][] = [];
   for (let k = 1; k <= levelCount + 1; k++) {
@@ -199,14 +201,13 @@ export function studyRows(group: StudyGroup, levelCount: number): string[][] {
 export function studyMarkdown(s: StudySummary): string {
   const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');
   const e = s.epochs;
-  const K = s.levels.length;
   const done = s.cells.filter((c) => c.status === 'complete').length;
   const out = [
     `# Study: ${s.name}`,
     '',
     `Data: ${s.dataset ?? '?'}; every accuracy is measured on ${s.testCount ?? '?'} test images. Seeds: ${s.seeds.join(', ')}. Levels: ${s.levels.map((x) => `${pctNum(x, 1)} %`).join(', ')} + dense.`,
     '',
-    `Training: ${s.training ?? '?'}; warm-up ${e.warmup}, ${e.perPhase} epochs per phase, dense phase ${e.dense}: ELSA's level k has seen ${e.warmup} + ${e.perPhase}·k epochs, its dense level ${e.warmup + K * e.perPhase + e.dense}.`,
+    `Training: ${s.training ?? '?'}; warm-up ${e.warmup}, ${e.perPhase} epochs per phase, dense phase ${e.dense}: ELSA's level k has seen ${e.warmup} + ${e.perPhase}·k epochs, its dense level (K + 1) ${e.warmup} + ${e.perPhase}·K + ${e.dense}.`,
     '',
     `Methods: ${(Object.keys(METHOD_LABELS) as StudyMethod[]).map((m) => METHOD_LABELS[m]).join('; ')}. strict = trained as many epochs as the ELSA level has seen; cheap = warm-up + one phase. Accuracies are mean ± sample std over the seeds; with one seed, (±x) is the 95 % binomial interval of the test-set size. Every accuracy is followed by the epochs behind it.`,
     '',
@@ -214,12 +215,13 @@ export function studyMarkdown(s: StudySummary): string {
     '',
   ];
   for (const g of s.groups) {
+    const K = g.levels.length;
     out.push(`## ${g.model} / ${g.sparsifier} (seeds ${g.seeds.join(', ') || 'none yet'})`, '');
     if (!g.seeds.length) {
       out.push('No complete cell yet.', '');
       continue;
     }
-    out.push(md(STUDY_TABLE_HEADER, studyRows(g, K)), '');
+    out.push(md(STUDY_TABLE_HEADER, studyRows(g)), '');
     out.push(`Wall time per cell (mean): ELSA ${g.seconds.elsa.toFixed(0)} s for all ${K + 1} networks; baselines ${g.seconds.baselines.toFixed(0)} s (dense + strict and cheap independent networks).`, '');
     if (g.storage) {
       const st = g.storage;

@@ -44,7 +44,7 @@ interface RawStudy {
   models: string[];
   sparsifiers: RawSparsifier[];
   seeds: number[];
-  extraGrids?: { models: string[]; sparsifiers: RawSparsifier[] }[];
+  extraGrids?: { models: string[]; sparsifiers: RawSparsifier[]; levels?: number[] }[];
 }
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -69,7 +69,7 @@ export function resolveStudyConfig(value: unknown, file: string): StudyConfig {
   const outDir = path.resolve(baseDir, raw.outDir ?? path.join('runs', raw.name));
   // Paths in `base` are relative to the study file; cell configs live elsewhere, so they get absolute ones.
   const base = { ...raw.base, ...(raw.base.data ? { data: { ...raw.base.data, ...(raw.base.data.path ? { path: path.resolve(baseDir, raw.base.data.path) } : {}) } } : {}) };
-  const grids = [{ models: raw.models, sparsifiers: raw.sparsifiers }, ...(raw.extraGrids ?? [])];
+  const grids: { models: string[]; sparsifiers: RawSparsifier[]; levels?: number[] }[] = [{ models: raw.models, sparsifiers: raw.sparsifiers }, ...(raw.extraGrids ?? [])];
   const cells: StudyCell[] = [];
   const seen = new Set<string>();
   // Seed-major: after the first seed every group has one complete cell, so a cut-short study still shows all of it.
@@ -83,7 +83,7 @@ export function resolveStudyConfig(value: unknown, file: string): StudyConfig {
           if (seen.has(name)) throw configError(file, `two cells are named "${name}": give one of the "${spName}" sparsifiers a distinct "label"`);
           seen.add(name);
           const dir = path.join(outDir, name);
-          const cellFile: Record<string, unknown> = { name, model: { type: model }, ...base, sparsifier, seed, outDir: '.' };
+          const cellFile: Record<string, unknown> = { name, model: { type: model }, ...base, ...(grid.levels ? { levels: grid.levels } : {}), sparsifier, seed, outDir: '.' };
           let config: RunConfig;
           try {
             config = resolveRunConfig(cellFile, file, dir);

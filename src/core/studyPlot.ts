@@ -7,8 +7,8 @@ import { METHOD_LABELS, type StudyGroup, type StudyMethod, type StudyPoint, type
 
 const COLORS: Record<StudyMethod, string> = { elsa: '#1f77b4', 'independent-strict': '#ff7f0e', 'independent-cheap': '#8c8c8c', dense: '#2ca02c' };
 const DASH: Record<StudyMethod, string> = { elsa: '', 'independent-strict': '6 4', 'independent-cheap': '2 3', dense: '4 3' };
-/** Methods sit side by side around each level (in sparsity units) so their error bars do not hide each other. */
-const NUDGE: Record<StudyMethod, number> = { elsa: -0.009, 'independent-strict': -0.003, 'independent-cheap': 0.003, dense: 0.009 };
+/** Methods sit side by side around each level (pixels) so their error bars do not hide each other. */
+const NUDGE: Record<StudyMethod, number> = { elsa: -12, 'independent-strict': -4, 'independent-cheap': 4, dense: 12 };
 
 const f = (x: number) => (Math.round(x * 100) / 100).toFixed(2);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -36,7 +36,9 @@ export function studyGroupSvg(summary: Pick<StudySummary, 'name' | 'testCount'>,
   const pad = Math.max((yHi - yLo) * 0.08, 0.005);
   yLo = Math.max(0, yLo - pad);
   yHi = Math.min(1, yHi + pad);
-  const X = (s: number) => m.left + s * pw;
+  // One evenly spaced column per level, densest left: the levels that matter (90 %, 95 %) would crowd on a linear axis.
+  const columns = [...new Set(all.map((p) => +p.targetSparsity.toFixed(6)))].sort((a, b) => a - b);
+  const X = (target: number) => m.left + ((Math.max(0, columns.indexOf(+target.toFixed(6))) + 0.5) * pw) / Math.max(columns.length, 1);
   const Y = (a: number) => m.top + (1 - (a - yLo) / (yHi - yLo || 1)) * ph;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
@@ -50,19 +52,18 @@ export function studyGroupSvg(summary: Pick<StudySummary, 'name' | 'testCount'>,
     out.push(`<line x1="${f(m.left)}" y1="${f(Y(t))}" x2="${f(m.left + pw)}" y2="${f(Y(t))}" stroke="#e0e0e0"/>`);
     out.push(`<text x="${f(m.left - 6)}" y="${f(Y(t) + 4)}" text-anchor="end">${(t * 100).toFixed(t * 100 === Math.round(t * 100) ? 0 : 1)} %</text>`);
   }
-  for (const t of [0, 0.25, 0.5, 0.75, 0.9, 0.95, 1]) {
-    if (t > 0.5 && t < 1 && !all.some((p) => Math.abs(p.targetSparsity - t) < 1e-9)) continue;
+  for (const t of columns) {
     out.push(`<line x1="${f(X(t))}" y1="${f(m.top)}" x2="${f(X(t))}" y2="${f(m.top + ph)}" stroke="#f0f0f0"/>`);
-    out.push(`<text x="${f(X(t))}" y="${f(m.top + ph + 16)}" text-anchor="middle">${+(t * 100).toFixed(1)} %</text>`);
+    out.push(`<text x="${f(X(t))}" y="${f(m.top + ph + 16)}" text-anchor="middle">${t === 0 ? 'dense' : `${+(t * 100).toFixed(1)} %`}</text>`);
   }
   out.push(`<rect x="${f(m.left)}" y="${f(m.top)}" width="${f(pw)}" height="${f(ph)}" fill="none" stroke="#888"/>`);
-  out.push(`<text x="${f(m.left + pw / 2)}" y="${f(m.top + ph + 34)}" text-anchor="middle">sparsity (share of weights that are zero)</text>`);
+  out.push(`<text x="${f(m.left + pw / 2)}" y="${f(m.top + ph + 34)}" text-anchor="middle">target sparsity (share of weights that are zero)</text>`);
   out.push(`<text transform="translate(16 ${f(m.top + ph / 2)}) rotate(-90)" text-anchor="middle">test accuracy</text>`);
   // Curves with error bars.
   for (const s of group.series) {
     const c = COLORS[s.method];
-    const pts = [...s.points].sort((a, b) => a.sparsity - b.sparsity);
-    const px = (p: StudyPoint) => X(Math.min(1, Math.max(0, p.sparsity + NUDGE[s.method])));
+    const pts = [...s.points].sort((a, b) => a.targetSparsity - b.targetSparsity);
+    const px = (p: StudyPoint) => X(p.targetSparsity) + NUDGE[s.method];
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${DASH[s.method] ? ` stroke-dasharray="${DASH[s.method]}"` : ''} points="${pts.map((p) => `${f(px(p))},${f(Y(p.mean))}`).join(' ')}"/>`);
     for (const p of pts) {
       const x = px(p);

@@ -52,6 +52,8 @@ export interface StudyGroup {
   key: string;
   model: string;
   sparsifier: string;
+  /** The group's sparsity levels (a grid may override the study's). */
+  levels: number[];
   /** Seeds whose cell is complete. */
   seeds: number[];
   series: StudySeries[];

@@ -114,7 +114,7 @@ export async function runStudy(file: string, options: { backend?: string; signal
   const out = studyOutputs(study.outDir);
   for (const g of summary.groups.filter((x) => x.seeds.length)) {
     console.log(`\n${g.model} / ${g.sparsifier}, seeds ${g.seeds.join(', ')} (accuracy %, mean ± std over seeds; one seed: ±95 % binomial)`);
-    console.log(textTable(STUDY_TABLE_HEADER, studyRows(g, study.levels.length), [false, true, true, true, true, true, true, true, true, true]));
+    console.log(textTable(STUDY_TABLE_HEADER, studyRows(g), [false, true, true, true, true, true, true, true, true, true]));
   }
   const done = summary.cells.filter((c) => c.status === 'complete').length;
   console.log(`\n${done} of ${total} cells complete. ${out.markdown}\n${out.json}`);

@@ -17,6 +17,7 @@ import { levelSparsity } from '../io/elsaCheckpoint';
 import type { TrainingEvent } from '../../protocol/events';
 import { evaluateModel } from './evaluate';
 import { totalSparsity } from './levels';
+import { learningRateAt } from './lrSchedule';
 import { MaskedOptimizer } from './optimizer';
 import { planPhases, type Phase } from './phases';
 import { collectParams, readParam, writeParam, type ModelParam } from './params';
@@ -250,6 +251,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
               if (s !== appliedSparsity) applySparsity(phase, s, stepInPhase);
             }
           }
+          optimizer.learningRate = learningRateAt(config.lrSchedule, config.optimizer.learningRate, { stepInPhase, stepsInPhase, epochInPhase: e });
           const x = tf.tensor4d(batch.images, [batch.size, ...dataset.shape]);
           const y = tf.tensor1d(batch.labels, 'int32');
           const { loss, correct } = step(x, y);

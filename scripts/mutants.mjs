@@ -4,9 +4,10 @@
 //   node scripts/mutants.mjs            all mutants
 //   node scripts/mutants.mjs frozen     mutants whose name contains a word
 //
-// Prints mutant -> killed / SURVIVED and exits 1 if any survives (or a patch anchor is missing: the mutant
-// would otherwise silently test nothing).
-import { spawnSync } from 'node:child_process';
+// First runs the same tests unpatched (they must pass). Prints mutant -> killed / SURVIVED with the failing
+// tests, and exits 1 if any survives, a run is red without a failing test, or a patch anchor is missing (the
+// mutant would otherwise silently test nothing).
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,46 +86,86 @@ function applyPatch(dir, [file, anchor, replacement]) {
   writeFileSync(target, text.slice(0, at) + replacement + text.slice(at + anchor.length));
 }
 
+/** Runs test files in `dir`; resolves with the exit status and the failing tests with their first error line. */
+function runTests(dir, tests) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...tests], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    current = child;
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', () => {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      const lines = out.split('\n');
+      const failures = lines.flatMap((l, i) => {
+        const hit = /^ {4}not ok \d+ - (.*)/.exec(l);
+        if (!hit) return [];
+        const at = lines.slice(i + 1, i + 12).findIndex((x) => /^ {6}error:/.test(x));
+        let err = at < 0 ? '' : lines[i + 1 + at].trim().slice(7);
+        if (err === '|-') err = (lines[i + 2 + at] ?? '').trim();
+        return [`${hit[1]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
+      });
+      resolve({ status: signal ? `signal ${signal}` : status, failures });
+    });
+  });
+}
+
+// Ctrl-C / SIGTERM: stop the running test child and remove the scratch copy before leaving.
+let current;
+let scratch;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    current?.kill('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 const filters = process.argv.slice(2);
 const chosen = MUTANTS.filter((m) => filters.length === 0 || filters.some((w) => m.name.includes(w)));
 if (chosen.length === 0) {
   console.error(`mutants.mjs: no mutant matches ${filters.join(', ')} (known: ${MUTANTS.map((m) => m.name).join(', ')})`);
   process.exit(2);
 }
-const rows = [];
-let bad = false;
+
+// Control: the same tests on an unpatched copy must pass, or every "kill" below would mean nothing.
+scratch = scratchCopy();
+const allTests = [...new Set(chosen.flatMap((m) => m.tests))];
+const control = await runTests(scratch, allTests);
+rmSync(scratch, { recursive: true, force: true });
+if (control.status !== 0) {
+  console.error(`mutants.mjs: the unpatched tests fail (${control.status}); fix them first:`);
+  for (const f of control.failures) console.error(`    ✗ ${f}`);
+  process.exit(1);
+}
+console.log(`control (no mutation): ${allTests.map((t) => path.basename(t)).join(' ')} pass\n`);
+
+let killed = 0;
 for (const m of chosen) {
-  const dir = scratchCopy();
+  scratch = scratchCopy();
   const started = Date.now();
   let verdict;
-  let reasons = [];
+  let failures = [];
   try {
-    for (const p of m.patches) applyPatch(dir, p);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...m.tests], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
-    // The failing tests and their first error line, so that a kill can be checked to be for the right reason.
-    const lines = (r.stdout ?? '').split('\n');
-    reasons = lines.flatMap((l, i) => {
-      const hit = /^ {4}not ok \d+ - (.*)/.exec(l);
-      if (!hit) return [];
-      const at = lines.slice(i + 1, i + 12).findIndex((x) => /^ {6}error:/.test(x));
-      let err = at < 0 ? '' : lines[i + 1 + at].trim().slice(7);
-      if (err === '|-') err = (lines[i + 2 + at] ?? '').trim();
-      return [`    ✗ ${hit[1]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
-    });
-    if (r.error) verdict = `ERROR (${r.error.message})`;
-    else if (r.status !== 0) verdict = 'killed';
-    else verdict = 'SURVIVED';
-    if (verdict !== 'killed') bad = true;
-    rows.push([m.name, verdict, `${((Date.now() - started) / 1000).toFixed(0)} s`, m.tests.map((t) => path.basename(t)).join(' '), m.why]);
+    for (const p of m.patches) applyPatch(scratch, p);
+    const r = await runTests(scratch, m.tests);
+    failures = r.failures;
+    // Killed = a test assertion failed; a red run without one (a crash, a timeout) is reported, not counted.
+    if (r.status === 0) verdict = 'SURVIVED';
+    else if (failures.length > 0) verdict = 'killed';
+    else verdict = `ERROR (exit ${r.status}, no failing test reported)`;
   } catch (e) {
-    bad = true;
-    rows.push([m.name, `ERROR (${e.message})`, '', '', m.why]);
+    verdict = `ERROR (${e.message})`;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
   }
-  const last = rows[rows.length - 1];
-  console.log(`${last[0].padEnd(28)} ${last[1].padEnd(10)} ${last[2].padStart(5)}  ${last[3]} — ${last[4]}`);
-  for (const line of reasons) console.log(line);
+  if (verdict === 'killed') killed++;
+  const secs = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  console.log(`${m.name.padEnd(28)} ${verdict.padEnd(10)} ${secs.padStart(5)}  ${m.tests.map((t) => path.basename(t)).join(' ')} — ${m.why}`);
+  for (const f of failures) console.log(`    ✗ ${f}`);
 }
-console.log(`\n${rows.filter((r) => r[1] === 'killed').length}/${rows.length} mutants killed`);
-process.exit(bad ? 1 : 0);
+console.log(`\n${killed}/${chosen.length} mutants killed`);
+process.exit(killed === chosen.length ? 0 : 1);

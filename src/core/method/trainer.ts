@@ -3,7 +3,8 @@
  * codes, snapshots per-level small parameters, evaluates each level, and writes a resumable checkpoint after
  * every epoch (atomically: the previous file stays until the new one is complete).
  *
- * Independent baselines use the same trainer with one level (or none, for the dense baseline).
+ * Independent baselines use the same trainer with one level and no dense phase (or no level, for the dense
+ * baseline).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';

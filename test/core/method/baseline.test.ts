@@ -21,6 +21,6 @@ describe('independent baseline checkpoint', () => {
     assert.ok(Math.abs(run.meta.levels[0].sparsity - 0.9) < 1e-6);
     assert.equal(run.meta.training?.status, 'complete');
     assert.ok(!run.events.some((e) => e.type === 'level-done' && e.level === 2), 'no level 2 event');
-    await assert.rejects(() => loadLevelModel(runPaths(run.config).checkpoint, 2), /has not finished training/);
+    await assert.rejects(() => loadLevelModel(runPaths(run.config).checkpoint, 2), /level 2 does not exist: an independent baseline has one level \(1, 90 % sparse\)/);
   });
 });

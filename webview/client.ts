@@ -25,12 +25,14 @@ interface ResponseKindOf {
   getHeatmap: 'heatmap';
   getHistogram: 'histogram';
   getEvents: 'events';
+  getStudy: 'study';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
   getHeatmap: 'heatmap',
   getHistogram: 'histogram',
   getEvents: 'events',
+  getStudy: 'study',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -7,12 +7,12 @@ import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
 import { checkpointError, isElsaError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
 import { packedLength, packingBits, unpackCodes } from './codePacking';
-import { DTYPE_SIZE, elementCount } from './dtype';
+import { elementCount } from './dtype';
 import { CODES_PREFIX, ELSA_TENSOR_PREFIX, parseElsaMetadata } from './elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, tensorNamesInFileOrder } from './safetensors';
 import { type SparseInfo, parseSparseMetadata, readSparseTensor } from './sparseFormat';
 import { type TensorStats, statsOf, streamTensorStats } from './tensorStats';
-import { readTfjsModel } from './tfjsModel';
+import { openTfjsModelFile, tfjsDtypeLabel } from './tfjsModel';
 
 export type { TensorStats } from './tensorStats';
 
@@ -215,22 +215,36 @@ async function inspectSparse(
 }
 
 async function inspectTfjs(filePath: string, options: InspectOptions): Promise<InspectReport> {
-  const { promises: fsp } = await import('node:fs');
-  const model = await readTfjsModel(filePath);
-  const tensors: TensorReport[] = Object.entries(model.weights).map(([name, t]) => ({
-    name, dtype: t.dtype, shape: t.shape, params: t.data.length, bytes: t.data.length * DTYPE_SIZE[t.dtype], role: 'param',
-    ...(options.stats !== false ? { stats: statsOf(t.data) } : {}),
-  }));
-  const size = (await fsp.stat(filePath)).size;
-  return {
-    path: filePath,
-    label: path.basename(filePath),
-    kind: 'tfjs-layers',
-    fileSize: size + model.weightBytes,
-    tensorCount: tensors.length,
-    totalParams: tensors.reduce((n, t) => n + t.params, 0),
-    metadata: { format: model.format ?? '(none)', weightBytes: String(model.weightBytes) },
-    tensors,
-  };
+  const reader = await openTfjsModelFile(filePath);
+  try {
+    const tensors: TensorReport[] = [];
+    for (const w of reader.manifest.weights) {
+      const report: TensorReport = { name: w.name, dtype: tfjsDtypeLabel(w), shape: [...w.shape], params: elementCount(w.shape) ?? 0, bytes: w.length, role: 'param' };
+      // Statistics of the values the model sees (quantized weights dequantized), as the extension shows them.
+      if (options.stats !== false) report.stats = statsOf((await reader.readWeight(w.name)).data);
+      tensors.push(report);
+    }
+    const m = reader.manifest;
+    const quantized = m.weights.filter((w) => w.quantization).length;
+    return {
+      path: filePath,
+      label: path.basename(filePath),
+      kind: 'tfjs-layers',
+      fileSize: reader.fileSize,
+      tensorCount: tensors.length,
+      totalParams: tensors.reduce((n, t) => n + t.params, 0),
+      metadata: {
+        format: m.format ?? '(none)',
+        weightBytes: String(reader.weightBytes),
+        shards: String(m.groups.reduce((n, g) => n + g.paths.length, 0)),
+        ...(quantized ? { quantized: `${quantized} of ${m.weights.length} weights (statistics of dequantized values)` } : {}),
+        ...(m.generatedBy ? { generatedBy: shorten(m.generatedBy) } : {}),
+        ...(m.convertedBy ? { convertedBy: shorten(m.convertedBy) } : {}),
+      },
+      tensors,
+    };
+  } finally {
+    await reader.close();
+  }
 }
 export { formatInspectReport } from './inspectFormat';

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
+import { checkLayersTopology } from './topologyCheck';
 
 export interface ModelWeight {
   /** Stable tensor name: `${layerName}/${shortName}`. */
@@ -94,6 +95,8 @@ export function modelTopology(model: tf.LayersModel): LayersTopology {
  * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored).
  */
 export async function modelFromTopology(topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string): Promise<tf.LayersModel> {
+  // An untrusted topology can make TF.js loop forever; refuse bad wiring first (topologyCheck.ts).
+  checkLayersTopology(topology, file, weights ? Object.keys(weights) : undefined);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel({ load: async () => ({ modelTopology: topology, format: 'layers-model' }) });

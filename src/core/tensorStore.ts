@@ -4,7 +4,6 @@
  * which. Header first; tensor bytes only when asked for (DESIGN §5).
  */
 import type { DType, ElsaMetadata } from './contract';
-import { checkpointError } from './errors';
 import type { ByteSource } from './io/byteSource';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';

@@ -8,6 +8,14 @@ const KIND_NAMES: Record<InspectReport['kind'], string> = {
   'tfjs-layers': 'TF.js Layers model',
 };
 
+/**
+ * The report as JSON for `elsa inspect --json`. JSON has no Infinity or NaN (JSON.stringify writes null, which
+ * reads as "no data"), so non-finite statistics are written as the strings "Infinity", "-Infinity" and "NaN".
+ */
+export function reportJson(report: InspectReport): string {
+  return JSON.stringify(report, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];

@@ -67,7 +67,12 @@ function checkModel(model: Record<string, unknown>, bad: (p: string) => Error, n
   const names = new Set<string>();
   layers.forEach((l: unknown, i: number) => {
     if (!isObject(l) || typeof l.class_name !== 'string' || !isObject(l.config)) throw bad(`layers[${i}] needs class_name and config`);
-    const name = typeof l.name === 'string' ? l.name : l.config.name;
+    // TF.js keys a functional model's layers by the outer `name` but queues their calls by `config.name`:
+    // the two must agree, or the calls of that layer can never run.
+    const name = cls === 'Sequential' ? l.config.name : l.name;
+    if (cls !== 'Sequential' && l.config.name !== undefined && l.config.name !== l.name) {
+      throw bad(`layers[${i}] is named ${shortName(JSON.stringify(l.name) ?? 'nothing')} but its config says ${shortName(JSON.stringify(l.config.name))}`);
+    }
     if (cls !== 'Sequential' || name !== undefined) {
       if (typeof name !== 'string' || name.length === 0) throw bad(`layers[${i}] has no name`);
       if (names.has(name)) throw bad(`two layers are named "${shortName(name)}"`);
@@ -101,7 +106,7 @@ function checkWiring(layers: Record<string, unknown>[], config: Record<string, u
   const nodeCount = new Map<string, number>();
   const pending: { layer: string; inputs: NodeRef[] }[][] = [];
   for (const l of layers) {
-    const name = (typeof l.name === 'string' ? l.name : (l.config as Record<string, unknown>).name) as string;
+    const name = l.name as string;
     nodeCount.set(name, initialNodes(l));
     const inbound = l.inbound_nodes ?? [];
     if (!Array.isArray(inbound)) throw bad(`layer "${shortName(name)}": inbound_nodes is not an array`);

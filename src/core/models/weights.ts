@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
+import { SPARSIFIABLE } from './sparsifiable';
 import { checkLayersTopology } from './topologyCheck';
 
 export interface ModelWeight {
@@ -25,17 +26,6 @@ export interface LayersTopology {
   config: unknown;
   [key: string]: unknown;
 }
-
-/** Per layer class, the short weight names that are prunable kernels. */
-const SPARSIFIABLE: Record<string, readonly string[]> = {
-  Dense: ['kernel'],
-  Conv1D: ['kernel'],
-  Conv2D: ['kernel'],
-  Conv3D: ['kernel'],
-  Conv2DTranspose: ['kernel'],
-  DepthwiseConv2D: ['depthwise_kernel'],
-  SeparableConv2D: ['depthwise_kernel', 'pointwise_kernel'],
-};
 
 /** The last path segment of a variable's original (un-uniquified) name: `kernel`, `bias`, `moving_mean`. */
 export function shortWeightName(variable: tf.LayerVariable): string {

@@ -101,7 +101,7 @@ describe('a quantized, sharded TF.js model', () => {
 
   it('decodes every weight exactly as stock tf.io.decodeWeights does', async () => {
     const { specs, data } = await written;
-    const stock = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
+    const stock = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
     const ours = await readTfjsModel(path.join(dir, 'model.json'));
     assert.deepEqual(Object.keys(ours.weights), specs.map((s) => s.name));
     assert.ok(specs.some((s) => s.name === 'fc/kernel'), 'the nested block\'s weights are in the manifest');

@@ -76,7 +76,8 @@ export function parseHeaderJson(label: string, fileSize: number, headerLength: n
   const metadata: Record<string, string> = {};
   const entries: [string, TensorEntry][] = [];
   const keys = Object.keys(parsed as Record<string, unknown>);
-  if (keys.length > MAX_TENSORS + 1) throw checkpointError(label, `header lists ${keys.length} tensors, more than the ${MAX_TENSORS} allowed`);
+  const tensorCount = keys.length - (keys.includes('__metadata__') ? 1 : 0);
+  if (tensorCount > MAX_TENSORS) throw checkpointError(label, `header lists ${tensorCount} tensors, more than the ${MAX_TENSORS} allowed`);
   for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
     if (name.length > MAX_NAME_CHARS) throw checkpointError(label, `a tensor name of ${name.length} characters ("${shortName(name, 60)}"), more than the ${MAX_NAME_CHARS} allowed`);
     if (name === '__metadata__') {

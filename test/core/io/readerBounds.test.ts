@@ -99,3 +99,16 @@ describe('numbers as shown', () => {
     assert.doesNotMatch(row, /-7\.000/);
   });
 });
+
+describe('extension views of huge tensors', () => {
+  it('refuses a heatmap or histogram whose tensor exceeds the read limit, in one line', async () => {
+    const { heatmapFromStore, histogramFromStore, VIEW_READ_LIMIT_BYTES } = await import('../../../src/core/inspectStore');
+    const rows = VIEW_READ_LIMIT_BYTES / 4 / 1024 + 1;
+    const store = {
+      label: 'huge.safetensors', format: 'safetensors' as const, fileSize: 0, tensorCount: 1, layers: [{ name: 'w', shape: [rows, 1024], dtype: 'F32' }],
+      readValues: async () => { throw new Error('must not read'); }, close: async () => {},
+    };
+    await assert.rejects(heatmapFromStore(store, 'w', 100), /huge.safetensors: tensor "w" has \d+ values \(512 MiB as F32\), more than the 512 MiB a view may read/);
+    await assert.rejects(histogramFromStore(store, 'w', 10), /more than the 512 MiB a view may read/);
+  });
+});

@@ -135,14 +135,15 @@ export function fileShardOpener(modelJsonPath: string): ShardOpener {
   const dir = path.dirname(path.resolve(modelJsonPath));
   let realDir: Promise<string> | undefined;
   return async (rel) => {
-    realDir ??= fsp.realpath(dir);
     let real: string;
+    let base: string;
     try {
+      base = await (realDir ??= fsp.realpath(dir));
       real = await fsp.realpath(path.join(dir, rel));
     } catch (e) {
+      realDir = undefined;
       throw checkpointError(undefined, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    const base = await realDir;
     if (real !== base && !real.startsWith(base.endsWith(path.sep) ? base : base + path.sep)) {
       throw checkpointError(undefined, "resolves (through a link) outside the model's folder");
     }

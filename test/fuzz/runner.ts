@@ -33,6 +33,8 @@ export interface FuzzSummary {
   crashes: number;
   hangs: number;
   slowestCaseMs: number;
+  /** Outcomes per operation (inspect, header, levels, extract, eval-model, store, train-load). */
+  byOp: Record<string, { ok: number; typed: number; untyped: number }>;
   /** Up to 20 examples per kind of failure: case, kind, op and message. */
   failures: { index: number; kind: 'untyped' | 'crash' | 'hang'; op?: string; line?: string; saved: string }[];
 }
@@ -96,7 +98,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const checkpoint = new Uint8Array(readFileSync(path.join(FIXTURES, 'cnn.elsa.safetensors')));
   const folder = readFolder(path.join(FIXTURES, 'tfjs'));
   mkdirSync(o.workDir, { recursive: true });
-  const s: FuzzSummary = { cases: 0, clean: 0, ok: 0, typed: 0, untyped: 0, crashes: 0, hangs: 0, slowestCaseMs: 0, failures: [] };
+  const s: FuzzSummary = { cases: 0, clean: 0, ok: 0, typed: 0, untyped: 0, crashes: 0, hangs: 0, slowestCaseMs: 0, byOp: {}, failures: [] };
   const box = new WorkerBox(o.memoryMb ?? 1024);
   try {
     for (let i = 0; i < o.cases; i++) {
@@ -130,6 +132,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
         let clean = true;
         for (const op of res.results!) {
           s[op.outcome]++;
+          (s.byOp[op.op] ??= { ok: 0, typed: 0, untyped: 0 })[op.outcome]++;
           if (op.outcome === 'untyped') { clean = false; keep('untyped', op.op, op.line); }
         }
         if (clean) s.clean++;

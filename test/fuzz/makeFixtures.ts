@@ -1,7 +1,7 @@
 /**
  * Regenerates the fuzz fixtures (committed, so `npm test` does not train): a real ELSA checkpoint of the
- * built-in CNN (K=2, trained a few steps on 8x8 synthetic images) and that CNN as a TF.js model.json in two
- * shards, one weight stored uint8-quantized as the converter writes it.
+ * built-in CNN (K=2, trained a few steps on 8x8 synthetic images), that CNN as a TF.js model.json in two
+ * shards with one weight stored uint8-quantized as the converter writes it, and as a plain float32 model.json.
  *   node --import tsx test/fuzz/makeFixtures.ts
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,12 @@ async function main(): Promise<void> {
     topology: modelTopology(model), emit: () => {},
   });
   writeFileSync(path.join(out, 'cnn.elsa.safetensors'), readFileSync(paths.checkpoint));
+
+  // A float32 copy too: the trainer refuses quantized models, so its loader is fuzzed on this one.
+  const floatDir = path.join(out, 'tfjs-float');
+  rmSync(floatDir, { recursive: true, force: true });
+  mkdirSync(floatDir, { recursive: true });
+  await saveLayersModelFile(model, path.join(floatDir, 'model.json'));
 
   const dir = path.join(out, 'tfjs');
   rmSync(dir, { recursive: true, force: true });

@@ -96,7 +96,7 @@ function writeFolder(dir: string, folder: ModelFolder): void {
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const checkpoint = new Uint8Array(readFileSync(path.join(FIXTURES, 'cnn.elsa.safetensors')));
-  const folder = readFolder(path.join(FIXTURES, 'tfjs'));
+  const folders = [readFolder(path.join(FIXTURES, 'tfjs')), readFolder(path.join(FIXTURES, 'tfjs-float'))];
   mkdirSync(o.workDir, { recursive: true });
   const s: FuzzSummary = { cases: 0, clean: 0, ok: 0, typed: 0, untyped: 0, crashes: 0, hangs: 0, slowestCaseMs: 0, byOp: {}, failures: [] };
   const box = new WorkerBox(o.memoryMb ?? 1024);
@@ -107,7 +107,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
       const caseDir = path.join(o.workDir, 'case');
       let file: string;
       if (kind === 'tfjs') {
-        writeFolder(caseDir, mutateModelFolder(r, folder));
+        writeFolder(caseDir, mutateModelFolder(r, folders[Math.floor(i / 3) % 2]));
         file = path.join(caseDir, 'model.json');
       } else {
         rmSync(caseDir, { recursive: true, force: true });

@@ -13,7 +13,9 @@ import { after, describe, it } from 'node:test';
 import { runFuzz } from './runner';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'elsa-fuzz-test-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
+let passed = false;
+// Failing inputs stay on disk for replay; a passing run leaves nothing behind.
+after(() => { if (passed) rmSync(workDir, { recursive: true, force: true }); });
 
 describe('fuzzed checkpoints and model.json files', () => {
   it('300 mutants: every operation succeeds or fails in one typed line, none hangs or crashes', { timeout: 20 * 60_000 }, async () => {
@@ -24,5 +26,6 @@ describe('fuzzed checkpoints and model.json files', () => {
     // The mutants must reach the deep paths, not only fail at the header.
     assert.ok(s.ok > 300, `only ${s.ok} operations succeeded`);
     assert.ok(s.typed > 300, `only ${s.typed} typed errors`);
+    passed = true;
   });
 });

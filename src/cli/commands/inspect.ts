@@ -1,5 +1,6 @@
 /** `elsa inspect <file>`: what is in any safetensors file, ELSA checkpoint, sparse export or TF.js model.json. */
 import { formatInspectReport, inspectFile } from '../../core/io/inspect';
+import { reportJson } from '../../core/io/inspectFormat';
 import type { CommandSpec, Parsed } from '../args';
 
 export const inspectSpec: CommandSpec = {
@@ -7,13 +8,13 @@ export const inspectSpec: CommandSpec = {
   usage: 'inspect <file> [--json]',
   summary: 'Show the tensors of a safetensors file (ELSA checkpoint or not), a sparse export or a TF.js model.json:\nshapes, dtypes, sizes, sparsity and statistics, and for ELSA checkpoints the levels.',
   options: { json: { type: 'boolean' } },
-  help: ['--json              print the report as JSON'],
+  help: ['--json              print the report as JSON (non-finite numbers as the strings "Infinity", "-Infinity", "NaN")'],
   minPositionals: 1,
   maxPositionals: 1,
 };
 
 export async function runInspectCommand(file: string, values: Parsed['values']): Promise<number> {
   const report = await inspectFile(file);
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatInspectReport(report));
+  console.log(values.json ? reportJson(report) : formatInspectReport(report));
   return 0;
 }

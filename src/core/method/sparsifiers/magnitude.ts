@@ -1,12 +1,14 @@
 /** One-shot magnitude pruning: the target mask from the first step of a phase, then fine-tuning. */
-import { selectMagnitude } from './select';
+import type { LayerTargets } from './layerTargets';
+import { magnitudeSelector } from './select';
 import type { SelectionRequest, Sparsifier } from './types';
 
-export function createOneShotMagnitude(options: { scope: 'global' | 'layer' }): Sparsifier {
+export function createOneShotMagnitude(options: { scope: 'global' | 'layer'; layerTargets?: LayerTargets }): Sparsifier {
+  const select = magnitudeSelector(options);
   return {
     name: `magnitude(${options.scope})`,
     updateEvery: Number.POSITIVE_INFINITY,
     sparsityAt: (_p, _start, target) => target,
-    select: (r: SelectionRequest) => selectMagnitude(r.tensors, r.sparsity, options.scope),
+    select: (r: SelectionRequest) => select(r.tensors, r.sparsity),
   };
 }

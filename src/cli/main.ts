@@ -11,9 +11,10 @@ import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
 import { reportSpec, runReportCommand } from './commands/report';
+import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
 import { runTrainingCommand, trainSpec } from './commands/train';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, sensitivitySpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -64,6 +65,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runInspectCommand(target, v);
     case 'report':
       return runReportCommand(target, v);
+    case 'sensitivity':
+      return runSensitivityCommand(target, v, signal);
   }
   return 2;
 }

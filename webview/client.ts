@@ -25,12 +25,14 @@ interface ResponseKindOf {
   getHeatmap: 'heatmap';
   getHistogram: 'histogram';
   getEvents: 'events';
+  getSensitivity: 'sensitivity';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
   getHeatmap: 'heatmap',
   getHistogram: 'histogram',
   getEvents: 'events',
+  getSensitivity: 'sensitivity',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -18,6 +18,7 @@ import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
+import { sensitivityForDashboard } from './sensitivityHost';
 import { artifactType } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
@@ -55,6 +56,8 @@ export class DashboardSession implements vscode.Disposable {
   private eventsOffset = 0;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private lastEventsSize = -1;
+  /** Cancels CLI runs (the sensitivity scan) when the dashboard closes. */
+  private readonly cancel = new vscode.CancellationTokenSource();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -85,6 +88,8 @@ export class DashboardSession implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.cancel.cancel();
+    this.cancel.dispose();
     for (const d of this.disposables) d.dispose();
     void this.closeStore();
   }
@@ -255,6 +260,9 @@ export class DashboardSession implements vscode.Disposable {
           if (chunk.next < req.since) this.eventsOffset = chunk.next;
           return { kind: 'events', events: chunk.events, next: chunk.next } as HostResponse;
         });
+      case 'getSensitivity':
+        await this.requireStore();
+        return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
     }
   }
 

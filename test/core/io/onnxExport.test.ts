@@ -148,6 +148,25 @@ describe('elsa extract --format onnx', () => {
     model.dispose();
   });
 
+  it('reads Sequential topologies too (a model.json as tf.sequential saves it)', async (t) => {
+    if (skipWithoutOrt(t)) return;
+    const model = tf.sequential({ name: 'seq' });
+    model.add(tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'c' }));
+    model.add(tf.layers.flatten({ name: 'f' }));
+    model.add(tf.layers.dense({ units: 4, activation: 'softmax', name: 'd' }));
+    const rng = createRng(8);
+    const weights: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+    for (const w of listModelWeights(model)) {
+      const data = Float32Array.from({ length: w.shape.reduce((p, q) => p * q, 1) }, () => rng.normal());
+      w.variable.write(tf.tensor(data, w.shape));
+      weights[w.name] = { dtype: 'F32', shape: w.shape, data };
+    }
+    const images = randomImages(5, [6, 6, 2], 2);
+    const want = tf.tidy(() => (model.predict(tf.tensor4d(images, [5, 6, 6, 2])) as tf.Tensor).dataSync() as Float32Array);
+    compareLogits(await runOnnx(exportOnnx(modelTopology(model), weights, { producerVersion: 'test' }), images, [6, 6, 2], 5), want, 4, 'sequential');
+    model.dispose();
+  });
+
   it('refuses what it cannot export, naming the layer', () => {
     const input = tf.input({ shape: [4], name: 'x' });
     const out = tf.layers.dense({ units: 2, activation: 'gelu_new', name: 'd' }).apply(

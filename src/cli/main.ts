@@ -12,9 +12,10 @@ import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
 import { reportSpec, runReportCommand } from './commands/report';
 import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
+import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, sensitivitySpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -65,6 +66,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runInspectCommand(target, v);
     case 'report':
       return runReportCommand(target, v);
+    case 'study':
+      return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
     case 'sensitivity':
       return runSensitivityCommand(target, v, signal);
   }

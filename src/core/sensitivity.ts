@@ -199,7 +199,7 @@ export function suggestLayerTargets(scan: SensitivityScan, target: number): Sugg
 }
 
 /** Config keys of a run that carry over to the suggested run (the rest is where and how it ran). */
-const CARRIED_KEYS = ['optimizer', 'epochs', 'batchSize', 'smallParams', 'seed', 'evalEvery'] as const;
+const CARRIED_KEYS = ['optimizer', 'lrSchedule', 'epochs', 'batchSize', 'smallParams', 'seed', 'evalEvery'] as const;
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 

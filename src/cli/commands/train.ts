@@ -41,7 +41,11 @@ export async function runTrainingCommand(
   configFile: string,
   options: { fresh?: boolean; backend?: string; signal: AbortSignal },
 ): Promise<number> {
-  const config = withBackend(loadRunConfig(configFile), options.backend);
+  return runTraining(withBackend(loadRunConfig(configFile), options.backend), options);
+}
+
+/** Train (or continue, or find complete) the ELSA run of a resolved config; 130 when stopped by the signal. */
+export async function runTraining(config: RunConfig, options: { fresh?: boolean; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
   const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
   if (prior === 'complete') {

@@ -25,6 +25,7 @@ interface ResponseKindOf {
   getHeatmap: 'heatmap';
   getHistogram: 'histogram';
   getEvents: 'events';
+  getStudy: 'study';
   getSensitivity: 'sensitivity';
 }
 const RESPONSE_KIND: ResponseKindOf = {
@@ -32,6 +33,7 @@ const RESPONSE_KIND: ResponseKindOf = {
   getHeatmap: 'heatmap',
   getHistogram: 'histogram',
   getEvents: 'events',
+  getStudy: 'study',
   getSensitivity: 'sensitivity',
 };
 

@@ -18,21 +18,26 @@ import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
+import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
-import { artifactType } from './treeModel';
+import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
 export interface DashboardSubject {
   uri: vscode.Uri;
   isFolder: boolean;
+  /** A study folder (it holds study.json): the dashboard shows the study's charts. */
+  isStudy?: boolean;
 }
 
 /** A run's events.jsonl stands for its run folder. */
 export async function subjectFor(uri: vscode.Uri): Promise<DashboardSubject> {
   if (artifactType(uri.path) === 'runMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true };
+  if (artifactType(uri.path) === 'studyMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true, isStudy: true };
   // A run's output folder does not exist until its first epoch: a missing path that names no file is a folder.
   if (!(await exists(uri))) return { uri, isFolder: !/\.(safetensors|json)$/i.test(uri.path) };
-  return { uri, isFolder: await isDirectory(uri) };
+  const isFolder = await isDirectory(uri);
+  return isFolder && (await exists(vscode.Uri.joinPath(uri, STUDY_MARKER))) ? { uri, isFolder, isStudy: true } : { uri, isFolder };
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -81,7 +86,7 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   get target(): DashboardTarget {
-    return { uri: this.subject.uri.toString(), label: uriBaseName(this.subject.uri) };
+    return { uri: this.subject.uri.toString(), label: uriBaseName(this.subject.uri), ...(this.subject.isStudy ? { kind: 'study' as const } : {}) };
   }
 
   dispose(): void {
@@ -116,7 +121,7 @@ export class DashboardSession implements vscode.Disposable {
     // The checkpoint(s) and report.json beside them; a fixed pattern, so odd file names need no glob escaping.
     const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*.{safetensors,json}'));
     const onFile = (uri: vscode.Uri) => {
-      const isReport = uri.path.endsWith('/report.json');
+      const isReport = uri.path.endsWith('/report.json') || (this.subject.isStudy === true && uri.path.endsWith(`/${STUDY_MARKER}`));
       if (this.subject.isFolder ? artifactType(uri.path) === 'other' && !isReport : uri.toString() !== this.subject.uri.toString() && !isReport) return;
       void this.closeStore();
       if (this.subject.isFolder) this.checkpointUri = undefined;
@@ -237,7 +242,10 @@ export class DashboardSession implements vscode.Disposable {
 
   private async answer(req: WebviewRequest): Promise<HostResponse> {
     switch (req.kind) {
+      case 'getStudy':
+        return this.readStudy();
       case 'getSummary': {
+        if (this.subject.isStudy) return { kind: 'error', message: `${uriBaseName(this.subject.uri)}: a study folder; its cells are run folders of their own` };
         const store = await this.openStore();
         if (!store) return { kind: 'error', message: `${uriBaseName(this.subject.uri)}: no checkpoint in this run folder yet` };
         const uri = this.checkpointUri!;
@@ -264,6 +272,18 @@ export class DashboardSession implements vscode.Disposable {
         await this.requireStore();
         return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
     }
+  }
+
+  private async readStudy(): Promise<HostResponse> {
+    const file = vscode.Uri.joinPath(this.subject.isFolder ? this.subject.uri : vscode.Uri.joinPath(this.subject.uri, '..'), STUDY_MARKER);
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+    } catch (e) {
+      return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : 'no study.json here'}` };
+    }
+    if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
+    return { kind: 'study', study: value };
   }
 
   private async requireStore(): Promise<TensorStore> {

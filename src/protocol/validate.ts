@@ -3,6 +3,8 @@
  * (possibly stale, possibly buggy) other side sent, so each side parses before it trusts: a malformed or
  * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
  */
+import { isRunReport } from './report';
+import { isStudySummary } from './study';
 import type {
   HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
   WebviewNotification, WebviewRequest,
@@ -36,6 +38,8 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
     case 'getEvents':
       if (!isId(b.since)) return undefined;
       return { kind: 'getEvents', since: b.since };
+    case 'getStudy':
+      return { kind: 'getStudy' };
     case 'getSensitivity':
       if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
       return { kind: 'getSensitivity', level: b.level, target: b.target };
@@ -91,7 +95,9 @@ function isLayerSummary(v: unknown): boolean {
 
 function isSummary(v: unknown): boolean {
   return isObj(v) && isStr(v.uri) && isStr(v.fileName) && isNum(v.fileSize) && isArr(v.layers) && v.layers.every(isLayerSummary)
-    && isNum(v.levelCount) && typeof v.nestingOk === 'boolean' && (v.meta === undefined || isObj(v.meta));
+    && isNum(v.levelCount) && typeof v.nestingOk === 'boolean' && (v.meta === undefined || isObj(v.meta))
+    // A report of another version (older epochs-less files) is not one the charts can read.
+    && (v.report === undefined || isRunReport(v.report));
 }
 
 function isHeatmap(v: unknown): boolean {
@@ -140,6 +146,8 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isHistogram(b.histogram) ? (b as unknown as HostResponse) : undefined;
     case 'events':
       return isEventList(b.events) && isId(b.next) ? (b as unknown as HostResponse) : undefined;
+    case 'study':
+      return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
     case 'sensitivity':
       return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
     case 'error':
@@ -153,7 +161,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
   switch (b.kind) {
     case 'init': {
       const t = b.target;
-      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label)) return undefined;
+      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study')) return undefined;
       if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
       if (b.workspaceTrusted !== undefined && typeof b.workspaceTrusted !== 'boolean') return undefined;
       return b as unknown as HostNotification;

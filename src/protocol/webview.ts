@@ -7,14 +7,17 @@
 import type { ElsaMetadata } from '../core/contract';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
+import type { StudySummary } from './study';
 
 export const PROTOCOL_VERSION = 1;
 
 /** What the dashboard shows: one checkpoint (custom editor) or a run folder / the workspace (panel). */
 export interface DashboardTarget {
-  /** URI string of the checkpoint file, or of the run folder. */
+  /** URI string of the checkpoint file, or of the run or study folder. */
   uri: string;
   label: string;
+  /** `study`: a study folder (study.json); the page then shows the study view and asks `getStudy`. */
+  kind?: 'study';
 }
 
 export interface LayerSummary {
@@ -116,6 +119,8 @@ export type WebviewRequest =
   | { kind: 'getHistogram'; layer: string; bins: number }
   /** `since`: byte offset into events.jsonl (0 = from the start); the reply's `next` is where to ask from next time. */
   | { kind: 'getEvents'; since: number }
+  /** The study.json of a study folder. */
+  | { kind: 'getStudy' }
   /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
   | { kind: 'getSensitivity'; level: number; target: number };
 
@@ -131,6 +136,7 @@ export type HostResponse =
   | { kind: 'heatmap'; heatmap: HeatmapData }
   | { kind: 'histogram'; histogram: HistogramData }
   | { kind: 'events'; events: TrainingEvent[]; next: number }
+  | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'error'; message: string };
 

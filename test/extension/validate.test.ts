@@ -133,3 +133,33 @@ describe('parseHostMessage', () => {
     assert.deepEqual([e.request({}).id, e.notification({}).id, e.response(1, {}).id], [1, 2, 3]);
   });
 });
+
+describe('study messages', () => {
+  const ids = new EnvelopeIds();
+  const point = { level: 1, targetSparsity: 0.9, sparsity: 0.9, mean: 0.88, std: 0.01, low: 0.87, high: 0.89, interval: 'seed-std', n: 3, epochs: 5 };
+  const study = {
+    format: 'elsa-study/1', name: 's', createdAt: 'x', testCount: 10000, levels: [0.9], epochs: { warmup: 1, perPhase: 4, dense: 2 }, seeds: [1, 2, 3],
+    groups: [{ key: 'cnn-gmp', model: 'cnn', sparsifier: 'gmp', levels: [0.9], seeds: [1, 2, 3], seconds: { elsa: 1, baselines: 2 }, series: [{ method: 'elsa', points: [point] }] }],
+    cells: [{ name: 'cnn-gmp-s1', model: 'cnn', sparsifier: 'gmp', seed: 1, status: 'complete' }],
+  };
+
+  it('carries getStudy, the study answer and a study target both ways', () => {
+    const req = { id: 3, type: 'request', body: { kind: 'getStudy' } };
+    assert.deepEqual(parseWebviewMessage(req), req);
+    const res = ids.response(3, { kind: 'study', study } as HostResponse);
+    assert.deepEqual(parseHostMessage(res), res);
+    const init = ids.notification({ kind: 'init', target: { uri: 'file:///s', label: 's', kind: 'study' } });
+    assert.deepEqual(parseHostMessage(init), init);
+  });
+
+  it('drops a study without epochs or of another format, a bad target kind, and a summary with a pre-epochs report', () => {
+    const noEpochs = { ...study, groups: [{ ...study.groups[0], series: [{ method: 'elsa', points: [{ ...point, epochs: undefined }] }] }] };
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'study', study: noEpochs })), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'study', study: { ...study, format: 'elsa-study/0' } })), undefined);
+    assert.equal(parseHostMessage(ids.notification({ kind: 'init', target: { uri: 'file:///s', label: 's', kind: 'zip' } })), undefined);
+    const summary = { uri: 'file:///a', fileName: 'a', fileSize: 1, levelCount: 2, nestingOk: true, layers: [] };
+    const v1 = { format: 'elsa-report/1', run: 'r', createdAt: 'x', elsa: [{ level: 1, targetSparsity: 0.9, sparsity: 0.9, accuracy: 0.8 }], independent: [], storage: [] };
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'summary', summary: { ...summary, report: v1 } })), undefined, 'a report without epochs never reaches the chart');
+    assert.ok(parseHostMessage(ids.response(1, { kind: 'summary', summary })));
+  });
+});

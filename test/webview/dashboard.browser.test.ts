@@ -250,4 +250,42 @@ describe('dashboard in a browser', { skip }, () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  it('draws an error bar on every accuracy point and names the epochs behind each curve', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.waitForSelector('#accuracy-chart[data-error-bars]');
+    // ELSA 5 points, strict and cheap independent 4 each, the dense baseline 1: one bar each (1,000 test images).
+    assert.equal(await page.getAttribute('#accuracy-chart', 'data-error-bars'), '14');
+    const acc = (await json(page, '#accuracy-chart', 'data-points')) as { elsa: { y: number; low: number; high: number; epochs: number }[]; independentCheap: unknown[] };
+    assert.equal(acc.independentCheap.length, 4);
+    for (const p of acc.elsa) assert.ok(p.low < p.y && p.y < p.high && p.epochs > 0, JSON.stringify(p));
+    assert.match((await page.getAttribute('#accuracy-chart', 'aria-label')) ?? '', /ELSA: .*\(10 epochs\).*Independent, strict budget: .*\(9 epochs\).*Independent, cheap budget: .*\(3 epochs\).*Dense: .*\(10 epochs\)/);
+    assert.match((await page.textContent('#accuracy-section-note')) ?? '', /95 % binomial interval of 1000 test images/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shows a study folder: one chart per group with error bars, and the table with epochs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url.replace('index.html', 'study.html')}?scenario=study&theme=light`);
+    await page.waitForSelector('#elsa-dashboard[data-state="ready"]', { timeout: 15000 });
+    await page.waitForSelector('#study-chart-cnn-gmp[data-error-bars]');
+    assert.equal(await page.getAttribute('#elsa-dashboard', 'data-kind'), 'study');
+    assert.match((await page.textContent('#study-facts')) ?? '', /10000 test images; seeds 1, 2, 3.*Cells complete: 4 of 6/);
+    assert.deepEqual(await page.$$eval('#study-groups section', (ss) => ss.map((x) => x.getAttribute('data-group'))), ['cnn-gmp', 'mlp-gmp']);
+    // 3 ELSA + 2 strict + 2 cheap + 1 dense points, each with its bar.
+    assert.equal(await page.getAttribute('#study-chart-cnn-gmp', 'data-error-bars'), '8');
+    const pts = (await json(page, '#study-chart-cnn-gmp', 'data-points')) as { elsa: { y: number; low: number; high: number; epochs: number }[] };
+    assert.deepEqual(pts.elsa.map((p) => p.epochs), [14, 11, 7]);
+    assert.ok(Math.abs(pts.elsa[2].high - pts.elsa[2].y - 0.003) < 1e-9, 'the bar is ±1 std over seeds');
+    assert.match((await page.textContent('#study-cnn-gmp-note')) ?? '', /±1 standard deviation over 3 seeds/);
+    assert.match((await page.textContent('#study-mlp-gmp-note')) ?? '', /binomial interval of 10000 test images/);
+    const row = await page.$$eval('#study-cnn-gmp tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert.deepEqual(row[2], ['3 (dense)', '0.0 %', '0.00 %', '90.50 ± 0.20', '14', '90.70 ± 0.10', '14', '-0.20', '–', '–']);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });

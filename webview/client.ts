@@ -26,6 +26,7 @@ interface ResponseKindOf {
   getHistogram: 'histogram';
   getEvents: 'events';
   getStudy: 'study';
+  getSensitivity: 'sensitivity';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -33,6 +34,7 @@ const RESPONSE_KIND: ResponseKindOf = {
   getHistogram: 'histogram',
   getEvents: 'events',
   getStudy: 'study',
+  getSensitivity: 'sensitivity',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

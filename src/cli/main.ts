@@ -11,10 +11,11 @@ import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
 import { reportSpec, runReportCommand } from './commands/report';
+import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
 import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -67,6 +68,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runReportCommand(target, v);
     case 'study':
       return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
+    case 'sensitivity':
+      return runSensitivityCommand(target, v, signal);
   }
   return 2;
 }

@@ -19,6 +19,8 @@ export interface SparsifierSpec {
   m: number;
   pruneEvery: number;
   rampFraction: number;
+  /** Per level target (as written, "0.9") the sparsity of named weight tensors; layer scope only. */
+  layerTargets?: Record<string, Record<string, number>>;
 }
 
 export interface OptimizerSpec {
@@ -120,6 +122,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     pruneEvery: raw.sparsifier?.pruneEvery ?? 20,
     rampFraction: raw.sparsifier?.rampFraction ?? 0.75,
   };
+  if (raw.sparsifier?.layerTargets) sparsifier.layerTargets = checkLayerTargets(file, raw.sparsifier.layerTargets, sparsifier, levels);
   if (sparsifier.type === 'nm') {
     for (const s of levels) {
       const n = (1 - s) * sparsifier.m;
@@ -164,6 +167,30 @@ function resolveLrSchedule(raw: RawConfig['lrSchedule'], file: string): LrSchedu
     if (!(milestones[i] > milestones[i - 1])) throw configError(file, `lrSchedule.milestones must be increasing (got ${milestones.join(', ')})`);
   }
   return { type: 'step', gamma: raw.gamma ?? 0.1, ...(raw.stepEpochs ? { stepEpochs: raw.stepEpochs } : {}), milestones };
+}
+
+/**
+ * `sparsifier.layerTargets`: every key is one of the levels, the sparsifier ranks per layer, and a layer's
+ * sparsity never rises from a sparser level to a denser one (its kept weights must nest like the levels').
+ */
+function checkLayerTargets(file: string, targets: Record<string, Record<string, number>>, sparsifier: SparsifierSpec, levels: number[]): Record<string, Record<string, number>> {
+  if (sparsifier.type === 'nm') throw configError(file, 'sparsifier.layerTargets does not apply to N:M sparsity');
+  if (sparsifier.scope !== 'layer') throw configError(file, 'sparsifier.layerTargets needs "scope": "layer"');
+  const keys = Object.keys(targets);
+  for (const key of keys) {
+    if (!levels.some((l) => Math.abs(l - Number(key)) < 1e-9)) throw configError(file, `sparsifier.layerTargets has level "${key}", which is not one of the levels (${levels.join(', ')})`);
+  }
+  const ordered = [...keys].sort((a, b) => Number(b) - Number(a));
+  const names = new Set(keys.flatMap((k) => Object.keys(targets[k])));
+  for (const name of names) {
+    let prev = 1;
+    for (const key of ordered) {
+      const v = Object.prototype.hasOwnProperty.call(targets[key], name) ? targets[key][name] : Number(key);
+      if (v > prev + 1e-12) throw configError(file, `sparsifier.layerTargets: "${name}" is sparser at level ${key} (${v}) than at a sparser level (${prev}); levels must nest`);
+      prev = v;
+    }
+  }
+  return structuredClone(targets);
 }
 
 /** Read, parse and validate a config file; every failure is a ConfigError naming the file. */

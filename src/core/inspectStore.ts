@@ -8,6 +8,7 @@ import { shortName } from './io/limits';
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
 import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
+import { cellValues } from './heatmapGrid';
 import type { RunReport } from '../protocol/report';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
@@ -75,13 +76,14 @@ function layerOf(store: TensorStore, name: string) {
   return l;
 }
 
-/** ELSA: the level codes; other files: nonzero (1) vs zero (2). */
+/** ELSA: the level codes; other files: nonzero (1) vs zero (2). Both with the weight values on the same grid. */
 export async function heatmapFromStore(store: TensorStore, name: string, maxCells: number): Promise<HeatmapData> {
   const l = layerOf(store, name);
-  if (store.meta && store.readCodes) {
-    return heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells);
-  }
-  return heatmapOf(name, l.shape, zeroPatternCodes(await store.readValues(name)), 2, maxCells, 'mode');
+  const values = await store.readValues(name);
+  const heatmap = store.meta && store.readCodes
+    ? heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells)
+    : heatmapOf(name, l.shape, zeroPatternCodes(values), 2, maxCells, 'mode');
+  return { ...heatmap, values: cellValues(values, heatmap.rowStarts, heatmap.colStarts) };
 }
 
 export async function histogramFromStore(store: TensorStore, name: string, bins: number): Promise<HistogramData> {

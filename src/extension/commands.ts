@@ -105,12 +105,13 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
       { label: 'safetensors', description: 'dense tensors with zeros; loadable from PyTorch', value: 'safetensors' as const },
       { label: 'TF.js Layers', description: 'model.json + weights.bin for tf.loadLayersModel', value: 'tfjs' as const },
       { label: 'sparse', description: 'compressed: the size on disk shrinks with sparsity', value: 'sparse' as const },
+      { label: 'ONNX', description: 'one .onnx file (opset 13) for ONNX Runtime', value: 'onnx' as const },
     ];
     if (preferredFormat) formats.unshift(...formats.splice(formats.findIndex((f) => f.value === preferredFormat), 1));
     const format = (await vscode.window.showQuickPick(formats, { title: `ELSA: format for level ${level}` }))?.value;
     if (!format) return;
     const stem = uriBaseName(uri).replace(/(\.elsa)?\.safetensors$/, '');
-    const suggestion = format === 'tfjs' ? `${stem}-level${level}-tfjs` : `${stem}-level${level}${format === 'sparse' ? '.sparse' : ''}.safetensors`;
+    const suggestion = format === 'tfjs' ? `${stem}-level${level}-tfjs` : format === 'onnx' ? `${stem}-level${level}.onnx` : `${stem}-level${level}${format === 'sparse' ? '.sparse' : ''}.safetensors`;
     const outUri = vscode.Uri.joinPath(uri, '..', 'exports', suggestion);
     const out = await vscode.window.showInputBox({
       title: 'ELSA: output path', value: relPath(outUri), prompt: format === 'tfjs' ? 'A folder: model.json and weights.bin go inside' : 'The file to write',

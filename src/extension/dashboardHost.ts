@@ -19,6 +19,7 @@ import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
+import { sensitivityForDashboard } from './sensitivityHost';
 import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
@@ -60,6 +61,8 @@ export class DashboardSession implements vscode.Disposable {
   private eventsOffset = 0;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private lastEventsSize = -1;
+  /** Cancels CLI runs (the sensitivity scan) when the dashboard closes. */
+  private readonly cancel = new vscode.CancellationTokenSource();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -90,6 +93,8 @@ export class DashboardSession implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.cancel.cancel();
+    this.cancel.dispose();
     for (const d of this.disposables) d.dispose();
     void this.closeStore();
   }
@@ -263,6 +268,9 @@ export class DashboardSession implements vscode.Disposable {
           if (chunk.next < req.since) this.eventsOffset = chunk.next;
           return { kind: 'events', events: chunk.events, next: chunk.next } as HostResponse;
         });
+      case 'getSensitivity':
+        await this.requireStore();
+        return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
     }
   }
 

@@ -40,6 +40,9 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
       return { kind: 'getEvents', since: b.since };
     case 'getStudy':
       return { kind: 'getStudy' };
+    case 'getSensitivity':
+      if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
+      return { kind: 'getSensitivity', level: b.level, target: b.target };
     default:
       return undefined;
   }
@@ -100,7 +103,29 @@ function isSummary(v: unknown): boolean {
 function isHeatmap(v: unknown): boolean {
   if (!isObj(v) || !isStr(v.layer) || !isId(v.rows) || !isId(v.cols) || !isNumArr(v.codes)) return false;
   return v.codes.length === v.rows * v.cols && (v.reduction === 'exact' || v.reduction === 'min' || v.reduction === 'mode')
-    && isId(v.sourceRows) && isId(v.sourceCols) && isNum(v.levelCount) && isNumArr(v.codeShare) && typeof v.nestingOk === 'boolean';
+    && isId(v.sourceRows) && isId(v.sourceCols) && isNum(v.levelCount) && isNumArr(v.codeShare) && typeof v.nestingOk === 'boolean'
+    && isStarts(v.rowStarts, v.rows, v.sourceRows) && isStarts(v.colStarts, v.cols, v.sourceCols)
+    && (v.values === undefined || isCellValues(v.values, v.rows * v.cols));
+}
+
+/** Cell starts along an axis: cells + 1 increasing indices from 0 to the source size. */
+function isStarts(v: unknown, cells: number, source: number): boolean {
+  if (!isNumArr(v) || v.length !== cells + 1 || v[0] !== 0 || v[cells] !== source) return false;
+  for (let i = 1; i < v.length; i++) if (!(v[i] > v[i - 1])) return false;
+  return true;
+}
+
+function isCellValues(v: unknown, cells: number): boolean {
+  return isObj(v) && isNum(v.scale) && [v.mean, v.min, v.max].every((a) => isNumArr(a) && a.length === cells);
+}
+
+function isSensitivity(v: unknown): boolean {
+  if (!isObj(v) || !isStr(v.dataset) || !isNum(v.seconds) || !isStr(v.configUri) || !isObj(v.baseline) || !isNum(v.baseline.accuracy)) return false;
+  const isPoint = (p: unknown) => isObj(p) && isNum(p.sparsity) && isNum(p.accuracy) && isNum(p.loss);
+  const layersOk = isArr(v.layers) && v.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.size) && isNum(l.baseSparsity) && isArr(l.points) && l.points.every(isPoint));
+  const s = v.suggestion;
+  return layersOk && isObj(s) && isNum(s.target) && isNum(s.reached) && typeof s.reachable === 'boolean'
+    && isArr(s.layers) && s.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.sparsity) && isNum(l.accuracyAlone));
 }
 
 function isHistogram(v: unknown): boolean {
@@ -123,6 +148,8 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isEventList(b.events) && isId(b.next) ? (b as unknown as HostResponse) : undefined;
     case 'study':
       return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
+    case 'sensitivity':
+      return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:

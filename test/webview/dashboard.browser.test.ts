@@ -121,6 +121,56 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  it('shows the weight values beside the codes, and hovering names the cell\'s exact weights, values and code', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.waitForSelector('#values-heatmap[data-scale]');
+    const heat = await page.$eval('#nesting-heatmap', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
+    const rowStarts = JSON.parse(heat.rowStarts ?? '[]') as number[];
+    const colStarts = JSON.parse(heat.colStarts ?? '[]') as number[];
+    assert.equal(rowStarts.at(-1), Number(heat.sourceRows));
+    await page.locator('#values-heatmap').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#values-heatmap').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.41);
+    await page.waitForSelector('#nesting-hover[data-row]');
+    const hover = await page.$eval('#nesting-hover', (p) => ({ row: Number((p as HTMLElement).dataset.row), col: Number((p as HTMLElement).dataset.col), text: p.textContent ?? '' }));
+    const [r0, r1, c0, c1] = [rowStarts[hover.row], rowStarts[hover.row + 1], colStarts[hover.col], colStarts[hover.col + 1]];
+    const span = (a: number, b: number) => (b - a === 1 ? String(a) : `${a}–${b - 1}`);
+    assert.ok(hover.text.startsWith(`weights [${span(r0, r1)}, ${span(c0, c1)}] (${(r1 - r0) * (c1 - c0)}): values `), hover.text);
+    assert.match(hover.text, / · code \d/);
+    // The values' pixels are drawn: not all one colour.
+    const distinct = await page.$eval('#values-heatmap', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return seen.size;
+    });
+    assert.ok(distinct > 20, `${distinct} colours`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('runs the sensitivity scan on request and draws a line per layer with the suggested targets', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.fill('#sensitivity-target', '0.8');
+    await page.click('#sensitivity-run');
+    await page.waitForSelector('#sensitivity-table tbody tr');
+    const sent = await page.evaluate(() => (window as unknown as { elsaHarness: { log: { body: { kind: string } }[] } }).elsaHarness.log.map((m) => m.body).filter((b) => b.kind === 'getSensitivity'));
+    assert.deepEqual(sent, [{ kind: 'getSensitivity', level: 0, target: 0.8 }]);
+    const lines = (await json(page, '#sensitivity-chart', 'data-points')) as { layer: string; points: number[][] }[];
+    const summary = makeModel('elsa').summary;
+    assert.deepEqual(lines.map((l) => l.layer), summary.layers.map((l) => l.name));
+    assert.ok(lines.every((l) => l.points.length === 6));
+    const rows = await page.$$eval('#sensitivity-table tbody tr', (trs) => trs.map((tr) => ({ layer: tr.getAttribute('data-layer'), sparsity: Number(tr.getAttribute('data-sparsity')) })));
+    const params = new Map(summary.layers.map((l) => [l.name, l.params]));
+    const total = [...params.values()].reduce((a, b) => a + b, 0);
+    const overall = rows.reduce((n, r) => n + r.sparsity * params.get(r.layer!)!, 0) / total;
+    assert.ok(Math.abs(overall - 0.8) < 1e-9, `suggested overall ${overall}`);
+    assert.match((await page.textContent('#sensitivity-config')) ?? '', /demo\.suggested\.elsa\.json/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('grows the training curve as events are appended', async () => {
     // Record every value the counter takes, from before the page's own scripts run.
     const record = (page: Page) =>

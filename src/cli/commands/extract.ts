@@ -3,25 +3,30 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
 import { usageError } from '../../core/errors';
+import { writeFileAtomic } from '../../core/io/atomic';
+import { exportOnnx } from '../../core/io/onnxExport';
 import { writeSafetensors } from '../../core/io/safetensors';
 import { writeSparseLevel } from '../../core/io/sparseFormat';
 import { extractLevel, loadLevelModel } from '../../core/method/extract';
+import { checkpointError } from '../../core/errors';
 import { saveLayersModelFile } from '../../core/models/layersFile';
+import { VERSION } from '../../core/version';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
 import { percent } from '../tables';
 
 export const extractSpec: CommandSpec = {
   name: 'extract',
-  usage: 'extract <checkpoint> --level <k|sparsity> --format safetensors|tfjs|sparse --out <path>',
+  usage: 'extract <checkpoint> --level <k|sparsity> --format safetensors|tfjs|sparse|onnx --out <path>',
   summary:
     'Extract one level of an ELSA checkpoint: the weights outside its mask zeroed, its own small parameters.\n' +
     '  safetensors  same tensor names, loadable from PyTorch\n' +
     '  tfjs         model.json + weights.bin, loadable by stock tf.loadLayersModel\n' +
-    '  sparse       compressed sparse form (bitmap + nonzero values); shrinks with sparsity',
+    '  sparse       compressed sparse form (bitmap + nonzero values); shrinks with sparsity\n' +
+    '  onnx         one .onnx file (opset 13, NHWC input like the TF.js model), for ONNX Runtime and friends',
   options: { level: { type: 'string', short: 'l' }, format: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' } },
   help: [
     '-l, --level <k|s>   level index 1..K+1, or a target sparsity such as 0.9',
-    '-f, --format <fmt>  safetensors (default) | tfjs | sparse',
+    '-f, --format <fmt>  safetensors (default) | tfjs | sparse | onnx',
     '-o, --out <path>    output file (tfjs: the model.json path or a folder)',
   ],
   minPositionals: 1,
@@ -32,7 +37,7 @@ export async function runExtractCommand(file: string, values: Parsed['values']):
   const level = numberOption(values, 'level');
   if (level === undefined) throw usageError('extract: --level is required (see elsa extract --help)');
   const format = (values.format as string | undefined) ?? 'safetensors';
-  if (!['safetensors', 'tfjs', 'sparse'].includes(format)) throw usageError(`extract: --format must be safetensors, tfjs or sparse, got "${format}"`);
+  if (!['safetensors', 'tfjs', 'sparse', 'onnx'].includes(format)) throw usageError(`extract: --format must be safetensors, tfjs, sparse or onnx, got "${format}"`);
   let out = values.out as string | undefined;
   if (!out) throw usageError('extract: --out is required (see elsa extract --help)');
   if (format === 'tfjs' && !out.endsWith('.json')) out = path.join(out, 'model.json');
@@ -49,7 +54,17 @@ export async function runExtractCommand(file: string, values: Parsed['values']):
   } else {
     extracted = await extractLevel(file, level);
     const source = { checkpoint: path.basename(file), level: extracted.level };
-    if (format === 'safetensors') {
+    if (format === 'onnx') {
+      const info = extracted.meta.levels.find((l) => l.index === extracted.level);
+      if (!extracted.meta.topology) throw checkpointError(path.basename(file), 'the checkpoint has no model topology, so there is no graph to export');
+      const bytes = exportOnnx(extracted.meta.topology, extracted.weights, {
+        file: path.basename(file),
+        producerVersion: VERSION,
+        docString: `Level ${extracted.level} of ${path.basename(file)}, extracted by ELSA Studio. Input NHWC, output logits.`,
+        metadata: { 'elsa-level': JSON.stringify({ ...source, targetSparsity: info?.targetSparsity, sparsity: info?.sparsity, metrics: info?.metrics }) },
+      });
+      await writeFileAtomic(out, bytes);
+    } else if (format === 'safetensors') {
       const info = extracted.meta.levels.find((l) => l.index === extracted.level);
       await writeSafetensors(out, extracted.weights, {
         'elsa-level': JSON.stringify({ ...source, targetSparsity: info?.targetSparsity, sparsity: info?.sparsity, metrics: info?.metrics }),

@@ -10,7 +10,7 @@
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
 import type { VsCodeApi } from '../../../webview/vscodeApi';
-import { heatmapFor, histogramFor, makeEvents, makeModel, makeStudy, type Scenario } from './fixtures';
+import { heatmapFor, histogramFor, makeEvents, makeModel, makeStudy, sensitivityFor, type Scenario } from './fixtures';
 import type { RealData } from './realFile';
 
 const params = new URLSearchParams(location.search);
@@ -76,6 +76,8 @@ function answer(body: WebviewMessage['body']): HostResponse {
       streamed = Math.max(streamed, r.next);
       return { kind: 'events', ...r };
     }
+    case 'getSensitivity':
+      return { kind: 'sensitivity', sensitivity: sensitivityFor(model, body.target) };
     default:
       return { kind: 'error', message: `unexpected ${body.kind}` };
   }

@@ -8,8 +8,11 @@ import { createRng } from '../../../src/core/random';
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { RunReport } from '../../../src/protocol/report';
 import type { StudyGroup, StudyPoint, StudySummary } from '../../../src/protocol/study';
-import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../../../src/protocol/webview';
-import { codeShare, downsampleCodes } from '../../../webview/heatmap';
+import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary, SensitivityData } from '../../../src/protocol/webview';
+import { suggestLayerTargets, type SensitivityScan } from '../../../src/core/sensitivity';
+import { cellValues } from '../../../src/core/heatmapGrid';
+import { heatmapOf } from '../../../src/core/inspectViews';
+import { codeShare } from '../../../webview/heatmap';
 
 export type Scenario = 'elsa' | 'meta-only' | 'foreign' | 'broken' | 'many-layers';
 
@@ -186,19 +189,9 @@ export function heatmapFor(model: FixtureModel, layer: string, maxCells: number)
   const foreign = model.summary.levelCount === 0;
   const levelCount = foreign ? 2 : model.summary.levelCount;
   const codes = foreign ? Array.from(l.weights, (w) => (w === 0 ? 2 : 1)) : Array.from(l.codes);
-  const ds = downsampleCodes({ rows, cols, codes }, maxCells, 'min');
-  return {
-    layer,
-    rows: ds.rows,
-    cols: ds.cols,
-    codes: ds.codes,
-    reduction: ds.block === 1 ? 'exact' : 'min',
-    sourceRows: rows,
-    sourceCols: cols,
-    levelCount,
-    codeShare: codeShare(codes, levelCount),
-    nestingOk: true,
-  };
+  // The host's own functions: the same grid, cell <-> weight mapping and value statistics as the extension.
+  const heatmap = heatmapOf(layer, [rows, cols], codes, levelCount, maxCells, foreign ? 'mode' : 'min');
+  return { ...heatmap, values: cellValues(l.weights, heatmap.rowStarts, heatmap.colStarts) };
 }
 
 export function histogramFor(model: FixtureModel, layer: string, bins: number): HistogramData {
@@ -253,6 +246,28 @@ export function makeEvents(): TrainingEvent[] {
   }
   out.push({ type: 'run-end', time, status: 'complete', seconds: 164 });
   return out;
+}
+
+/**
+ * A sensitivity answer for the fixture model: smooth made-up curves (bigger layers tolerate more), and the
+ * suggestion the real core computes from them, so the view shows what the CLI would send.
+ */
+export function sensitivityFor(model: FixtureModel, target: number): SensitivityData {
+  const baseline = { accuracy: 0.88, loss: 0.35 };
+  const layers = model.summary.layers.map((l, i) => ({
+    name: l.name, size: l.params, baseSparsity: 0,
+    points: [0, 0.5, 0.75, 0.9, 0.95, 0.98].map((s) => {
+      const drop = (s ** (3 + i)) * (0.2 + 0.6 / Math.log10(10 + l.params));
+      return { sparsity: s, accuracy: Math.max(0.1, baseline.accuracy - drop), loss: baseline.loss + drop };
+    }),
+  }));
+  const scan: SensitivityScan = { baseline, layers, fractions: [0.5, 0.75, 0.9, 0.95, 0.98], evaluations: 1 + 5 * layers.length, interrupted: false };
+  const s = suggestLayerTargets(scan, target);
+  return {
+    level: model.summary.levelCount, dataset: 'fashion-mnist-small (1000 test)', seconds: 8.3, baseline, layers,
+    suggestion: { target: s.target, reached: s.reached, reachable: s.reachable, layers: s.layers.map((l) => ({ name: l.name, sparsity: l.sparsity, accuracyAlone: l.accuracyAlone })) },
+    configUri: 'file:///work/runs/demo/demo.suggested.elsa.json',
+  };
 }
 
 /** A finished study of two groups (3 seeds; the second group has one complete seed), as study.json holds it. */

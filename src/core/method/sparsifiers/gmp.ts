@@ -1,5 +1,6 @@
 /** Gradual magnitude pruning with the cubic schedule of Zhu & Gupta (2017): the default sparsifier. */
-import { selectMagnitude } from './select';
+import type { LayerTargets } from './layerTargets';
+import { magnitudeSelector } from './select';
 import type { SelectionRequest, Sparsifier } from './types';
 
 export function gmpSparsity(progress: number, start: number, target: number, rampFraction: number): number {
@@ -8,11 +9,12 @@ export function gmpSparsity(progress: number, start: number, target: number, ram
   return target + (start - target) * (1 - t) ** 3;
 }
 
-export function createGmp(options: { scope: 'global' | 'layer'; pruneEvery: number; rampFraction: number }): Sparsifier {
+export function createGmp(options: { scope: 'global' | 'layer'; pruneEvery: number; rampFraction: number; layerTargets?: LayerTargets }): Sparsifier {
+  const select = magnitudeSelector(options);
   return {
     name: `gmp(${options.scope})`,
     updateEvery: options.pruneEvery,
     sparsityAt: (p, start, target) => gmpSparsity(p, start, target, options.rampFraction),
-    select: (r: SelectionRequest) => selectMagnitude(r.tensors, r.sparsity, options.scope),
+    select: (r: SelectionRequest) => select(r.tensors, r.sparsity),
   };
 }

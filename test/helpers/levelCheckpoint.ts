@@ -44,7 +44,15 @@ export async function writeLevelCheckpoint(file: string, o: LevelCheckpointOptio
       }
       codes[w.name] = c;
     }
-    const levels = [...o.targets, 0].map((t, i) => ({ index: i + 1, targetSparsity: t, sparsity: t, metrics: { accuracy: 0.5 }, ...(i === K ? { dense: true } : {}) }));
+    // Record the sparsity the random codes actually give: the checkpoint contract checks it on open.
+    const all = Object.values(codes);
+    const total = all.reduce((n, c) => n + c.length, 0);
+    const measured = (level: number) => all.reduce((n, c) => n + c.filter((v) => v > level).length, 0) / total;
+    const levels = [...o.targets, 0].map((t, i) => ({
+      index: i + 1, targetSparsity: t, sparsity: measured(i + 1), metrics: { accuracy: 0.5 },
+      layerSparsity: Object.fromEntries(Object.entries(codes).map(([n, c]) => [n, c.filter((v) => v > i + 1).length / c.length])),
+      ...(i === K ? { dense: true } : {}),
+    }));
     await writeElsaCheckpoint(file, {
       weights, codes,
       meta: { format: 'elsa/1', targets: o.targets, levels, kind: 'elsa', topology: modelTopology(model), ...(o.config !== undefined ? { config: o.config } : {}) },

@@ -4,6 +4,7 @@
  */
 import { initEngine } from '../core/engine/backend';
 import { errorLine, isElsaError } from '../core/errors';
+import { isMainThread } from 'node:worker_threads';
 import { VERSION } from '../core/version';
 import { commandHelp, parseCommand, type CommandSpec } from './args';
 import { baselineSpec, runBaselineCommand } from './commands/baseline';
@@ -12,6 +13,7 @@ import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
 import { reportSpec, runReportCommand } from './commands/report';
 import { runTrainingCommand, trainSpec } from './commands/train';
+import { Interrupted, inSupervisedWorker, runSupervisedWorker, SIGNALS, supervise } from './supervisor';
 
 const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec];
 
@@ -57,18 +59,39 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     case 'baseline':
       return runBaselineCommand(target, { fresh: v.fresh === true, backend: v.backend as string | undefined, only: v.only as string | undefined, signal });
     case 'extract':
-      return runExtractCommand(target, v);
+      return runExtractCommand(target, v, signal);
     case 'eval':
-      return runEvalCommand(target, v);
+      return runEvalCommand(target, v, signal);
     case 'inspect':
-      return runInspectCommand(target, v);
+      return runInspectCommand(target, v, signal);
     case 'report':
-      return runReportCommand(target, v);
+      return runReportCommand(target, v, signal);
   }
   return 2;
 }
 
+/** Runs one command in this thread; every failure becomes one line and an exit code. */
+export async function runCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  try {
+    return await run(argv, signal);
+  } catch (e) {
+    // Whatever broke after a stop request (a half-built model, a closed file) is a consequence of the stop.
+    if (e instanceof Interrupted || signal.aborted) return 130;
+    console.error(errorLine(e));
+    if (!isElsaError(e) && process.env.ELSA_DEBUG) console.error(e);
+    return isElsaError(e) && e.kind === 'UsageError' ? 2 : 1;
+  }
+}
+
+/**
+ * The `elsa` entry point. The command runs in a worker thread supervised by this one, so SIGTERM/SIGINT stop
+ * it within a second even when it is busy in synchronous code (src/cli/supervisor.ts). ELSA_IN_PROCESS=1 runs
+ * it on this thread instead (signals are then seen only when the event loop is free).
+ */
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  if (isMainThread && process.env.ELSA_IN_PROCESS !== '1') return supervise(__filename, argv);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -77,24 +100,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('\nStopping after the current step (Ctrl+C again to quit at once)…\n');
     controller.abort();
   };
-  // A task terminal that closes sends SIGHUP; its stdout then fails. Stop cleanly either way: the run-end
-  // event and the last complete checkpoint matter more than the console.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of signals) process.on(s, onSignal);
-  process.stdout.on('error', () => {});
-  process.stderr.on('error', () => {});
+  for (const s of SIGNALS) process.on(s, onSignal);
   try {
-    return await run(argv, controller.signal);
-  } catch (e) {
-    console.error(errorLine(e));
-    if (!isElsaError(e) && process.env.ELSA_DEBUG) console.error(e);
-    return isElsaError(e) && e.kind === 'UsageError' ? 2 : 1;
+    return await runCommand(argv, controller.signal);
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    for (const s of SIGNALS) process.off(s, onSignal);
   }
 }
 
-if (require.main === module) {
+if (inSupervisedWorker()) {
+  void runSupervisedWorker(runCommand);
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

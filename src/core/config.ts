@@ -3,10 +3,11 @@
  * uses for editing), then completed with defaults into a `RunConfig` the trainer can trust.
  */
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import runSchema from '../../schemas/elsa-run.schema.json';
 import { configError, usageError } from './errors';
+import { parseJsonc } from './jsonc';
 
 export type ModelSpec = { type: 'mlp' } | { type: 'cnn' } | { type: 'resnet' } | { type: 'layers-json'; path: string };
 
@@ -146,18 +147,29 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
   };
 }
 
-/** Read, parse and validate a config file; every failure is a ConfigError naming the file. */
+/** A run config is a few hundred bytes; anything this large is not one (and is not read whole). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Read, parse (JSONC: comments, trailing commas and a BOM allowed, as in VS Code's settings) and validate a
+ * config file; every failure is a ConfigError naming the file, with line and column for syntax errors.
+ */
 export function loadRunConfig(file: string): RunConfig {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw configError(file, 'is a folder, not a run config (*.elsa.json)');
+    if (!st.isFile()) throw configError(file, 'is not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is ${st.size} bytes; a run config is at most ${MAX_CONFIG_BYTES} bytes`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof Error && e.name === 'ConfigError') throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw configError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonc(text);
   } catch (e) {
     throw configError(file, `invalid JSON: ${(e as Error).message}`);
   }
@@ -173,18 +185,38 @@ export function withBackend(config: RunConfig, backend: string | undefined): Run
   return { ...config, backend: backend as RunConfig['backend'] };
 }
 
-/** Whether a checkpoint's stored config describes the same run (the backend may differ). */
+/**
+ * Whether a checkpoint's stored config describes the same run (the backend may differ). Stored paths are
+ * relative to the config's folder (absolute in checkpoints written before 0.1.1): both kinds are compared as
+ * absolute paths from this config's folder, so a moved or cloned project still resumes.
+ */
 export function sameRun(stored: unknown, config: RunConfig): boolean {
-  const strip = (c: unknown) => {
+  const normal = (c: unknown) => {
     if (typeof c !== 'object' || c === null) return c;
     const { backend: _b, ...rest } = c as Record<string, unknown>;
-    return rest;
+    return withPaths(rest, (p) => path.resolve(config.baseDir, p));
   };
-  return JSON.stringify(strip(stored)) === JSON.stringify(strip(portableConfig(config)));
+  return JSON.stringify(normal(stored)) === JSON.stringify(normal(portableConfig(config)));
 }
 
-/** The config as stored in checkpoint metadata: relative to nothing, no machine-specific folders. */
+/** `model.path` and `data.path` of a (stored or resolved) config, mapped. */
+function withPaths(c: Record<string, unknown>, map: (p: string) => string): Record<string, unknown> {
+  const out = { ...c };
+  for (const key of ['model', 'data'] as const) {
+    const part = out[key];
+    if (typeof part === 'object' && part !== null && typeof (part as { path?: unknown }).path === 'string') {
+      out[key] = { ...part, path: map((part as { path: string }).path) };
+    }
+  }
+  return out;
+}
+
+/**
+ * The config as stored in checkpoint metadata and the run log: no machine-specific folders. The output folder,
+ * model and data paths are relative to the config's folder (forward slashes), as the user wrote them.
+ */
 export function portableConfig(config: RunConfig): Record<string, unknown> {
   const { baseDir: _b, outDir: _o, ...rest } = config;
-  return { ...rest, outDir: path.relative(config.baseDir, config.outDir) || '.' };
+  const relative = (p: string) => path.relative(config.baseDir, p).split(path.sep).join('/') || '.';
+  return { ...withPaths(rest, relative), outDir: relative(config.outDir) };
 }

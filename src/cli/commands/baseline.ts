@@ -3,15 +3,16 @@
  * sparsifier, same warm-up and the same epochs as one ELSA phase) and a dense network (warm-up + the same
  * epochs, dense). Each is a checkpoint under <outDir>/baselines/; finished ones are skipped on a rerun.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
-import { DENSE_BASELINE_NAME, eventLog, independentBaselineName, prepareRun, runPaths } from '../../core/run';
+import { checkOutDir, DENSE_BASELINE_NAME, eventLog, modelNotes, independentBaselineName, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
+import { makeOutputDir, stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const baselineSpec: CommandSpec = {
@@ -40,8 +41,13 @@ async function isComplete(file: string, config: RunConfig): Promise<boolean> {
 export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
   const config = withBackend(loadRunConfig(configFile), options.backend);
   const paths = runPaths(config);
-  mkdirSync(paths.baselinesDir, { recursive: true });
+  console.log(`Baselines folder: ${paths.baselinesDir}`);
+  checkOutDir(configFile, paths.baselinesDir);
+  // Data and engine are validated (and the first model built below) before the folder is created.
   const prepared = await prepareRun(config);
+  (await prepared.buildModel()).dispose();
+  stopIfAborted(options.signal);
+  makeOutputDir(paths.baselinesDir);
   const only = options.only?.split(',').map((s) => s.trim());
   const jobs: { file: string; kind: 'independent' | 'dense'; targets: number[]; label: string }[] = [
     ...config.levels.map((s) => ({ file: path.join(paths.baselinesDir, independentBaselineName(s)), kind: 'independent' as const, targets: [s], label: `independent ${s * 100}%` })),
@@ -64,8 +70,10 @@ export async function runBaselineCommand(configFile: string, options: { fresh?: 
       reporter.event(e, job.targets.length);
     };
     const model = await prepared.buildModel();
+    const notes = modelNotes(model);
     const resume = !options.fresh && existsSync(job.file) ? await loadTrainingState(job.file).catch(() => undefined) : undefined;
-    emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.label, config: portableConfig(config) });
+    emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.label, config: portableConfig(config), ...(notes.length ? { notes } : {}) });
+    for (const n of notes) console.log(`${job.label}: note: ${n}`);
     const epochs = job.kind === 'dense' ? { warmup: config.epochs.warmup, perPhase: config.epochs.perPhase, dense: config.epochs.perPhase } : { ...config.epochs, dense: 0 };
     const result = await prepared.train({
       model,

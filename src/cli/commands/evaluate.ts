@@ -1,10 +1,12 @@
 /** `elsa eval <checkpoint> [--level k|s]`: test accuracy of one or every level, on the run's dataset or --data. */
+import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
-import { loadDataset } from '../../core/data/dataset';
+import { loadDataset, type DatasetSpec } from '../../core/data/dataset';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { evaluateModel } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const evalSpec: CommandSpec = {
@@ -23,25 +25,54 @@ export const evalSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-export async function runEvalCommand(file: string, values: Parsed['values']): Promise<number> {
+/**
+ * The dataset a checkpoint was trained on. Its stored config names the data relative to the run config's
+ * folder (core/config.ts portableConfig); that folder is found from the checkpoint's place in its run
+ * (`outDir`, also stored relative to it), so a moved or cloned project still finds its data. Paths are only
+ * resolved here, never opened: loadDataset reads them, and the extension runs `eval` only in a trusted
+ * workspace (src/extension/commands.ts).
+ */
+export function storedDataSpec(file: string, stored: unknown): DatasetSpec {
+  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: Record<string, unknown>; outDir?: unknown };
+  const data: DatasetSpec = { ...(config.data ?? {}) };
+  if (typeof data.path === 'string' && !path.isAbsolute(data.path)) {
+    data.path = path.resolve(storedConfigDir(file, config.outDir), data.path);
+  }
+  return data;
+}
+
+/** The run config's folder, from a checkpoint in `<configDir>/<outDir>/`. */
+function storedConfigDir(file: string, outDir: unknown): string {
+  const runDir = path.dirname(path.resolve(file));
+  if (typeof outDir !== 'string' || path.isAbsolute(outDir)) return runDir;
+  const root = path.parse(runDir).root;
+  return path.resolve(runDir, path.relative(path.resolve(root, outDir), root));
+}
+
+export async function runEvalCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
   const { meta } = ckpt;
   const requested = numberOption(values, 'level');
   const levels = requested === undefined ? meta.levels.map((l) => l.index) : [levelFromRequest(requested, meta, file)];
-  const config = (meta.config ?? {}) as { data?: { name?: string; path?: string; limitTest?: number } };
-  const dataSpec = values.data ? { path: values.data as string } : { ...(config.data ?? {}), limitTrain: 1 };
+  const dataSpec = values.data ? { path: path.resolve(values.data as string) } : { ...storedDataSpec(file, meta.config), limitTrain: 1 };
   const limit = numberOption(values, 'limit');
   if (limit !== undefined) Object.assign(dataSpec, { limitTest: limit });
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');
+  stopIfAborted(signal);
   const dataset = await loadDataset(dataSpec);
   const rows: { level: number; sparsity: number; accuracy: number; loss: number; recorded?: number }[] = [];
   for (const level of levels) {
-    const { model } = await loadLevelModel(file, level);
-    const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses });
-    model.dispose();
-    const info = meta.levels.find((l) => l.index === level);
-    rows.push({ level, sparsity: info?.sparsity ?? NaN, accuracy: ev.accuracy, loss: ev.loss, recorded: info?.metrics.accuracy });
+    stopIfAborted(signal);
+    const { model } = await loadLevelModel(file, level, { signal, logits: true });
+    try {
+      stopIfAborted(signal);
+      const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses, signal });
+      const info = meta.levels.find((l) => l.index === level);
+      rows.push({ level, sparsity: info?.sparsity ?? NaN, accuracy: ev.accuracy, loss: ev.loss, recorded: info?.metrics.accuracy });
+    } finally {
+      model.dispose();
+    }
   }
   if (values.json) console.log(JSON.stringify({ file, dataset: `${dataset.name} (${dataset.test.count} test)`, levels: rows }, null, 2));
   else {

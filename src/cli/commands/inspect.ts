@@ -1,6 +1,7 @@
 /** `elsa inspect <file>`: what is in any safetensors file, ELSA checkpoint, sparse export or TF.js model.json. */
 import { formatInspectReport, inspectFile } from '../../core/io/inspect';
 import type { CommandSpec, Parsed } from '../args';
+import { stopIfAborted } from '../supervisor';
 
 export const inspectSpec: CommandSpec = {
   name: 'inspect',
@@ -12,8 +13,10 @@ export const inspectSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-export async function runInspectCommand(file: string, values: Parsed['values']): Promise<number> {
+/** Reads only; a stop request during the read is served by the supervisor ending the worker. */
+export async function runInspectCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const report = await inspectFile(file);
+  stopIfAborted(signal);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatInspectReport(report));
   return 0;
 }

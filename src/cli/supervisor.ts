@@ -16,8 +16,12 @@ import path from 'node:path';
 import { configError } from '../core/errors';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
-/** How long a command may take to stop by itself before it is terminated; stop within 1 s in all. */
-const GRACE_MS = Number(process.env.ELSA_STOP_GRACE_MS) || 600;
+/**
+ * How long a command may take to stop by itself before it is terminated; stop within 1 s in all. Training
+ * gets the longest, to finish its step and log the run's end; the other commands have nothing to save (their
+ * writes are atomic and their temp files are removed), so they are ended almost at once.
+ */
+export const GRACE_MS = { training: 600, other: 150 } as const;
 /** If the worker is stuck in a blocking system call, terminate never completes: then SIGKILL ourselves. */
 const TERMINATE_WAIT_MS = 250;
 
@@ -127,12 +131,14 @@ export async function runSupervisedWorker(run: (argv: string[], signal: AbortSig
     if (m?.type === 'abort') controller.abort(new Error('interrupted'));
   });
   parentPort?.unref();
+  // For tests and diagnosis: the moment the command starts (after this thread's start-up).
+  if (process.env.ELSA_TRACE === '1') process.stderr.write(`elsa: ${input.argv[0] ?? ''} started\n`);
   const code = await run(input.argv, signal);
   parentPort?.postMessage({ type: 'exit', code } satisfies WorkerMessage);
 }
 
 /** Main-thread side: start the command in a worker and stop it within a second of the first signal. */
-export function supervise(script: string, argv: string[]): Promise<number> {
+export function supervise(script: string, argv: string[], graceMs: number): Promise<number> {
   return new Promise((resolve) => {
     const abortFlag = new SharedArrayBuffer(4);
     const flag = new Int32Array(abortFlag);
@@ -172,7 +178,7 @@ export function supervise(script: string, argv: string[]): Promise<number> {
       Atomics.store(flag, 0, 1);
       worker.postMessage({ type: 'abort' });
       process.stderr.write('\nStopping… (a second Ctrl+C stops at once)\n');
-      deadline = setTimeout(forceStop, GRACE_MS);
+      deadline = setTimeout(forceStop, graceMs);
     };
     for (const s of SIGNALS) process.on(s, onSignal);
 

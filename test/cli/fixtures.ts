@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { levelSparsity, writeElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
 import type { HostTensor } from '../../src/core/io/dtype';
+import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { listModelWeights, modelTopology } from '../../src/core/models/weights';
 
 function lcg(seed: number): () => number {
@@ -86,4 +87,24 @@ export function writeIdxDataset(dir: string, train: number, test: number): void 
   };
   write('train', train);
   write('t10k', test);
+}
+
+/**
+ * A Keras-style classifier for 28x28x1 images saved as a TF.js Layers model.json (+ weights.bin) at `file`:
+ * conv → pool → flatten → dense → dense(10) whose output is softmax, either as the last Dense layer's own
+ * activation (`'activation'`) or as a separate Softmax layer (`'layer'`).
+ */
+export async function writeSoftmaxModel(file: string, softmax: 'activation' | 'layer'): Promise<void> {
+  await tf.setBackend('cpu');
+  const layers = [
+    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', name: 'conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+    tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
+    tf.layers.flatten({ name: 'flatten' }),
+    tf.layers.dense({ units: 32, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    tf.layers.dense({ units: 10, activation: softmax === 'activation' ? 'softmax' : 'linear', name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+    ...(softmax === 'layer' ? [tf.layers.softmax({ name: 'probs' })] : []),
+  ];
+  const model = tf.sequential({ name: 'keras_style', layers });
+  await saveLayersModelFile(model, file);
+  model.dispose();
 }

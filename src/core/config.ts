@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import runSchema from '../../schemas/elsa-run.schema.json';
+import type { DatasetSpec } from './data/dataset';
 import { configError, usageError } from './errors';
 import { parseJsonc } from './jsonc';
 
@@ -219,4 +220,30 @@ export function portableConfig(config: RunConfig): Record<string, unknown> {
   const { baseDir: _b, outDir: _o, ...rest } = config;
   const relative = (p: string) => path.relative(config.baseDir, p).split(path.sep).join('/') || '.';
   return { ...withPaths(rest, relative), outDir: relative(config.outDir) };
+}
+
+/**
+ * The dataset a checkpoint was trained on. Its stored config names the data relative to the run config's
+ * folder (core/config.ts portableConfig); that folder is found from the checkpoint's place in its run
+ * (`outDir`, also stored relative to it), so a moved or cloned project still finds its data. Paths are only
+ * resolved here, never opened: loadDataset reads them, and the extension runs `eval` only in a trusted
+ * workspace, after asking about data outside it (src/extension/commands.ts).
+ */
+export function checkpointDataSpec(file: string, stored: unknown): DatasetSpec {
+  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: unknown; outDir?: unknown };
+  const raw = (typeof config.data === 'object' && config.data !== null ? config.data : {}) as Record<string, unknown>;
+  // Only fields of the right type: a checkpoint is input, its metadata may be anything.
+  const data: DatasetSpec = {};
+  if (typeof raw.name === 'string') data.name = raw.name;
+  if (typeof raw.limitTest === 'number') data.limitTest = raw.limitTest;
+  if (typeof raw.path === 'string') data.path = path.resolve(storedConfigDir(file, config.outDir), raw.path);
+  return data;
+}
+
+/** The run config's folder, from a checkpoint in `<configDir>/<outDir>/`. */
+function storedConfigDir(file: string, outDir: unknown): string {
+  const runDir = path.dirname(path.resolve(file));
+  if (typeof outDir !== 'string' || path.isAbsolute(outDir)) return runDir;
+  const root = path.parse(runDir).root;
+  return path.resolve(runDir, path.relative(path.resolve(root, outDir), root));
 }

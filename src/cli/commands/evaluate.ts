@@ -1,7 +1,8 @@
 /** `elsa eval <checkpoint> [--level k|s]`: test accuracy of one or every level, on the run's dataset or --data. */
 import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
-import { loadDataset, type DatasetSpec } from '../../core/data/dataset';
+import { checkpointDataSpec } from '../../core/config';
+import { loadDataset } from '../../core/data/dataset';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { evaluateModel } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
@@ -25,37 +26,13 @@ export const evalSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-/**
- * The dataset a checkpoint was trained on. Its stored config names the data relative to the run config's
- * folder (core/config.ts portableConfig); that folder is found from the checkpoint's place in its run
- * (`outDir`, also stored relative to it), so a moved or cloned project still finds its data. Paths are only
- * resolved here, never opened: loadDataset reads them, and the extension runs `eval` only in a trusted
- * workspace (src/extension/commands.ts).
- */
-export function storedDataSpec(file: string, stored: unknown): DatasetSpec {
-  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: Record<string, unknown>; outDir?: unknown };
-  const data: DatasetSpec = { ...(config.data ?? {}) };
-  if (typeof data.path === 'string' && !path.isAbsolute(data.path)) {
-    data.path = path.resolve(storedConfigDir(file, config.outDir), data.path);
-  }
-  return data;
-}
-
-/** The run config's folder, from a checkpoint in `<configDir>/<outDir>/`. */
-function storedConfigDir(file: string, outDir: unknown): string {
-  const runDir = path.dirname(path.resolve(file));
-  if (typeof outDir !== 'string' || path.isAbsolute(outDir)) return runDir;
-  const root = path.parse(runDir).root;
-  return path.resolve(runDir, path.relative(path.resolve(root, outDir), root));
-}
-
 export async function runEvalCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
   const { meta } = ckpt;
   const requested = numberOption(values, 'level');
   const levels = requested === undefined ? meta.levels.map((l) => l.index) : [levelFromRequest(requested, meta, file)];
-  const dataSpec = values.data ? { path: path.resolve(values.data as string) } : { ...storedDataSpec(file, meta.config), limitTrain: 1 };
+  const dataSpec = values.data ? { path: path.resolve(values.data as string) } : { ...checkpointDataSpec(file, meta.config), limitTrain: 1 };
   const limit = numberOption(values, 'limit');
   if (limit !== undefined) Object.assign(dataSpec, { limitTest: limit });
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');

@@ -25,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
+    if (process.env.ELSA_TRACE === '1') process.stderr.write(`elsa: ${argv[0] ?? ''} started\n`);
     const { runCommand } = await import('./dispatch');
     return await runCommand(argv, controller.signal);
   } finally {

@@ -183,7 +183,11 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
     for (const s of SIGNALS) process.on(s, onSignal);
 
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'exit') exitCode = m.code;
+      if (m.type === 'exit') {
+        exitCode = m.code;
+        // The command is done; a handle it left open (a timer, a backend's thread) must not keep us waiting.
+        setTimeout(() => void worker.terminate(), 2000).unref();
+      }
       else if (m.type === 'output-dir' && dirs.get(m.dir) !== true) dirs.set(m.dir, m.created);
     });
     worker.on('error', (e) => {

@@ -12,10 +12,11 @@ import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
 import { reportSpec, runReportCommand } from './commands/report';
+import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 import { Interrupted } from './supervisor';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -66,6 +67,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runInspectCommand(target, v, signal);
     case 'report':
       return runReportCommand(target, v, signal);
+    case 'study':
+      return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
   }
   return 2;
 }

@@ -12,7 +12,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
   if (isMainThread && process.env.ELSA_IN_PROCESS !== '1') {
-    const training = argv[0] === 'train' || argv[0] === 'baseline';
+    const training = argv[0] === 'train' || argv[0] === 'baseline' || argv[0] === 'study';
     return supervise(__filename, argv, training ? GRACE_MS.training : GRACE_MS.other);
   }
   const controller = new AbortController();

@@ -9,6 +9,9 @@ import runSchema from '../../schemas/elsa-run.schema.json';
 import type { DatasetSpec } from './data/dataset';
 import { configError, usageError } from './errors';
 import { parseJsonc } from './jsonc';
+import { CONSTANT_LR, type LrScheduleSpec } from './method/lrSchedule';
+
+export type { LrScheduleSpec };
 
 export type ModelSpec = { type: 'mlp' } | { type: 'cnn' } | { type: 'resnet' } | { type: 'layers-json'; path: string };
 
@@ -37,6 +40,8 @@ export interface RunConfig {
   levels: number[];
   sparsifier: SparsifierSpec;
   optimizer: OptimizerSpec;
+  /** How the learning rate moves within each phase (constant when absent from the file). */
+  lrSchedule: LrScheduleSpec;
   epochs: { warmup: number; perPhase: number; dense: number };
   batchSize: number;
   smallParams: 'perLevel' | 'frozen';
@@ -58,6 +63,7 @@ type RawConfig = {
   levels: number[];
   sparsifier?: Partial<SparsifierSpec> & { type: SparsifierSpec['type'] };
   optimizer?: Partial<OptimizerSpec> & { type: OptimizerSpec['type'] };
+  lrSchedule?: { type: LrScheduleSpec['type']; minFactor?: number; gamma?: number; stepEpochs?: number; milestones?: number[] };
   epochs?: Partial<RunConfig['epochs']>;
   batchSize?: number;
   smallParams?: RunConfig['smallParams'];
@@ -85,6 +91,7 @@ export function schemaProblems(value: unknown): string[] {
     if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
     let msg = `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}`;
     if (e.keyword === 'additionalProperties') msg = `${e.instancePath || '(top level)'} has unknown property "${String(e.params.additionalProperty)}"`;
+    if (e.keyword === 'false schema') msg = `${e.instancePath} is not allowed here`;
     if (e.keyword === 'enum') msg += ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})`;
     if (!seen.has(msg)) {
       seen.add(msg);
@@ -126,6 +133,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
   const optType = raw.optimizer?.type ?? 'sgd';
   const optimizer: OptimizerSpec = { type: optType, ...OPTIMIZER_DEFAULTS[optType] };
   for (const [k, v] of Object.entries(raw.optimizer ?? {})) if (v !== undefined) (optimizer as unknown as Record<string, unknown>)[k] = v;
+  const lrSchedule = resolveLrSchedule(raw.lrSchedule, file);
   const model: ModelSpec = raw.model ?? { type: 'cnn' };
   if (model.type === 'layers-json') model.path = path.resolve(baseDir, model.path);
   const data = { ...(raw.data ?? {}) };
@@ -137,6 +145,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     levels: [...levels],
     sparsifier,
     optimizer,
+    lrSchedule,
     epochs: { warmup: raw.epochs?.warmup ?? 1, perPhase: raw.epochs?.perPhase ?? 2, dense: raw.epochs?.dense ?? 1 },
     batchSize: raw.batchSize ?? 64,
     smallParams: raw.smallParams ?? 'perLevel',
@@ -146,6 +155,17 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     evalEvery: raw.evalEvery ?? 'epoch',
     baseDir,
   };
+}
+
+function resolveLrSchedule(raw: RawConfig['lrSchedule'], file: string): LrScheduleSpec {
+  if (!raw || raw.type === 'constant') return CONSTANT_LR;
+  if (raw.type === 'cosine') return { type: 'cosine', minFactor: raw.minFactor ?? 0.01 };
+  if (raw.stepEpochs && raw.milestones) throw configError(file, 'lrSchedule: give either stepEpochs or milestones, not both');
+  const milestones = raw.milestones ?? (raw.stepEpochs ? [] : [0.5, 0.75]);
+  for (let i = 1; i < milestones.length; i++) {
+    if (!(milestones[i] > milestones[i - 1])) throw configError(file, `lrSchedule.milestones must be increasing (got ${milestones.join(', ')})`);
+  }
+  return { type: 'step', gamma: raw.gamma ?? 0.1, ...(raw.stepEpochs ? { stepEpochs: raw.stepEpochs } : {}), milestones };
 }
 
 /** A run config is a few hundred bytes; anything this large is not one (and is not read whole). */
@@ -187,17 +207,25 @@ export function withBackend(config: RunConfig, backend: string | undefined): Run
 }
 
 /**
+ * A stored config as a comparable string, without the backend (where to compute is not part of what a run
+ * is) and without the `ignore`d keys. Checkpoints from before learning-rate schedules existed were trained
+ * at a constant rate.
+ */
+export function runIdentity(stored: unknown, ignore: readonly string[] = []): string {
+  if (typeof stored !== 'object' || stored === null) return JSON.stringify(stored);
+  const { backend: _b, lrSchedule, ...rest } = stored as Record<string, unknown>;
+  for (const k of ignore) delete rest[k];
+  return JSON.stringify({ ...rest, lrSchedule: lrSchedule ?? CONSTANT_LR });
+}
+
+/**
  * Whether a checkpoint's stored config describes the same run (the backend may differ). Stored paths are
- * relative to the config's folder (absolute in checkpoints written before 0.1.1): both kinds are compared as
- * absolute paths from this config's folder, so a moved or cloned project still resumes.
+ * relative to the config's folder (absolute in checkpoints written before paths were stored relative): both
+ * kinds are compared as absolute paths from this config's folder, so a moved or cloned project still resumes.
  */
 export function sameRun(stored: unknown, config: RunConfig): boolean {
-  const normal = (c: unknown) => {
-    if (typeof c !== 'object' || c === null) return c;
-    const { backend: _b, ...rest } = c as Record<string, unknown>;
-    return withPaths(rest, (p) => path.resolve(config.baseDir, p));
-  };
-  return JSON.stringify(normal(stored)) === JSON.stringify(normal(portableConfig(config)));
+  const absolute = (c: unknown) => (typeof c === 'object' && c !== null ? withPaths(c as Record<string, unknown>, (p) => path.resolve(config.baseDir, p)) : c);
+  return runIdentity(absolute(stored)) === runIdentity(absolute(portableConfig(config)));
 }
 
 /** `model.path` and `data.path` of a (stored or resolved) config, mapped. */

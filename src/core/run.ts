@@ -38,15 +38,11 @@ export function runPaths(config: Pick<RunConfig, 'name' | 'outDir'>): RunPaths {
   };
 }
 
-/** File name of an independent baseline for a target sparsity, e.g. `independent-95.safetensors`. */
-export function independentBaselineName(sparsity: number): string {
-  const pct = +(sparsity * 100).toFixed(2);
-  return `independent-${String(pct).replace('.', '_')}.safetensors`;
-}
-export const DENSE_BASELINE_NAME = 'dense.safetensors';
-
 /** What a caller chooses per training job; the prepared run fills in config, data, provenance and topology. */
-export type TrainJob = Omit<TrainerOptions, 'config' | 'dataset' | 'provenance' | 'topology'>;
+export type TrainJob = Omit<TrainerOptions, 'config' | 'dataset' | 'provenance' | 'topology'> & {
+  /** The run's config with other epochs (a baseline's budget, core/budgets.ts); same data and model. */
+  config?: RunConfig;
+};
 
 export interface PreparedRun {
   engine: EngineInfo;
@@ -74,7 +70,7 @@ export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
     dataset,
     buildModel: async () => buildModel(config.model, dataset.shape, dataset.numClasses, config.seed),
     provenance,
-    train: (job) => trainElsa({ ...job, config, dataset, provenance: provenance(), topology: exportTopology(job.model) }),
+    train: (job) => trainElsa({ ...job, config: job.config ?? config, dataset, provenance: provenance(), topology: exportTopology(job.model) }),
   };
 }
 

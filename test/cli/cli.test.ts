@@ -73,20 +73,36 @@ describe('elsa CLI', () => {
     assert.match(elsa(['train', config], dir).stdout, /already complete/);
   });
 
-  it('trains baselines and reports ELSA vs independent vs dense', () => {
+  it('trains baselines at fair budgets and reports ELSA vs independent vs dense with the epochs behind each', () => {
     const b = elsa(['baseline', config], dir);
     assert.equal(b.code, 0, b.stderr);
+    // warm-up 1, 1 epoch per phase, dense 1, K = 2: ELSA's levels have seen 2 / 3 epochs, its dense level 4.
+    for (const f of ['independent-90-cheap-strict-2ep', 'independent-50-strict-3ep', 'independent-50-cheap-2ep', 'dense-4ep']) {
+      assert.ok(existsSync(path.join(run(), 'baselines', `${f}.safetensors`)), f);
+    }
+    assert.match(elsa(['baseline', config], dir).stdout, /dense \(4 epochs\): already complete/);
     const r = elsa(['report', run()], dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /independent/);
-    assert.match(r.stdout, /Dense baseline/);
+    assert.match(r.stdout, /Test set: 200 images, seed 2: one accuracy is ±\d+\.\d pt \(95 % binomial/);
+    assert.match(r.stdout, /ELSA acc +epochs +indep\. strict acc +epochs +Δ ELSA − strict +indep\. cheap acc +epochs/);
     const report = JSON.parse(readFileSync(path.join(run(), 'report.json'), 'utf8'));
     assert.ok(isRunReport(report));
-    assert.equal(report.elsa.length, 3);
-    assert.equal(report.independent.length, 2);
-    for (const p of [...report.elsa, ...report.independent]) assert.ok(Math.abs(p.sparsity - p.targetSparsity) <= 0.01);
-    assert.ok(report.dense && report.dense.accuracy > 0.5, "the dense baseline is in the report");
-    assert.ok(existsSync(path.join(run(), 'report.md')));
+    assert.equal(report.format, 'elsa-report/2');
+    assert.equal(report.testCount, 200);
+    assert.deepEqual(report.seeds, [2]);
+    assert.deepEqual(report.elsa.map((p: { epochs: number }) => p.epochs), [2, 3, 4]);
+    assert.deepEqual(report.independent.map((p: { epochs: number }) => p.epochs), [2, 3]);
+    assert.deepEqual(report.independentCheap.map((p: { epochs: number }) => p.epochs), [2, 2]);
+    assert.equal(report.dense?.epochs, 4);
+    assert.deepEqual(report.notes, []);
+    for (const p of [...report.elsa, ...report.independent, ...report.independentCheap]) assert.ok(Math.abs(p.sparsity - p.targetSparsity) <= 0.01);
+    assert.ok(report.dense && report.dense.accuracy > 0.5, 'the dense baseline is in the report');
+    // Every accuracy in the table is followed by the epochs behind it.
+    const rows = r.stdout.split('\n').filter((l) => /^\d( \(dense\))? /.test(l));
+    assert.equal(rows.length, 3);
+    for (const row of rows) for (const m of row.matchAll(/(\d+\.\d+ %) +(\S+)/g)) if (!m[0].includes('pt')) assert.ok(/^\d+$|^\d+\.\d+$/.test(m[2]), row);
+    const md = readFileSync(path.join(run(), 'report.md'), 'utf8');
+    assert.match(md, /\| 3 \(dense\) \| 0\.0 % \| 0\.00 % \| \d+\.\d+ % \| 4 \| \d+\.\d+ % \| 4 \| [+-]\d+\.\d+ pt \| – \| – \|/);
   });
 
   it('extracts a level in three formats that agree with each other', async () => {

@@ -1,86 +1,105 @@
 /**
- * `elsa baseline <config>`: the paper's comparison — one independently trained sparse network per level (same
- * sparsifier, same warm-up and the same epochs as one ELSA phase) and a dense network (warm-up + the same
- * epochs, dense). Each is a checkpoint under <outDir>/baselines/; finished ones are skipped on a rerun.
+ * `elsa baseline <config>`: the comparison ELSA is measured against, at budgets that make it fair
+ * (core/budgets.ts): one dense network trained as many epochs as ELSA's dense level, and per sparse level an
+ * independently trained network (same sparsifier, optimizer and learning-rate schedule) at two budgets —
+ * "strict", the epochs ELSA's level has seen in total, and "cheap", the epochs of one ELSA phase. Each is a
+ * checkpoint under <outDir>/baselines/ whose name says its budget; finished ones are skipped on a rerun and an
+ * interrupted one continues from its last epoch.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { baselineJobs, type BaselineJob } from '../../core/budgets';
 import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
+import type { ElsaMetadata } from '../../core/contract';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
-import { checkOutDir, DENSE_BASELINE_NAME, eventLog, modelNotes, independentBaselineName, prepareRun, runPaths } from '../../core/run';
+import { checkOutDir, eventLog, modelNotes, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
-import { makeOutputDir, stopIfAborted } from '../supervisor';
+import { makeOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const baselineSpec: CommandSpec = {
   name: 'baseline',
   usage: 'baseline <config.elsa.json>',
   summary:
-    'Train the baselines of a run config: one independent sparse network per level (same sparsifier, warm-up\n' +
-    'and epochs per level as ELSA) and one dense network, into <outDir>/baselines/. Finished ones are kept.',
+    'Train the baselines of a run config into <outDir>/baselines/: a dense network trained as many epochs as\n' +
+    "ELSA's dense level, and per level an independent sparse network at two budgets: strict (every epoch ELSA's\n" +
+    'level has seen) and cheap (the epochs of one phase). Same optimizer and schedule. Finished ones are kept.',
   options: { fresh: { type: 'boolean' }, backend: { type: 'string' }, only: { type: 'string' } },
   help: [
     '--fresh             retrain baselines that are already complete',
     '--backend <name>    auto | node | wasm | cpu (overrides the config)',
-    '--only <list>       comma-separated subset: dense and/or sparsities, e.g. "dense,0.9"',
+    '--only <list>       comma-separated subset: dense, sparsities ("0.9"), cheap or strict, e.g. "dense,0.9"',
   ],
   minPositionals: 1,
   maxPositionals: 1,
 };
 
-async function isComplete(file: string, config: RunConfig): Promise<boolean> {
-  if (!existsSync(file)) return false;
+async function completeMeta(file: string, config: RunConfig): Promise<ElsaMetadata | undefined> {
+  if (!existsSync(file)) return undefined;
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
-  return ckpt.meta.training?.status === 'complete' && sameRun(ckpt.meta.config, config);
+  return ckpt.meta.training?.status === 'complete' && sameRun(ckpt.meta.config, config) ? ckpt.meta : undefined;
 }
 
-export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
-  const config = withBackend(loadRunConfig(configFile), options.backend);
+const selected = (job: BaselineJob, only: string[] | undefined) =>
+  !only || only.some((w) => (job.kind === 'dense' ? w === 'dense' : w === String(job.targets[0]) || (job.budgets as string[]).includes(w)));
+
+const row = (job: BaselineJob, meta: ElsaMetadata | undefined) => {
+  const level = meta?.levels[0];
+  return [job.kind === 'dense' ? 'dense' : `independent ${+(job.targets[0] * 100).toFixed(2)} %`, job.budgets.join(' + '), String(job.totalEpochs), percent(level?.sparsity), percent(level?.metrics.accuracy)];
+};
+
+/** Train (or reuse) every baseline of a run config; 130 when stopped by the signal. */
+export async function runBaselines(config: RunConfig, options: { fresh?: boolean; only?: string; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
   console.log(`Baselines folder: ${paths.baselinesDir}`);
-  checkOutDir(configFile, paths.baselinesDir);
-  // Data and engine are validated (and the first model built below) before the folder is created.
-  const prepared = await prepareRun(config);
-  (await prepared.buildModel()).dispose();
-  stopIfAborted(options.signal);
-  makeOutputDir(paths.baselinesDir);
   const only = options.only?.split(',').map((s) => s.trim());
-  const jobs: { file: string; kind: 'independent' | 'dense'; targets: number[]; label: string }[] = [
-    ...config.levels.map((s) => ({ file: path.join(paths.baselinesDir, independentBaselineName(s)), kind: 'independent' as const, targets: [s], label: `independent ${s * 100}%` })),
-    { file: path.join(paths.baselinesDir, DENSE_BASELINE_NAME), kind: 'dense' as const, targets: [], label: 'dense' },
-  ].filter((j) => !only || only.includes(j.kind === 'dense' ? 'dense' : String(j.targets[0])));
-  const log = eventLog(paths.baselineEvents);
+  const jobs = baselineJobs(config).filter((j) => selected(j, only));
+  // The folder and its event log are created only once data and model have loaded (validated).
+  let log: ((e: TrainingEvent) => void) | undefined;
   const rows: string[][] = [];
+  let prepared: Awaited<ReturnType<typeof prepareRun>> | undefined;
   for (const job of jobs) {
-    if (!options.fresh && (await isComplete(job.file, config))) {
-      console.log(`${job.label}: already complete (${job.file})`);
-      const ckpt = await readElsaCheckpoint(job.file);
-      await ckpt.close();
-      const level = ckpt.meta.levels[0];
-      rows.push([job.label, percent(level?.sparsity), percent(level?.metrics.accuracy)]);
+    const file = path.join(paths.baselinesDir, job.file);
+    const done = options.fresh ? undefined : await completeMeta(file, job.config);
+    if (done) {
+      console.log(`${job.label}: already complete (${file})`);
+      rows.push(row(job, done));
       continue;
     }
+    if (options.signal.aborted) return 130;
+    prepared ??= await prepareRun(config);
+    const model = await prepared.buildModel();
+    if (options.signal.aborted) {
+      model.dispose();
+      return 130;
+    }
+    makeOutputDir(paths.baselinesDir);
+    const write = (log ??= eventLog(paths.baselineEvents));
     const reporter = new ProgressReporter(process.stdout, `${job.label}: `);
     const emit = (e: TrainingEvent) => {
-      log(e);
+      write(e);
       reporter.event(e, job.targets.length);
     };
-    const model = await prepared.buildModel();
     const notes = modelNotes(model);
-    const resume = !options.fresh && existsSync(job.file) ? await loadTrainingState(job.file).catch(() => undefined) : undefined;
-    emit({ type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.label}`, kind: job.kind, targets: job.targets, backend: prepared.engine.label, config: portableConfig(config), ...(notes.length ? { notes } : {}) });
     for (const n of notes) console.log(`${job.label}: note: ${n}`);
-    const epochs = job.kind === 'dense' ? { warmup: config.epochs.warmup, perPhase: config.epochs.perPhase, dense: config.epochs.perPhase } : { ...config.epochs, dense: 0 };
+    const prior = !options.fresh && existsSync(file) ? await loadTrainingState(file).catch(() => undefined) : undefined;
+    // Only a snapshot of this very job continues; anything else at that path is retrained from scratch.
+    const resume = prior && sameRun(prior.meta.config, job.config) ? prior : undefined;
+    emit({
+      type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.file.replace(/\.safetensors$/, '')}`, kind: job.kind, targets: job.targets,
+      backend: prepared.engine.label, config: portableConfig(job.config), ...(notes.length ? { notes } : {}),
+      ...(resume ? { resumedFrom: { phase: resume.training.phase, epoch: resume.training.epoch } } : {}),
+    });
     const result = await prepared.train({
+      config: job.config,
       model,
-      checkpointPath: job.file,
+      checkpointPath: file,
       kind: job.kind,
       targets: job.targets,
-      epochs,
       emit,
       progress: (p) => reporter.step(p),
       signal: options.signal,
@@ -89,10 +108,15 @@ export async function runBaselineCommand(configFile: string, options: { fresh?: 
     model.dispose();
     emit({ type: 'run-end', time: new Date().toISOString(), status: result.status, seconds: result.seconds });
     if (result.status === 'cancelled') return 130;
-    const level = result.meta?.levels[0];
-    rows.push([job.label, percent(level?.sparsity), percent(level?.metrics.accuracy)]);
+    rows.push(row(job, result.meta));
   }
-  console.log('\n' + textTable(['baseline', 'sparsity', 'test accuracy'], rows, [false, true, true]));
+  console.log('\n' + textTable(['baseline', 'budget', 'epochs', 'sparsity', 'test accuracy'], rows, [false, false, true, true, true]));
   console.log(`\nBaselines: ${paths.baselinesDir}`);
   return 0;
+}
+
+export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
+  const config = withBackend(loadRunConfig(configFile), options.backend);
+  checkOutDir(configFile, runPaths(config).baselinesDir);
+  return runBaselines(config, options);
 }

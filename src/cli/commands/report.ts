@@ -1,8 +1,13 @@
-/** `elsa report <run-dir>`: the accuracy-vs-sparsity table, ELSA vs independent vs dense, and storage. */
+/**
+ * `elsa report <run-dir>`: the accuracy-vs-sparsity table — ELSA against the independent network trained as
+ * many epochs as each ELSA level (strict) and the one trained one phase (cheap), and the dense network —
+ * with the epochs behind every number, the test-set size and seed, and the storage each needs.
+ */
 import { writeFileAtomic } from '../../core/io/atomic';
 import { buildRunReport } from '../../core/report';
 import { runPaths } from '../../core/run';
-import type { RunReport } from '../../protocol/report';
+import type { ReportPoint, RunReport } from '../../protocol/report';
+import { accuracyUncertainty, describeUncertainty } from '../../protocol/uncertainty';
 import type { CommandSpec } from '../args';
 import { stopIfAborted, trackOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
@@ -10,7 +15,9 @@ import { percent, textTable } from '../tables';
 export const reportSpec: CommandSpec = {
   name: 'report',
   usage: 'report <run-dir>',
-  summary: 'Accuracy against sparsity for ELSA, the independent baselines and the dense network, and the storage\neach needs. Writes report.json and report.md into the run folder.',
+  summary:
+    'Accuracy against sparsity for ELSA, the independent baselines (strict and cheap budget) and the dense network,\n' +
+    'with the epochs behind each, and the storage each needs. Writes report.json and report.md into the run folder.',
   options: { json: { type: 'boolean' } },
   help: ['--json              print the report as JSON'],
   minPositionals: 1,
@@ -18,25 +25,59 @@ export const reportSpec: CommandSpec = {
 };
 
 const bytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const pt = (d: number) => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} pt`;
+const ep = (p: ReportPoint | undefined) => (p ? String(p.epochs) : '–');
+
+export const REPORT_HEADER = ['level', 'target', 'sparsity', 'ELSA acc', 'epochs', 'indep. strict acc', 'epochs', 'Δ ELSA − strict', 'indep. cheap acc', 'epochs'];
+
+/** One row per ELSA level; every accuracy is followed by the epochs behind it. */
+export function reportRows(r: RunReport): string[][] {
+  const K = r.elsa.filter((p) => p.targetSparsity > 0).length;
+  return r.elsa.map((p) => {
+    const dense = p.level > K;
+    const strict = dense ? r.dense : r.independent.find((q) => q.level === p.level);
+    const cheap = dense ? undefined : r.independentCheap.find((q) => q.level === p.level);
+    return [
+      dense ? `${p.level} (dense)` : String(p.level),
+      percent(p.targetSparsity, 1),
+      percent(p.sparsity),
+      percent(p.accuracy),
+      ep(p),
+      strict ? percent(strict.accuracy) : '–',
+      ep(strict),
+      strict ? pt(p.accuracy - strict.accuracy) : '–',
+      cheap ? percent(cheap.accuracy) : '–',
+      ep(cheap),
+    ];
+  });
+}
+
+/** How far a single accuracy can move by the choice of test images, and what stands behind the table. */
+export function reportPreamble(r: RunReport): string[] {
+  const ref = r.elsa.at(-1)?.accuracy ?? 0.85;
+  const u = accuracyUncertainty([ref], r.testCount);
+  return [
+    `Model ${r.model ?? '?'}, data ${r.dataset ?? '?'}, backend ${r.backend ?? '?'}; ${r.training ?? 'optimizer unknown'}.`,
+    `Test set: ${r.testCount ?? '?'} images, seed ${r.seeds.join(', ') || '?'}: one accuracy is ${describeUncertainty(u, r.testCount)} at ${percent(ref, 1)}; a gap smaller than that is noise.`,
+    'strict = the independent network trained as many epochs as the ELSA level has seen; cheap = one ELSA phase (warm-up + one phase). The dense row compares with the dense baseline.',
+  ];
+}
 
 export function formatReport(r: RunReport, markdown = false): string {
-  const header = ['level', 'target', 'ELSA sparsity', 'ELSA acc', 'independent sparsity', 'independent acc', 'Δ acc (ELSA − indep.)'];
-  const rows = r.elsa.map((p) => {
-    const ind = p.targetSparsity > 0 ? r.independent.find((q) => Math.abs(q.targetSparsity - p.targetSparsity) < 1e-9) : r.dense;
-    const delta = ind ? `${((p.accuracy - ind.accuracy) * 100 >= 0 ? '+' : '')}${((p.accuracy - ind.accuracy) * 100).toFixed(2)} pt` : '–';
-    return [p.targetSparsity > 0 ? String(p.level) : `${p.level} (dense)`, percent(p.targetSparsity, 1), percent(p.sparsity), percent(p.accuracy), ind ? percent(ind.sparsity) : '–', ind ? percent(ind.accuracy) : '–', delta];
-  });
+  const rows = reportRows(r);
   const storage = r.storage.map((s) => [s.label, bytes(s.bytes)]);
   if (r.smallParamBytes) storage.splice(1, 0, ['  of which per-level small parameters', bytes(r.smallParamBytes)]);
+  const notes = r.notes.map((n) => `Note: ${n}`);
   if (markdown) {
     const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');
-    return [`# ELSA report: ${r.run}`, '', `Model ${r.model ?? '?'}, data ${r.dataset ?? '?'}, backend ${r.backend ?? '?'}.`, '', md(header, rows), '', '## Storage', '', md(['what', 'size'], storage), ''].join('\n');
+    return [`# ELSA report: ${r.run}`, '', ...reportPreamble(r).flatMap((l) => [l, '']), md(REPORT_HEADER, rows), '', ...notes.flatMap((n) => [n, '']), '## Storage', '', md(['what', 'size'], storage), ''].join('\n');
   }
   return [
-    `ELSA report: ${r.run}  (model ${r.model ?? '?'}, ${r.dataset ?? '?'}, backend ${r.backend ?? '?'})`,
+    `ELSA report: ${r.run}`,
+    ...reportPreamble(r),
     '',
-    textTable(header, rows, [false, true, true, true, true, true, true]),
-    r.dense ? `\nDense baseline: ${percent(r.dense.accuracy)} test accuracy` : '\n(no baselines yet: run `elsa baseline <config>` for the comparison)',
+    textTable(REPORT_HEADER, rows, [false, true, true, true, true, true, true, true, true, true]),
+    ...(notes.length ? ['', ...notes] : []),
     '',
     textTable(['storage', 'size'], storage, [false, true]),
   ].join('\n');

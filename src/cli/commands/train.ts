@@ -43,9 +43,14 @@ export async function runTrainingCommand(
   options: { fresh?: boolean; backend?: string; signal: AbortSignal },
 ): Promise<number> {
   const config = withBackend(loadRunConfig(configFile), options.backend);
+  checkOutDir(configFile, config.outDir);
+  return runTraining(config, options);
+}
+
+/** Train (or continue, or find complete) the ELSA run of a resolved config; 130 when stopped by the signal. */
+export async function runTraining(config: RunConfig, options: { fresh?: boolean; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
   console.log(`Run folder: ${paths.dir}`);
-  checkOutDir(configFile, paths.dir);
   const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
   if (prior === 'complete') {
     console.log(`${paths.checkpoint} is already complete (use --fresh to train again).`);

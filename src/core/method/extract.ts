@@ -26,6 +26,9 @@ export interface ExtractedLevel {
 export function levelFromRequest(request: number, meta: ElsaMetadata, file: string): number {
   try {
     const level = resolveLevel(request, meta.targets);
+    if (meta.kind === 'independent' && level > meta.targets.length) {
+      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${+(meta.targets[0] * 100).toFixed(2)} % sparse)`);
+    }
     if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
     return level;
   } catch (e) {

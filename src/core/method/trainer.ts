@@ -3,7 +3,8 @@
  * codes, snapshots per-level small parameters, evaluates each level, and writes a resumable checkpoint after
  * every epoch (atomically: the previous file stays until the new one is complete).
  *
- * Independent baselines use the same trainer with one level (or none, for the dense baseline).
+ * Independent baselines use the same trainer with one level and no dense phase (or no level, for the dense
+ * baseline).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
@@ -17,11 +18,12 @@ import { levelSparsity } from '../io/elsaCheckpoint';
 import type { TrainingEvent } from '../../protocol/events';
 import { evaluateModel } from './evaluate';
 import { totalSparsity } from './levels';
+import { learningRateAt } from './lrSchedule';
 import { MaskedOptimizer } from './optimizer';
 import { planPhases, type Phase } from './phases';
 import { collectParams, readParam, writeParam, type ModelParam } from './params';
 import { saveTrainingCheckpoint, type SavedState } from './trainingCheckpoint';
-import { createSparsifier } from './sparsifiers';
+import { createSparsifier, type SparsifiableTensor } from './sparsifiers';
 import { createTrainStep } from './trainStep';
 
 export interface TrainProgress {
@@ -51,6 +53,18 @@ export interface TrainerOptions {
   resumeFrom?: SavedState;
   /** Called at the end of each phase 1..K+1, on the live model (tests check exactness with it). */
   onLevelDone?: (level: number, model: tf.LayersModel) => Promise<void>;
+  /** Called at every mask selection, before pruned weights are zeroed (tests check what was ranked). */
+  onSelect?: (selection: SelectionRecord) => void;
+}
+
+/** One mask selection as the sparsifier saw it; the arrays are the trainer's and valid during the call only. */
+export interface SelectionRecord {
+  phase: number;
+  /** Training steps of this phase taken before the selection (the phase end counts as `stepsInPhase`). */
+  stepInPhase: number;
+  sparsity: number;
+  tensors: readonly SparsifiableTensor[];
+  masks: readonly Uint8Array[];
 }
 
 export interface TrainResult {
@@ -67,7 +81,9 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const targets = options.targets ?? config.levels;
   const K = targets.length;
   const denseLevel = K + 1;
-  const phases = planPhases(targets, options.epochs ?? config.epochs);
+  // An independent baseline is its one sparse level: no dense phase after it (that "level" would be the same
+  // 95 %-zero network, listed as dense with 0 % sparsity).
+  const phases = planPhases(targets, options.epochs ?? config.epochs).filter((p) => !(options.kind === 'independent' && p.kind === 'dense'));
   const sparsifier = createSparsifier(config.sparsifier);
   const started = Date.now();
   mkdirSync(path.dirname(options.checkpointPath), { recursive: true });
@@ -131,7 +147,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   };
 
   /** Choose the mask for sparsity `s` among free weights and zero the rest (exact +0, from the host). */
-  const applySparsity = (phase: Phase, s: number) => {
+  const applySparsity = (phase: Phase, s: number, stepInPhase: number) => {
     const tensors = sparse.map((p) => {
       const values = readParam(p);
       const c = codes.get(p.name) as Uint8Array;
@@ -140,6 +156,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
       return { name: p.name, shape: p.shape, values, frozen };
     });
     const masks = sparsifier.select({ tensors, sparsity: s });
+    options.onSelect?.({ phase: phase.index, stepInPhase, sparsity: s, tensors, masks });
     tensors.forEach((t, j) => {
       const mask = masks[j];
       const values = t.values;
@@ -225,14 +242,17 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
             break;
           }
           const stepInPhase = e * batches.batchesPerEpoch + batch.index;
-          if (phase.kind === 'sparse') {
-            const due = stepInPhase === 0 || sparsifier.updateEvery === 1 || stepInPhase % sparsifier.updateEvery === 0 || stepInPhase === stepsInPhase - 1;
+          // No selection before the phase's first step: the free weights are the ones the previous phase pruned
+          // to +0, and ranking zeros is ranking by array index (docs/method.md). A one-step phase selects at its end.
+          if (phase.kind === 'sparse' && stepInPhase > 0) {
+            const due = sparsifier.updateEvery === 1 || stepInPhase % sparsifier.updateEvery === 0 || stepInPhase === stepsInPhase - 1;
             if (due) {
               // The last step always lands on the target, whatever the schedule's granularity.
               const s = stepInPhase === stepsInPhase - 1 ? phase.target : sparsifier.sparsityAt(stepInPhase / stepsInPhase, 0, phase.target);
-              if (s !== appliedSparsity) applySparsity(phase, s);
+              if (s !== appliedSparsity) applySparsity(phase, s, stepInPhase);
             }
           }
+          optimizer.learningRate = learningRateAt(config.lrSchedule, config.optimizer.learningRate, { stepInPhase, stepsInPhase, epochInPhase: e });
           const x = tf.tensor4d(batch.images, [batch.size, ...dataset.shape]);
           const y = tf.tensor1d(batch.labels, 'int32');
           const { loss, correct } = step(x, y);
@@ -278,7 +298,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
 
       if (phase.index >= 1) {
         if (phase.kind === 'sparse') {
-          if (appliedSparsity !== phase.target) applySparsity(phase, phase.target);
+          if (appliedSparsity !== phase.target) applySparsity(phase, phase.target, stepsInPhase);
           for (const p of sparse) {
             const c = codes.get(p.name) as Uint8Array;
             const a = active.get(p.name) as Uint8Array;

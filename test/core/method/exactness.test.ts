@@ -71,6 +71,17 @@ async function checkExactness(overrides: Record<string, unknown>) {
         assert.ok(frozen > 0, `${name} has no weights in level ${level}`);
       }
     }
+    if (config.smallParams === 'frozen') {
+      // One copy serves every level, so the live small parameters (batch-norm running statistics included) must
+      // not move after phase 1, bit for bit.
+      const small = collectParams(model).filter((p) => !p.sparsifiable).map((p) => p.name);
+      assert.ok(small.length > 0);
+      for (let level = 2; level <= K + 1; level++) {
+        for (const name of small) {
+          if (!sameBits(atPhaseEnd.get(1)!.weights.get(name)!, atPhaseEnd.get(level)!.weights.get(name)!)) assert.fail(`frozen small parameter ${name} moved by the end of phase ${level}`);
+        }
+      }
+    }
     for (const level of ckpt.meta.levels) {
       assert.ok(Math.abs(level.sparsity - level.targetSparsity) <= 0.01, `level ${level.index}: sparsity ${level.sparsity} vs target ${level.targetSparsity}`);
     }
@@ -95,6 +106,9 @@ describe('exactness invariant', () => {
   });
   it('holds with small parameters frozen after phase 1 (CNN, N:M 1:4 ⊂ 2:4)', async () => {
     await checkExactness({ model: { type: 'cnn' }, sparsifier: { type: 'nm', m: 4 }, levels: [0.75, 0.5], smallParams: 'frozen', epochs: { warmup: 1, perPhase: 1, dense: 1 } });
+  });
+  it('holds with small parameters frozen after phase 1, batch-norm statistics included (residual CNN, one-shot)', async () => {
+    await checkExactness({ model: { type: 'resnet' }, sparsifier: { type: 'magnitude', scope: 'global' }, levels: [0.8, 0.5], smallParams: 'frozen', epochs: { warmup: 1, perPhase: 1, dense: 1 } });
   });
   it('holds with AC/DC', async () => {
     await checkExactness({ sparsifier: { type: 'acdc' }, levels: [0.8, 0.6, 0.3], epochs: { warmup: 0, perPhase: 2, dense: 1 } });

@@ -1,143 +1,146 @@
 /**
- * Nesting over random shapes, levels and seeds: running each sparsifier's selection phase after phase (with
- * the earlier levels frozen) gives codes whose masks are nested, hit their sparsity, and never drop a frozen
- * weight.
+ * Nesting, on the real trainer's output (not a re-implementation of code assignment): for every sparsifier,
+ * each level keeps exactly its count of weights (globally, per layer, or per N:M group), the live network at
+ * the end of phase k is zero outside level k and nested in the network of phase k+1, the sparsifier is always
+ * given exactly the earlier levels as frozen and keeps them, codes are never reassigned, and each schedule is
+ * the one asked for (GMP prunes gradually, one-shot once).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { codeStatistics, levelSparsityFromCounts } from '../../../src/core/inspectViews';
-import { resolveLevel, totalSparsity } from '../../../src/core/method/levels';
-import { createSparsifier } from '../../../src/core/method/sparsifiers';
+import { before, describe, it } from 'node:test';
+import { initEngine } from '../../../src/core/engine/backend';
 import { gmpSparsity } from '../../../src/core/method/sparsifiers/gmp';
-import type { SparsifiableTensor } from '../../../src/core/method/sparsifiers/types';
-import { createRng } from '../../../src/core/random';
+import { finalSelection, recordRun, type RecordedRun } from './recordedRun';
 
-function randomTensors(seed: number): SparsifiableTensor[] {
-  const rng = createRng(seed);
-  const count = 1 + rng.int(4);
-  return Array.from({ length: count }, (_, t) => {
-    const shape = rng.next() < 0.5 ? [4 * (1 + rng.int(12)), 1 + rng.int(9)] : [1 + rng.int(3), 1 + rng.int(3), 4 * (1 + rng.int(3)), 1 + rng.int(6)];
-    const size = shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = rng.normal() * (rng.next() < 0.1 ? 0 : 1); // some exact ties at 0
-    return { name: `w${t}`, shape, values, frozen: new Uint8Array(size) };
-  });
-}
+const count = (a: Uint8Array, pred: (v: number) => boolean) => a.reduce((n, v) => n + (pred(v) ? 1 : 0), 0);
 
-function randomLevels(rng: ReturnType<typeof createRng>, quantum?: number): number[] {
-  const K = 1 + rng.int(5);
-  const set = new Set<number>();
-  while (set.size < K) set.add(quantum ? (1 + rng.int(quantum - 1)) / quantum : Math.round((0.05 + 0.9 * rng.next()) * 1000) / 1000);
-  return [...set].sort((a, b) => b - a);
-}
-
-/** Runs phases 1..K with selection only; returns codes per tensor. */
-function assignCodes(tensors: SparsifiableTensor[], levels: number[], type: 'gmp' | 'magnitude' | 'nm' | 'acdc', scope: 'global' | 'layer', seed: number) {
-  const rng = createRng(seed);
-  const sparsifier = createSparsifier({ type, scope, m: 4, pruneEvery: 5, rampFraction: 0.75 });
-  const K = levels.length;
-  const codes = tensors.map((t) => new Uint8Array(t.values.length).fill(K + 1));
-  levels.forEach((s, k) => {
-    for (const [j, t] of tensors.entries()) {
-      for (let i = 0; i < t.values.length; i++) {
-        t.frozen[i] = codes[j][i] <= k ? 1 : 0;
-        // Free weights move between phases (training), frozen ones never do.
-        if (!t.frozen[i]) t.values[i] += 0.3 * rng.normal();
+function checkLevelCounts(run: RecordedRun, scope: 'global' | 'layer' | 'nm') {
+  const { levels } = run.config;
+  const total = [...run.codes.values()].reduce((n, c) => n + c.length, 0);
+  levels.forEach((s, j) => {
+    const k = j + 1;
+    if (scope === 'global') {
+      const kept = [...run.codes.values()].reduce((n, c) => n + count(c, (v) => v <= k), 0);
+      assert.equal(kept, Math.round((1 - s) * total), `level ${k}: ${kept} weights kept of ${total}`);
+    } else if (scope === 'layer') {
+      for (const [name, c] of run.codes) assert.equal(count(c, (v) => v <= k), Math.round((1 - s) * c.length), `level ${k}, ${name}`);
+    } else {
+      const m = run.config.sparsifier.m;
+      const n = Math.round((1 - s) * m);
+      for (const [name, c] of run.codes) {
+        const shape = run.shapes.get(name)!;
+        const cols = shape[shape.length - 1];
+        const rows = c.length / cols;
+        assert.equal(rows % m, 0, 'test models have whole groups');
+        for (let col = 0; col < cols; col++) {
+          for (let r0 = 0; r0 < rows; r0 += m) {
+            let inLevel = 0;
+            for (let r = r0; r < r0 + m; r++) inLevel += c[r * cols + col] <= k ? 1 : 0;
+            if (inLevel !== n) assert.fail(`${name}: group at row ${r0}, column ${col} has ${inLevel} weights in level ${k}, expected ${n}`);
+          }
+        }
       }
     }
-    const masks = sparsifier.select({ tensors, sparsity: s });
-    masks.forEach((mask, j) => {
-      for (let i = 0; i < mask.length; i++) {
-        if (tensors[j].frozen[i]) assert.equal(mask[i], 1, 'a frozen weight was dropped');
-        if (mask[i] && codes[j][i] === K + 1) codes[j][i] = k + 1;
-      }
-    });
+    const measured = run.meta.levels[j].sparsity;
+    const exact = [...run.codes.values()].reduce((n, c) => n + count(c, (v) => v > k), 0) / total;
+    assert.equal(measured, exact, `level ${k}: reported sparsity ${measured}, codes say ${exact}`);
   });
-  return codes;
 }
 
-describe('nested masks', () => {
-  for (const [type, scope] of [['gmp', 'global'], ['gmp', 'layer'], ['magnitude', 'global'], ['acdc', 'layer']] as const) {
-    it(`${type} (${scope}): nested, on target, over 60 random cases`, () => {
-      for (let seed = 1; seed <= 60; seed++) {
-        const rng = createRng(seed * 7919);
-        const tensors = randomTensors(seed);
-        const levels = randomLevels(rng);
-        const codes = assignCodes(tensors, levels, type, scope, seed);
-        const total = tensors.reduce((n, t) => n + t.values.length, 0);
-        levels.forEach((s, k) => {
-          const measured = totalSparsity(codes, k + 1);
-          // Global: exact up to rounding one weight; layer-wise: one weight per tensor.
-          const slack = (scope === 'global' ? 1 : tensors.length) / total + 1e-12;
-          assert.ok(Math.abs(measured - s) <= Math.max(slack, 0), `seed ${seed} level ${k + 1}: sparsity ${measured} vs ${s}`);
-        });
-        for (const c of codes) {
-          const sp = levelSparsityFromCounts(codeStatistics(c, levels.length + 1).counts);
-          for (let k = 1; k < sp.length; k++) assert.ok(sp[k] <= sp[k - 1], `seed ${seed}: level ${k + 1} sparser than level ${k}`);
-          assert.equal(sp[sp.length - 1], 0);
+/** Live masks: zero outside level k at the end of phase k, and level k's weights untouched afterwards. */
+function checkLiveNesting(run: RecordedRun) {
+  const K = run.config.levels.length;
+  for (let k = 1; k <= K; k++) {
+    const now = run.atPhaseEnd.get(k)!;
+    for (const [name, codes] of run.codes) {
+      const w = now.get(name)!;
+      let support = 0;
+      for (let i = 0; i < codes.length; i++) {
+        if (codes[i] > k && w[i] !== 0) assert.fail(`${name}[${i}] (code ${codes[i]}) is ${w[i]} at the end of phase ${k}: outside level ${k}`);
+        if (codes[i] <= k && w[i] !== 0) support++;
+      }
+      assert.ok(support > 0, `${name}: level ${k} is empty`);
+      for (let later = k + 1; later <= K + 1; later++) {
+        const then = run.atPhaseEnd.get(later)!.get(name)!;
+        for (let i = 0; i < codes.length; i++) {
+          if (codes[i] <= k && !Object.is(w[i], then[i])) assert.fail(`${name}[${i}] of level ${k} changed by phase ${later}: M_${k} ⊄ M_${later}`);
         }
+      }
+    }
+  }
+}
+
+/** Every selection sees exactly the earlier levels as frozen and keeps them; level k is what phase k added. */
+function checkFrozenSets(run: RecordedRun) {
+  const K = run.config.levels.length;
+  for (const sel of run.selections) {
+    sel.names.forEach((name, j) => {
+      const codes = run.codes.get(name)!;
+      for (let i = 0; i < codes.length; i++) {
+        const shouldFreeze = codes[i] <= sel.phase - 1 ? 1 : 0;
+        if (sel.frozen[j][i] !== shouldFreeze) assert.fail(`phase ${sel.phase}, step ${sel.stepInPhase}: ${name}[${i}] (code ${codes[i]}) passed as frozen=${sel.frozen[j][i]}`);
+        if (shouldFreeze && !sel.masks[j][i]) assert.fail(`phase ${sel.phase}: the sparsifier dropped frozen ${name}[${i}]`);
       }
     });
   }
-
-  it('N:M: every group of 4 keeps exactly N per level, groups nested (1:4 ⊂ 2:4 ⊂ 3:4)', () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const tensors = randomTensors(seed).map((t) => ({ ...t, shape: [8 * (1 + (seed % 5)), t.shape[t.shape.length - 1]], values: t.values.subarray(0, 0) }));
-      for (const t of tensors) {
-        const rng = createRng(seed);
-        t.values = Float32Array.from({ length: t.shape[0] * t.shape[1] }, () => rng.normal());
-        t.frozen = new Uint8Array(t.values.length);
+  for (let k = 1; k <= K; k++) {
+    const sel = finalSelection(run, k);
+    sel.names.forEach((name, j) => {
+      const codes = run.codes.get(name)!;
+      for (let i = 0; i < codes.length; i++) {
+        const added = sel.masks[j][i] === 1 && sel.frozen[j][i] === 0;
+        if (added !== (codes[i] === k)) assert.fail(`${name}[${i}]: selected=${added} at the end of phase ${k} but code ${codes[i]}`);
       }
-      const codes = assignCodes(tensors, [0.75, 0.5, 0.25], 'nm', 'layer', seed);
-      tensors.forEach((t, j) => {
-        const cols = t.shape[1];
-        for (let c = 0; c < cols; c++) {
-          for (let r0 = 0; r0 < t.shape[0]; r0 += 4) {
-            for (let level = 1; level <= 3; level++) {
-              let n = 0;
-              for (let r = r0; r < r0 + 4; r++) if (codes[j][r * cols + c] <= level) n++;
-              assert.equal(n, level, `seed ${seed}: group at row ${r0}, col ${c} keeps ${n} at level ${level}`);
-            }
-          }
-        }
-      });
+    });
+  }
+}
+
+const SPARSIFIERS = [
+  { label: 'GMP, global', scope: 'global', overrides: { sparsifier: { type: 'gmp', scope: 'global', pruneEvery: 3 } } },
+  { label: 'GMP, layer-wise', scope: 'layer', overrides: { sparsifier: { type: 'gmp', scope: 'layer', pruneEvery: 2 } } },
+  { label: 'one-shot magnitude, global', scope: 'global', overrides: { sparsifier: { type: 'magnitude', scope: 'global' } } },
+  { label: 'one-shot magnitude, layer-wise', scope: 'layer', overrides: { sparsifier: { type: 'magnitude', scope: 'layer' } } },
+  { label: 'N:M 1:4 ⊂ 2:4 ⊂ 3:4', scope: 'nm', overrides: { sparsifier: { type: 'nm', m: 4 }, levels: [0.75, 0.5, 0.25] } },
+  { label: 'AC/DC, layer-wise', scope: 'layer', overrides: { sparsifier: { type: 'acdc', scope: 'layer' } } },
+] as const;
+
+describe('nesting on the real trainer', () => {
+  before(async () => {
+    await initEngine('wasm');
+  });
+  for (const { label, scope, overrides } of SPARSIFIERS) {
+    it(`${label}: exact counts per level, nested live masks, frozen sets exact and kept`, async () => {
+      const run = await recordRun({ levels: [0.9, 0.6, 0.3], ...overrides });
+      assert.equal(run.meta.levels.length, run.config.levels.length + 1);
+      checkLevelCounts(run, scope);
+      checkLiveNesting(run);
+      checkFrozenSets(run);
+    });
+  }
+
+  it('GMP follows its cubic schedule inside every phase (it is not a one-shot)', async () => {
+    const run = await recordRun({ sparsifier: { type: 'gmp', scope: 'global', pruneEvery: 2 }, levels: [0.9, 0.5], epochs: { warmup: 1, perPhase: 2, dense: 1 } });
+    const steps = 2 * run.stepsPerEpoch;
+    for (const [k, target] of run.config.levels.map((s, j) => [j + 1, s])) {
+      const sels = run.selections.filter((s) => s.phase === k);
+      assert.ok(sels.length >= 4, `phase ${k}: ${sels.length} mask updates`);
+      for (const s of sels) {
+        const expected = s.stepInPhase >= steps - 1 ? target : gmpSparsity(s.stepInPhase / steps, 0, target, run.config.sparsifier.rampFraction);
+        assert.equal(s.sparsity, expected, `phase ${k}, step ${s.stepInPhase}`);
+        assert.equal(s.stepInPhase % 2 === 0 || s.stepInPhase >= steps - 1, true, `phase ${k}: update at step ${s.stepInPhase}, not every 2 steps`);
+      }
+      for (let i = 1; i < sels.length; i++) assert.ok(sels[i].sparsity > sels[i - 1].sparsity, `phase ${k}: sparsity must rise gradually`);
+      assert.ok(sels[0].sparsity < 0.6 * target, `phase ${k}: first update already at ${sels[0].sparsity}`);
     }
   });
 
-  it('GMP cubic schedule goes from start to target and stays there after the ramp', () => {
-    assert.equal(gmpSparsity(0, 0, 0.9, 0.75), 0);
-    assert.equal(gmpSparsity(0.75, 0, 0.9, 0.75), 0.9);
-    assert.equal(gmpSparsity(1, 0, 0.9, 0.75), 0.9);
-    let prev = -1;
-    for (let p = 0; p <= 1; p += 0.01) {
-      const s = gmpSparsity(p, 0, 0.9, 0.75);
-      assert.ok(s >= prev, 'monotone');
-      prev = s;
-    }
-    // Cubic: most pruning happens early.
-    assert.ok(gmpSparsity(0.25, 0, 0.9, 0.75) > 0.9 * 0.6);
-  });
-
-  it('resolves levels by index or by target sparsity', () => {
-    const targets = [0.95, 0.9, 0.75, 0.5];
-    assert.equal(resolveLevel(2, targets), 2);
-    assert.equal(resolveLevel(0.75, targets), 3);
-    assert.equal(resolveLevel(0, targets), 5);
-    assert.throws(() => resolveLevel(6, targets), /does not exist/);
-    assert.throws(() => resolveLevel(0.6, targets), /no level with sparsity/);
-  });
-});
-
-describe('selection threshold', () => {
-  it('kthSmallest agrees with a sort for random arrays with ties', async () => {
-    const { kthSmallest } = await import('../../../src/core/method/sparsifiers/select');
-    for (let seed = 1; seed <= 200; seed++) {
-      const rng = createRng(seed);
-      const n = 1 + rng.int(300);
-      const a = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? rng.int(4) : rng.normal()));
-      const sorted = Float32Array.from(a).sort();
-      const k = rng.int(n);
-      assert.equal(kthSmallest(Float32Array.from(a), k), sorted[k], `seed ${seed}, k ${k}`);
-    }
-  });
+  for (const type of ['magnitude', 'nm'] as const) {
+    it(`${type}: one selection per phase, after training the free weights for rampFraction of it`, async () => {
+      const run = await recordRun({ sparsifier: { type, scope: 'global', m: 4, rampFraction: 0.5 }, levels: [0.75, 0.5], epochs: { warmup: 1, perPhase: 2, dense: 1 } });
+      const steps = 2 * run.stepsPerEpoch;
+      for (const k of [1, 2]) {
+        const sels = run.selections.filter((s) => s.phase === k);
+        assert.deepEqual(sels.map((s) => [s.stepInPhase, s.sparsity]), [[steps / 2, run.config.levels[k - 1]]], `phase ${k}`);
+      }
+    });
+  }
 });

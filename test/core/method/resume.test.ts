@@ -57,6 +57,30 @@ describe('resume', () => {
   before(async () => {
     await initEngine('wasm');
   });
+  async function sameFinalCheckpoint(overrides: Record<string, unknown>, stopAtStep: number, expectSaved: [number, number]) {
+    const straight = await run(overrides);
+    assert.equal(straight.result.status, 'complete');
+    const dir = straight.config.baseDir + '-interrupted';
+    (await import('node:fs')).mkdirSync(dir);
+    const stopped = await run(overrides, stopAtStep, false, dir);
+    assert.equal(stopped.result.status, 'cancelled');
+    const saved = await loadTrainingState(stopped.paths.checkpoint);
+    assert.ok(saved, 'an in-progress checkpoint is on disk');
+    assert.deepEqual([saved.training.phase, saved.training.epoch], expectSaved);
+    const resumed = await run(overrides, undefined, true, dir);
+    assert.equal(resumed.result.status, 'complete');
+    const a = await tensorsOf(straight.paths.checkpoint);
+    const b = await tensorsOf(resumed.paths.checkpoint);
+    assert.deepEqual(Object.keys(b.out).sort(), Object.keys(a.out).sort());
+    for (const name of Object.keys(a.out)) assert.ok(a.out[name].equals(b.out[name]), `tensor ${name} differs after resume`);
+    assert.deepEqual(b.meta.levels, a.meta.levels);
+  }
+
+  it('re-freezes small parameters when a frozen-mode run resumes after phase 1 (MLP biases)', async () => {
+    // 5 batches per epoch: stop in phase 2's second epoch, when the biases have been frozen since phase 1.
+    await sameFinalCheckpoint({ smallParams: 'frozen', sparsifier: { type: 'magnitude' }, epochs: { warmup: 1, perPhase: 2, dense: 1 } }, 5 + 10 + 5 + 2, [2, 1]);
+  });
+
   for (const optimizer of [{ type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.001 }, { type: 'adam', learningRate: 0.01 }]) {
     it(`continues an interrupted run to the same final checkpoint (${optimizer.type})`, async () => {
       const overrides = { optimizer, epochs: { warmup: 1, perPhase: 3, dense: 1 } };

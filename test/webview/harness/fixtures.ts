@@ -124,17 +124,26 @@ export function makeModel(scenario: Scenario): FixtureModel {
   const report: RunReport | undefined =
     scenario === 'elsa'
       ? {
-          format: 'elsa-report/1',
+          format: 'elsa-report/2',
           run: 'fashion-cnn',
           createdAt: '2026-11-25T09:00:00Z',
           model: 'cnn-small',
           dataset: 'fashion-mnist',
           backend: 'tensorflow (native)',
-          elsa: levels.map((l) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.sparsity, accuracy: l.metrics.accuracy ?? 0 })),
+          testCount: 1000,
+          trainCount: 6000,
+          seeds: [7],
+          training: 'sgd lr 0.05 (cosine to 0.01× within each phase), batch 64',
+          // warm-up 1, 2 epochs per phase, dense 1: level k has seen 1 + 2k epochs, the dense level 10.
+          elsa: levels.map((l) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.sparsity, accuracy: l.metrics.accuracy ?? 0, epochs: l.dense ? 10 : 1 + 2 * l.index })),
           independent: levels
             .filter((l) => !l.dense)
-            .map((l, i) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.targetSparsity, accuracy: (l.metrics.accuracy ?? 0) + [0.006, -0.002, 0.001, -0.001][i] })),
-          dense: { level: 5, targetSparsity: 0, sparsity: 0, accuracy: 0.8926 },
+            .map((l, i) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.targetSparsity, accuracy: (l.metrics.accuracy ?? 0) + [0.006, -0.002, 0.001, -0.001][i], epochs: 1 + 2 * l.index })),
+          independentCheap: levels
+            .filter((l) => !l.dense)
+            .map((l, i) => ({ level: l.index, targetSparsity: l.targetSparsity, sparsity: l.targetSparsity, accuracy: (l.metrics.accuracy ?? 0) + [0.006, -0.012, -0.015, -0.02][i], epochs: 3 })),
+          dense: { level: 5, targetSparsity: 0, sparsity: 0, accuracy: 0.8926, epochs: 10 },
+          notes: [],
           storage: [
             { label: 'ELSA checkpoint (all levels)', bytes: 4_300_000, files: ['model.elsa.safetensors'] },
             { label: 'Independent networks + dense', bytes: 21_000_000, files: ['independent/*.safetensors'] },

@@ -25,7 +25,10 @@ export interface Sparsifier {
    * `undefined` when the mask should not change at this point.
    */
   sparsityAt(progress: number, start: number, target: number): number;
-  /** Steps between mask updates (1 = every step; Infinity = only at the phase start and end). */
+  /**
+   * Steps between mask updates (1 = every step). The trainer never selects at the first step of a phase (the
+   * free weights have not trained yet) and always lands on the target by the end of the phase.
+   */
   readonly updateEvery: number;
   /** Active masks (1 = kept), one per tensor; frozen weights are always kept. */
   select(request: SelectionRequest): Uint8Array[];

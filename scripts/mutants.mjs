@@ -1,0 +1,171 @@
+// Mutation cases for the method's tests: each mutant is a sabotage a broken trainer could ship (issue 8). For
+// every one, a scratch copy of the repo gets the patch and the named test files run; they must go red.
+//
+//   node scripts/mutants.mjs            all mutants
+//   node scripts/mutants.mjs frozen     mutants whose name contains a word
+//
+// First runs the same tests unpatched (they must pass). Prints mutant -> killed / SURVIVED with the failing
+// tests, and exits 1 if any survives, a run is red without a failing test, or a patch anchor is missing (the
+// mutant would otherwise silently test nothing).
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const T = (name) => `test/core/method/${name}.test.ts`;
+
+/** name, why, [file, anchor, replacement] patches, the tests that must fail. */
+const MUTANTS = [
+  {
+    name: 'empty-frozen-set',
+    why: 'the trainer passes no frozen weights to the sparsifier',
+    patches: [['src/core/method/trainer.ts', 'frozen[i] = c[i] <= phase.index - 1 ? 1 : 0;', 'frozen[i] = 0;']],
+    tests: [T('nesting')],
+  },
+  {
+    name: 'gmp-as-one-shot',
+    why: 'the trainer ignores the schedule and jumps to the target',
+    patches: [['src/core/method/trainer.ts', ': sparsifier.sparsityAt(stepInPhase / stepsInPhase, 0, phase.target);', ': phase.target;']],
+    tests: [T('nesting')],
+  },
+  {
+    name: 'frozen-bn-not-repinned',
+    why: '"smallParams": "frozen" stops re-pinning batch-norm statistics after each step',
+    patches: [['src/core/method/trainer.ts', 'for (const f of frozenSmall) f.param.variable.assign(f.value);', '']],
+    tests: [T('exactness')],
+  },
+  {
+    name: 'resume-not-refrozen',
+    why: 'a frozen-mode run resumed after phase 1 trains its small parameters again',
+    patches: [['src/core/method/trainer.ts', "if (config.smallParams === 'frozen' && position.phase >= 2) freezeSmallParams();", '']],
+    tests: [T('resume')],
+  },
+  {
+    name: 'index-order-selection',
+    why: 'one-shot and N:M select at the first step of a phase, when every free weight is +0 (ties by index)',
+    patches: [
+      ['src/core/method/trainer.ts', "if (phase.kind === 'sparse' && stepInPhase > 0) {", "if (phase.kind === 'sparse') {"],
+      ['src/core/method/trainer.ts', 'const due = sparsifier.updateEvery === 1 ||', 'const due = stepInPhase === 0 || sparsifier.updateEvery === 1 ||'],
+      ['src/core/method/sparsifiers/magnitude.ts', 'return progress < rampFraction ? start : target;', 'return target;'],
+    ],
+    tests: [T('selectionOrder'), T('nesting')],
+  },
+  {
+    name: 'frozen-recoded',
+    why: 'codes are reassigned to every active weight, frozen ones included',
+    patches: [['src/core/method/trainer.ts', 'if (a[i] && c[i] === denseLevel) c[i] = phase.index;', 'if (a[i]) c[i] = phase.index;']],
+    tests: [T('nesting')],
+  },
+  {
+    name: 'selection-ignores-magnitude',
+    why: 'the global ranking keeps the first free weights instead of the largest',
+    patches: [['src/core/method/sparsifiers/select.ts', 'mags[j] = Math.abs(t.values[i]);', 'mags[j] = 0;']],
+    tests: [T('selection'), T('selectionOrder')],
+  },
+  {
+    name: 'baseline-dense-level',
+    why: 'an independent baseline gets a spurious dense level from a 0-epoch dense phase',
+    patches: [['src/core/method/trainer.ts', ".filter((p) => !(options.kind === 'independent' && p.kind === 'dense'))", '']],
+    tests: [T('baseline')],
+  },
+];
+
+function scratchCopy() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'elsa-mutant-'));
+  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+function applyPatch(dir, [file, anchor, replacement]) {
+  const target = path.join(dir, file);
+  const text = readFileSync(target, 'utf8');
+  const at = text.indexOf(anchor);
+  if (at < 0 || text.indexOf(anchor, at + 1) >= 0) throw new Error(`anchor ${at < 0 ? 'not found' : 'not unique'} in ${file}: ${anchor}`);
+  writeFileSync(target, text.slice(0, at) + replacement + text.slice(at + anchor.length));
+}
+
+/** Runs test files in `dir`; resolves with the exit status and the failing tests with their first error line. */
+function runTests(dir, tests) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...tests], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    current = child;
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', () => {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      const lines = out.split('\n');
+      const failures = lines.flatMap((l, i) => {
+        const hit = /^ {4}not ok \d+ - (.*)/.exec(l);
+        if (!hit) return [];
+        const at = lines.slice(i + 1, i + 12).findIndex((x) => /^ {6}error:/.test(x));
+        let err = at < 0 ? '' : lines[i + 1 + at].trim().slice(7);
+        if (err === '|-') err = (lines[i + 2 + at] ?? '').trim();
+        return [`${hit[1]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
+      });
+      resolve({ status: signal ? `signal ${signal}` : status, failures });
+    });
+  });
+}
+
+// Ctrl-C / SIGTERM: stop the running test child and remove the scratch copy before leaving.
+let current;
+let scratch;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    current?.kill('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+const filters = process.argv.slice(2);
+const chosen = MUTANTS.filter((m) => filters.length === 0 || filters.some((w) => m.name.includes(w)));
+if (chosen.length === 0) {
+  console.error(`mutants.mjs: no mutant matches ${filters.join(', ')} (known: ${MUTANTS.map((m) => m.name).join(', ')})`);
+  process.exit(2);
+}
+
+// Control: the same tests on an unpatched copy must pass, or every "kill" below would mean nothing.
+scratch = scratchCopy();
+const allTests = [...new Set(chosen.flatMap((m) => m.tests))];
+const control = await runTests(scratch, allTests);
+rmSync(scratch, { recursive: true, force: true });
+if (control.status !== 0) {
+  console.error(`mutants.mjs: the unpatched tests fail (${control.status}); fix them first:`);
+  for (const f of control.failures) console.error(`    ✗ ${f}`);
+  process.exit(1);
+}
+console.log(`control (no mutation): ${allTests.map((t) => path.basename(t)).join(' ')} pass\n`);
+
+let killed = 0;
+for (const m of chosen) {
+  scratch = scratchCopy();
+  const started = Date.now();
+  let verdict;
+  let failures = [];
+  try {
+    for (const p of m.patches) applyPatch(scratch, p);
+    const r = await runTests(scratch, m.tests);
+    failures = r.failures;
+    // Killed = a test assertion failed; a red run without one (a crash, a timeout) is reported, not counted.
+    if (r.status === 0) verdict = 'SURVIVED';
+    else if (failures.length > 0) verdict = 'killed';
+    else verdict = `ERROR (exit ${r.status}, no failing test reported)`;
+  } catch (e) {
+    verdict = `ERROR (${e.message})`;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  }
+  if (verdict === 'killed') killed++;
+  const secs = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  console.log(`${m.name.padEnd(28)} ${verdict.padEnd(10)} ${secs.padStart(5)}  ${m.tests.map((t) => path.basename(t)).join(' ')} — ${m.why}`);
+  for (const f of failures) console.log(`    ✗ ${f}`);
+}
+console.log(`\n${killed}/${chosen.length} mutants killed`);
+process.exit(killed === chosen.length ? 0 : 1);

@@ -1,0 +1,91 @@
+/**
+ * Training budgets: how many epochs stand behind each network of a comparison (README "Studies: ELSA vs
+ * independent at equal budget").
+ *
+ * ELSA level k (1..K) has seen warm-up + k × perPhase epochs, the dense level K+1 warm-up + K × perPhase + dense.
+ * Its baselines are trained at budgets that make the comparison fair:
+ * - the dense baseline: the dense level's total, as one warm-up plus one long dense phase;
+ * - each independent sparse network twice: "cheap" (warm-up + one phase, what ELSA adds per level) and
+ *   "strict" (warm-up + k × perPhase, every epoch ELSA's level k has seen). At level 1 they coincide.
+ * Baselines use the run's optimizer and learning-rate schedule; each checkpoint's stored config carries its
+ * own epochs, so the epochs behind any level of any checkpoint follow from its metadata alone.
+ */
+import path from 'node:path';
+import type { RunConfig } from './config';
+
+export type Epochs = RunConfig['epochs'];
+export type Budget = 'cheap' | 'strict';
+
+/** Epochs behind level `index` (1..K+1) of a run with `levelCount` sparse levels trained with `epochs`. */
+export function epochsBehind(epochs: Epochs, levelCount: number, index: number): number {
+  return epochs.warmup + Math.min(index, levelCount) * epochs.perPhase + (index > levelCount ? epochs.dense : 0);
+}
+
+export interface BaselineJob {
+  kind: 'independent' | 'dense';
+  /** [s] for an independent network, [] for the dense one. */
+  targets: number[];
+  /** ELSA level this baseline is compared with (1..K, K+1 for dense). */
+  level: number;
+  /** The run config the job trains with: the ELSA config with this job's epochs. */
+  config: RunConfig;
+  totalEpochs: number;
+  /** Budgets this one training serves (level 1's cheap and strict networks are the same). */
+  budgets: Budget[];
+  /** File name in <run>/baselines/, e.g. `independent-90-strict-5ep.safetensors` (`cheap-strict` at level 1). */
+  file: string;
+  label: string;
+}
+
+const pctName = (s: number) => String(+(s * 100).toFixed(2)).replace('.', '_');
+
+/** Every baseline a run config calls for, in training order (independent sparsest first, then dense). */
+export function baselineJobs(config: RunConfig): BaselineJob[] {
+  const K = config.levels.length;
+  const { warmup, perPhase } = config.epochs;
+  const jobs: BaselineJob[] = [];
+  config.levels.forEach((s, i) => {
+    const k = i + 1;
+    const variants: { budgets: Budget[]; phaseEpochs: number }[] =
+      k === 1 ? [{ budgets: ['cheap', 'strict'], phaseEpochs: perPhase }] : [{ budgets: ['strict'], phaseEpochs: k * perPhase }, { budgets: ['cheap'], phaseEpochs: perPhase }];
+    for (const v of variants) {
+      const epochs = { warmup, perPhase: v.phaseEpochs, dense: 0 };
+      const total = epochsBehind(epochs, 1, 1);
+      const tag = v.budgets.length === 2 ? 'cheap-strict' : v.budgets[0];
+      jobs.push({
+        kind: 'independent',
+        targets: [s],
+        level: k,
+        config: { ...config, epochs },
+        totalEpochs: total,
+        budgets: v.budgets,
+        file: `independent-${pctName(s)}-${tag}-${total}ep.safetensors`,
+        label: `independent ${+(s * 100).toFixed(2)}% (${tag}, ${total} epochs)`,
+      });
+    }
+  });
+  const denseTotal = epochsBehind(config.epochs, K, K + 1);
+  const denseEpochs = { warmup, perPhase, dense: denseTotal - warmup };
+  jobs.push({
+    kind: 'dense',
+    targets: [],
+    level: K + 1,
+    config: { ...config, epochs: denseEpochs },
+    totalEpochs: denseTotal,
+    budgets: ['strict'],
+    file: `dense-${denseTotal}ep.safetensors`,
+    label: `dense (${denseTotal} epochs)`,
+  });
+  return jobs;
+}
+
+/** The baseline job files of a run, as paths. */
+export function baselineFiles(config: RunConfig, baselinesDir: string): string[] {
+  return baselineJobs(config).map((j) => path.join(baselinesDir, j.file));
+}
+
+/** Train/test sizes from a checkpoint's provenance line, e.g. "fashion-mnist (…; 60000 train / 10000 test)". */
+export function datasetCounts(dataset: string | undefined): { train?: number; test?: number } {
+  const m = dataset ? /(\d+) train \/ (\d+) test/.exec(dataset) : null;
+  return m ? { train: Number(m[1]), test: Number(m[2]) } : {};
+}

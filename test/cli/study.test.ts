@@ -1,0 +1,148 @@
+/**
+ * `elsa study` as a user runs it (the built CLI in a child process, embedded data): a reduced grid (MLP, GMP,
+ * one seed, two levels), stopped by SIGTERM, hard-killed during the baselines, and continued to the end;
+ * then study.json / study.md / the SVG plot and `--plot` on their own.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseTrainingEvents, type TrainingEvent } from '../../src/protocol/events';
+import { isStudySummary } from '../../src/protocol/study';
+import { tempDir } from '../helpers/synthetic';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function elsa(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const events = (file: string): TrainingEvent[] => (existsSync(file) ? parseTrainingEvents(readFileSync(file, 'utf8')) : []);
+
+async function waitFor(what: string, ok: () => boolean, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('elsa study', () => {
+  const dir = tempDir('elsa-study-');
+  const studyFile = path.join(dir, 'smoke.study.json');
+  const out = path.join(dir, 'out');
+  const cellDir = path.join(out, 'mlp-gmp-s4');
+
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    writeFileSync(
+      studyFile,
+      JSON.stringify({
+        name: 'smoke',
+        outDir: 'out',
+        base: {
+          data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
+          levels: [0.9, 0.5],
+          epochs: { warmup: 2, perPhase: 1, dense: 1 },
+          lrSchedule: { type: 'cosine', minFactor: 0.05 },
+          batchSize: 64,
+          backend: 'wasm',
+        },
+        models: ['mlp'],
+        sparsifiers: [{ type: 'gmp' }],
+        seeds: [4],
+      }),
+    );
+  });
+
+  it('rejects a bad study file in one line naming it', () => {
+    const bad = path.join(dir, 'bad.study.json');
+    writeFileSync(bad, JSON.stringify({ name: 'b', base: { levels: [0.5, 0.9] }, models: ['mlp'], sparsifiers: [{ type: 'gmp' }], seeds: [1] }));
+    const r = elsa(['study', bad], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^ConfigError: .*bad\.study\.json: cell mlp-gmp-s1: levels must be strictly decreasing/);
+    writeFileSync(bad, JSON.stringify({ name: 'b', base: { levels: [0.5] }, models: ['vgg'], sparsifiers: [{ type: 'gmp' }], seeds: [1] }));
+    assert.match(elsa(['study', bad], dir).stderr, /^ConfigError: .*bad\.study\.json: \/models\/0 must be equal to one of the allowed values \("mlp", "cnn", "resnet"\)/);
+  });
+
+  it('stops within a second of SIGTERM, survives a hard kill in the baselines, and resumes to the end', async () => {
+    const started = Date.now();
+    const elsaEvents = path.join(cellDir, 'events.jsonl');
+    const baselineEvents = path.join(cellDir, 'baselines', 'events.jsonl');
+    // 1. SIGTERM after the first saved epoch of the ELSA run.
+    const first = spawn(process.execPath, [cli, 'study', studyFile], { cwd: dir, stdio: 'ignore' });
+    await waitFor('the first ELSA checkpoint', () => events(elsaEvents).some((e) => e.type === 'checkpoint'));
+    const sent = Date.now();
+    first.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => first.once('exit', (c) => r(c)));
+    const stopMs = Date.now() - sent;
+    assert.equal(code, 130);
+    assert.ok(stopMs < 1500, `stopped ${stopMs} ms after SIGTERM`);
+    assert.equal(JSON.parse(readFileSync(path.join(cellDir, 'cell.json'), 'utf8')).status, 'running');
+    // 2. Continue; SIGKILL in the warm-up of the first baseline.
+    const second = spawn(process.execPath, [cli, 'study', studyFile], { cwd: dir, stdio: 'ignore' });
+    await waitFor('a baseline checkpoint in the warm-up', () => events(baselineEvents).some((e) => e.type === 'checkpoint' && e.phase === 0));
+    second.kill('SIGKILL');
+    await new Promise((r) => second.once('exit', r));
+    assert.ok(events(elsaEvents).some((e) => e.type === 'run-start' && e.resumedFrom), 'the ELSA run continued from its checkpoint');
+    // 3. Finish: the ELSA run is complete, the killed baseline resumes.
+    const third = elsa(['study', studyFile], dir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stdout, /is already complete/);
+    assert.ok(events(baselineEvents).some((e) => e.type === 'run-start' && e.resumedFrom), 'the killed baseline continued from its checkpoint');
+    assert.match(third.stdout, /1 of 1 cells complete/);
+    // 4. A finished cell is skipped.
+    const fourth = elsa(['study', studyFile], dir);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.match(fourth.stdout, /mlp-gmp-s4: complete, skipped/);
+    assert.ok(Date.now() - started < 60_000, `the reduced study took ${Date.now() - started} ms`);
+  });
+
+  it('writes study.json and study.md with epochs, test-set size, error bars, wall time and storage', () => {
+    const summary: unknown = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'));
+    assert.ok(isStudySummary(summary));
+    assert.equal(summary.testCount, 200);
+    assert.deepEqual(summary.seeds, [4]);
+    assert.deepEqual(summary.cells.map((c) => [c.name, c.status]), [['mlp-gmp-s4', 'complete']]);
+    const [g] = summary.groups;
+    assert.equal(g.key, 'mlp-gmp');
+    const byMethod = Object.fromEntries(g.series.map((s) => [s.method, s.points]));
+    // warm-up 2, 1 epoch per phase, dense 1: levels 3 / 4 epochs, dense level 5.
+    assert.deepEqual(byMethod.elsa.map((p) => p.epochs), [3, 4, 5]);
+    assert.deepEqual(byMethod['independent-strict'].map((p) => p.epochs), [3, 4]);
+    assert.deepEqual(byMethod['independent-cheap'].map((p) => p.epochs), [3, 3]);
+    assert.deepEqual(byMethod.dense.map((p) => [p.level, p.epochs]), [[3, 5]]);
+    for (const p of g.series.flatMap((s) => s.points)) {
+      assert.equal(p.interval, 'binomial-95', 'one seed: the binomial interval of 200 test images');
+      assert.ok(p.low < p.mean && p.mean < p.high && p.high - p.low > 0.08 && p.high - p.low < 0.16, JSON.stringify(p));
+    }
+    // Level 1's strict and cheap independent network is one training; ELSA's level 1 is the same training too.
+    assert.equal(byMethod['independent-strict'][0].mean, byMethod['independent-cheap'][0].mean);
+    assert.ok(g.seconds.elsa > 0 && g.seconds.baselines > 0);
+    assert.ok(g.storage && g.storage.networks === 3);
+    assert.ok(g.storage.separateSparseBytes < g.storage.separatePlainBytes && g.storage.elsaBytes < g.storage.separatePlainBytes, JSON.stringify(g.storage));
+    const md = readFileSync(path.join(out, 'study.md'), 'utf8');
+    assert.match(md, /measured on 200 test images/);
+    assert.match(md, /\| level \| target \| sparsity \| ELSA acc % \| epochs \| indep\. strict acc % \| epochs \| Δ ELSA − strict \(pt\) \| indep\. cheap acc % \| epochs \|/);
+    assert.match(md, /\| 3 \(dense\) \| 0\.0 % \| 0\.00 % \| \d+\.\d\d \(±\d+\.\d\) \| 5 \| \d+\.\d\d \(±\d+\.\d\) \| 5 \|/);
+    assert.match(md, /dense \+ 2 independent, sparse-compressed/);
+    assert.match(md, /Wall time per cell/);
+  });
+
+  it('renders the plot as SVG from study.json alone, the same bytes every time', () => {
+    const svg = path.join(out, 'plots', 'mlp-gmp.svg');
+    const before = readFileSync(svg, 'utf8');
+    const r = elsa(['study', '--plot', out], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(svg, 'utf8'), before);
+    assert.match(before, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(before, /error bars: 95 % binomial interval, 200 test images/);
+    assert.equal((before.match(/<circle /g) ?? []).length, 3 + 2 + 2 + 1);
+    assert.equal((before.match(/<path d="M/g) ?? []).length, 8, 'one error bar per point');
+    assert.match(elsa(['study', '--plot', dir], dir).stderr, /ConfigError: .*study\.json: no study\.json here/);
+  });
+});

@@ -14,6 +14,7 @@ import { EnvelopeIds, parseWebviewMessage } from '../protocol/validate';
 import {
   type DashboardTarget, type HostNotification, type HostResponse, PROTOCOL_VERSION, type WebviewNotification, type WebviewRequest,
 } from '../protocol/webview';
+import { requireTrust } from './commands';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
@@ -220,6 +221,12 @@ export class DashboardSession implements vscode.Disposable {
         return;
       case 'command': {
         const uri = n.uri ?? this.checkpointUri?.toString() ?? this.subject.uri.toString();
+        // Both start the CLI: refused here too (not only in the commands), whatever the webview sends.
+        if ((n.command === 'extractLevel' || n.command === 'evaluate') && !vscode.workspace.isTrusted) {
+          log().warn(`Dashboard: ${n.command} refused in Restricted Mode`);
+          void requireTrust(n.command === 'evaluate' ? 'Evaluate' : 'Extract Sparse Model');
+          return;
+        }
         if (n.command === 'extractLevel') void vscode.commands.executeCommand('elsa.extractLevel', vscode.Uri.parse(uri), n.level);
         else if (n.command === 'evaluate') void vscode.commands.executeCommand('elsa.evaluate', vscode.Uri.parse(uri), n.level);
         else if (n.command === 'openFile') this.openFile(uri);

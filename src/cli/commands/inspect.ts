@@ -2,6 +2,7 @@
 import { formatInspectReport, inspectFile } from '../../core/io/inspect';
 import { reportJson } from '../../core/io/inspectFormat';
 import type { CommandSpec, Parsed } from '../args';
+import { stopIfAborted } from '../supervisor';
 
 export const inspectSpec: CommandSpec = {
   name: 'inspect',
@@ -13,8 +14,10 @@ export const inspectSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-export async function runInspectCommand(file: string, values: Parsed['values']): Promise<number> {
+/** Reads only; a stop request during the read is served by the supervisor ending the worker. */
+export async function runInspectCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const report = await inspectFile(file);
+  stopIfAborted(signal);
   console.log(values.json ? reportJson(report) : formatInspectReport(report));
   return 0;
 }

@@ -2,6 +2,16 @@
 single process or under torchrun, writing the checkpoint format ELSA Studio inspects (docs/format.md)."""
 __version__ = '0.1.0'
 
+import sys  # noqa: E402
+
+try:
+    import torch  # noqa: F401
+except ImportError:
+    if sys.argv[:1] == ['-m']:  # python -m elsa_torch: one line, not a traceback
+        print(f'ElsaError: PyTorch is not installed for {sys.executable} (apt-get install python3-torch, or pip install torch)', file=sys.stderr)
+        sys.exit(2)
+    raise ImportError(f'elsa_torch needs PyTorch, which is not installed for {sys.executable}') from None
+
 from .checkpoint import Checkpoint, extract_level  # noqa: E402
 from .core import Elsa, ElsaOptimizer, Phase, Schedule, unwrap  # noqa: E402
 from .errors import CheckpointError, ConfigError, ElsaError, UsageError  # noqa: E402

@@ -74,6 +74,9 @@ def write_atomic(path, parts):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the file is an ordinary output
         with os.fdopen(fd, 'wb') as f:
             for p in parts:
                 f.write(p)

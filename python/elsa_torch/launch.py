@@ -134,19 +134,22 @@ def launch(config_path):
     """Runs the entry of `config_path` on this rank; returns the exit code."""
     global _current
     config = load_config(config_path)
+    started = time.time()
+    run = None
+    status, code, message = 'complete', 0, None
     for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)):
         if sig is not None:
             signal.signal(sig, _stop)
-    started = time.time()
-    if 'WORLD_SIZE' in os.environ and not dist.is_initialized():
-        dist.init_process_group('nccl' if torch.cuda.is_available() and os.environ.get('ELSA_BACKEND') != 'gloo' else 'gloo')
-    run = Run(config, config_path)
-    _current = run
-    if run.rank == 0:
-        print(f'ELSA run "{run.name}" on the PyTorch engine: {len(run.levels)} levels ({", ".join(f"{s:g}" for s in run.levels)}) + dense, '
-              f'{run.world_size} process{"es" if run.world_size > 1 else ""}, output {run.out_dir}', flush=True)
-    status, code, message = 'complete', 0, None
     try:
+        if 'WORLD_SIZE' in os.environ and not dist.is_initialized():
+            dist.init_process_group('nccl' if torch.cuda.is_available() and os.environ.get('ELSA_BACKEND') != 'gloo' else 'gloo')
+        run = Run(config, config_path)
+        _current = run
+        # a fresh log: a run that fails before its Elsa exists must not show the previous run's progress
+        EventLog(os.path.join(run.out_dir, 'events.jsonl'), enabled=run.rank == 0, fresh=True)
+        if run.rank == 0:
+            print(f'ELSA run "{run.name}" on the PyTorch engine: {len(run.levels)} levels ({", ".join(f"{s:g}" for s in run.levels)}) + dense, '
+                  f'{run.world_size} process{"es" if run.world_size > 1 else ""}, output {run.out_dir}', flush=True)
         target = resolve_entry(config['engine']['entry'], run.base_dir, config_path)
         if callable(target):
             target(run)
@@ -164,17 +167,22 @@ def launch(config_path):
         traceback.print_exc()
         status, code, message = 'failed', 1, f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)):
+            if sig is not None:
+                signal.signal(sig, signal.SIG_DFL)
+    rank0 = run.rank == 0 if run else int(os.environ.get('RANK', '0')) == 0
+    name = config['name']
     if status != 'complete':
-        if run.elsa_instance is not None:
+        if run is not None and run.elsa_instance is not None:
             run.elsa_instance.close(status, message)
         else:
-            EventLog(os.path.join(run.out_dir, 'events.jsonl'), enabled=run.rank == 0, fresh=False).emit(
+            out_dir = run.out_dir if run else os.path.join(os.path.dirname(os.path.abspath(config_path)), config.get('outDir', os.path.join('runs', name)))
+            EventLog(os.path.join(out_dir, 'events.jsonl'), enabled=rank0, fresh=False).emit(
                 {'type': 'run-end', 'status': status, 'seconds': time.time() - started, 'message': message})
-        if run.rank == 0:
-            print(f'ELSA run "{run.name}" {status}: {message}' + ('. The last complete phase is saved.' if status == 'cancelled' else ''), file=sys.stderr, flush=True)
-    elif run.rank == 0:
-        print(f'ELSA run "{run.name}" complete: {run.elsa_instance.checkpoint_path}', flush=True)
+        if rank0:
+            print(f'ELSA run "{name}" {status}: {message}' + ('. The last complete phase is saved.' if status == 'cancelled' else ''), file=sys.stderr, flush=True)
+    elif rank0:
+        print(f'ELSA run "{name}" complete: {run.elsa_instance.checkpoint_path}', flush=True)
     if dist.is_initialized():
         if status == 'complete':
             dist.barrier()

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
 import { DENSE_BASELINE_NAME, eventLog, independentBaselineName, prepareRun, runPaths } from '../../core/run';
@@ -38,7 +38,7 @@ async function isComplete(file: string, config: RunConfig): Promise<boolean> {
 }
 
 export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
-  const config = withBackend(loadRunConfig(configFile), options.backend);
+  const config = withBackend(requireBuiltinEngine(loadRunConfig(configFile), configFile), options.backend);
   const paths = runPaths(config);
   mkdirSync(paths.baselinesDir, { recursive: true });
   const prepared = await prepareRun(config);

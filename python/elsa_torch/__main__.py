@@ -86,7 +86,8 @@ def cmd_eval(args):
         _, model = load_tfjs_level(args.checkpoint, level)
         with torch.no_grad():
             logits = torch.cat([model(x[i:i + 500]) for i in range(0, x.shape[0], 500)])
-        rows.append({'level': level, 'accuracy': float((logits.argmax(1) == y).float().mean()), 'loss': float(F.cross_entropy(logits, y))})
+        # the share as a double, as the TypeScript evaluation reports it (correct / count)
+        rows.append({'level': level, 'accuracy': int((logits.argmax(1) == y).sum()) / y.shape[0], 'loss': float(F.cross_entropy(logits, y))})
     if args.json:
         print(json.dumps({'file': args.checkpoint, 'levels': rows}, indent=2))
     else:

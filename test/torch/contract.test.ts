@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import type { HostTensor } from '../../src/core/io/dtype';
 import { readSafetensorsSync } from '../../src/core/io/safetensors';
 import { readSparseLevel } from '../../src/core/io/sparseFormat';
 import { checkCheckpointContract, checkEventsContract } from './contract';
@@ -21,16 +22,18 @@ const runs = {
 };
 const DATA = path.join(REPO, 'data', 'fashion-mnist-small');
 
-function bitsOf(data: ArrayLike<number>): number[] {
-  return Array.from(new Uint32Array(Float32Array.from(data).buffer));
+/** The stored bits of a tensor: float32 bit patterns, other dtypes by value. */
+function bitsOf(t: HostTensor): string[] {
+  const data = t.data instanceof Float32Array ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : t.data;
+  return Array.from(data as ArrayLike<number | bigint>, (v) => `${t.dtype}:${v}`);
 }
 
 /** Both files hold the same tensors, names and order, bit for bit. */
-function assertSameTensors(a: Record<string, { shape: number[]; data: ArrayLike<number> }>, b: Record<string, { shape: number[]; data: ArrayLike<number> }>, what: string) {
+function assertSameTensors(a: Record<string, HostTensor>, b: Record<string, HostTensor>, what: string) {
   assert.deepEqual(Object.keys(a), Object.keys(b), `${what}: tensor names`);
   for (const name of Object.keys(a)) {
     assert.deepEqual(a[name].shape, b[name].shape, `${what}: ${name} shape`);
-    assert.deepEqual(bitsOf(a[name].data), bitsOf(b[name].data), `${what}: ${name} differs`);
+    assert.deepEqual(bitsOf(a[name]), bitsOf(b[name]), `${what}: ${name} differs`);
   }
 }
 

@@ -51,6 +51,8 @@ test('PyTorch engine from the editor: torchrun task, status bar, tree and dashbo
     const { page, step } = session;
 
     await step('workbench ready', () => waitForWorkbench(page));
+    // The ELSA view first, as a user would: the palette lists the extension's commands once it has loaded.
+    await step('ELSA view open', () => openViewContainer(page, 'ELSA'));
 
     await step('palette trains the PyTorch run config; the status bar follows the run', async () => {
       await runCommand(page, 'ELSA: Train');

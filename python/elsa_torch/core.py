@@ -18,6 +18,7 @@ from . import __version__
 from .checkpoint import ELSA_FORMAT, as_f32, write as write_checkpoint
 from .events import EventLog
 from .sparsifiers import Sparsifier
+from .schedule import ElsaOptimizer, Phase, Schedule  # noqa: F401 (re-exported)
 from .topology import describe_module
 
 SPARSIFIABLE_TYPES = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d,
@@ -37,28 +38,6 @@ def distributed():
 
 def rank():
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
-
-
-class Phase:
-    def __init__(self, index, kind, target, epochs=None, steps=None):
-        self.index, self.kind, self.target, self.epochs, self.steps = index, kind, target, epochs, steps
-
-    def __repr__(self):
-        return f'Phase({self.index}, {self.kind}, target={self.target})'
-
-
-class Schedule:
-    """Epochs per phase (warm-up, each sparse phase, the dense phase) and steps per epoch: fixes the number
-    of steps of each sparse phase, which the GMP and AC/DC schedules need."""
-
-    def __init__(self, steps_per_epoch, warmup=1, per_phase=2, dense=1):
-        for name, v, low in (('steps_per_epoch', steps_per_epoch, 1), ('warmup', warmup, 0), ('per_phase', per_phase, 1), ('dense', dense, 0)):
-            if not isinstance(v, int) or v < low:
-                raise ValueError(f'{name} must be an integer >= {low}, got {v!r}')
-        self.steps_per_epoch, self.warmup, self.per_phase, self.dense = steps_per_epoch, warmup, per_phase, dense
-
-    def epochs_of(self, kind):
-        return {'warmup': self.warmup, 'sparse': self.per_phase, 'dense': self.dense}[kind]
 
 
 class _Tracked:
@@ -190,8 +169,11 @@ class Elsa:
         """Call after every optimizer.step(): restores what must not move, then prepares the next step's mask."""
         if self.finished:
             raise RuntimeError('ELSA: all phases are done; step() after the last next_phase()')
+        if self.optimizer is None:
+            # without it, frozen weights' momentum / Adam moments could not be zeroed, nor reset per phase
+            raise RuntimeError('ELSA: give the optimizer: Elsa(..., optimizer=opt) or opt = elsa.wrap_optimizer(opt)')
         if self.phase >= 1:
-            opt_state = self.optimizer.state if self.optimizer is not None else {}
+            opt_state = self.optimizer.state
             for t in self.tracked:
                 if t.movable is None:
                     continue
@@ -420,18 +402,3 @@ class Elsa:
         full = write_checkpoint(path, weights, codes, self.level_params, meta, self.small_mode)
         self.events.emit({'type': 'checkpoint', 'path': os.path.abspath(path), 'phase': self.phase, 'epoch': self.epoch})
         return full
-
-
-class ElsaOptimizer:
-    """Wraps a torch optimizer: step() is the optimizer's step followed by elsa.step()."""
-
-    def __init__(self, optimizer, elsa):
-        self.optimizer, self.elsa = optimizer, elsa
-
-    def step(self, closure=None):
-        result = self.optimizer.step(closure) if closure is not None else self.optimizer.step()
-        self.elsa.step()
-        return result
-
-    def __getattr__(self, name):
-        return getattr(self.optimizer, name)

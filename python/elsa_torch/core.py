@@ -48,6 +48,7 @@ class _Tracked:
         self.codes = torch.full(param.shape, dense_code, dtype=torch.uint8, device=param.device)
         self.active = torch.ones(param.shape, dtype=torch.bool, device=param.device)
         self.movable = None  # bool tensor (True = may change) or None (everything may change)
+        self.fixed = None  # ~movable
         self.held = None  # values where movable is False
 
 
@@ -183,7 +184,7 @@ class Elsa:
                 if s:
                     for v in s.values():
                         if torch.is_tensor(v) and v.shape == p.shape and torch.is_floating_point(v):
-                            v.masked_fill_(~t.movable, 0)
+                            v.masked_fill_(t.fixed, 0)
             if self.frozen_small is not None:
                 for (n, t), held in zip(self.small, self.frozen_small):
                     t.data.copy_(held)
@@ -321,9 +322,10 @@ class Elsa:
         k = self.phase
         for t in self.tracked:
             if k == 0:
-                t.movable, t.held = None, None
+                t.movable, t.fixed, t.held = None, None, None
                 continue
             t.movable = t.active & (t.codes > k - 1)
+            t.fixed = ~t.movable  # kept, not recomputed every step
             t.held = torch.where(t.movable, torch.zeros((), dtype=t.param.dtype, device=t.param.device), t.param.data)
 
     def _finish_level(self, info, metrics):

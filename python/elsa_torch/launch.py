@@ -136,7 +136,7 @@ def launch(config_path):
     config = load_config(config_path)
     started = time.time()
     run = None
-    status, code, message = 'complete', 0, None
+    status, code, message, config_error = 'complete', 0, None, None
     for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)):
         if sig is not None:
             signal.signal(sig, _stop)
@@ -160,8 +160,8 @@ def launch(config_path):
             status, code, message = 'failed', 1, 'the entry returned before the last phase ended'
     except Stopped as e:
         status, code, message = 'cancelled', 130, f'stopped by {e}'
-    except ConfigError:
-        raise
+    except ConfigError as e:  # reported once, in one line, after the run-end below
+        status, code, message, config_error = 'failed', 2, str(e), e
     except Exception as e:  # the user's training code: the editor shows the first line, the log the rest
         import traceback
         traceback.print_exc()
@@ -179,7 +179,7 @@ def launch(config_path):
             out_dir = run.out_dir if run else os.path.join(os.path.dirname(os.path.abspath(config_path)), config.get('outDir', os.path.join('runs', name)))
             EventLog(os.path.join(out_dir, 'events.jsonl'), enabled=rank0, fresh=False).emit(
                 {'type': 'run-end', 'status': status, 'seconds': time.time() - started, 'message': message})
-        if rank0:
+        if rank0 and config_error is None:
             print(f'ELSA run "{name}" {status}: {message}' + ('. The last complete phase is saved.' if status == 'cancelled' else ''), file=sys.stderr, flush=True)
     elif rank0:
         print(f'ELSA run "{name}" complete: {run.elsa_instance.checkpoint_path}', flush=True)
@@ -187,6 +187,8 @@ def launch(config_path):
         if status == 'complete':
             dist.barrier()
         dist.destroy_process_group()
+    if config_error is not None:
+        raise config_error
     return code
 
 

@@ -136,7 +136,8 @@ def main(argv=None):
     try:
         return args.run(args)
     except ElsaError as e:
-        print(e.line(), file=sys.stderr)
+        if os.environ.get('RANK', '0') == '0':  # under torchrun: one line, not one per rank
+            print(e.line(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

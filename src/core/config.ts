@@ -35,6 +35,15 @@ export interface OptimizerSpec {
   epsilon: number;
 }
 
+/** Which engine trains a run; absent = the built-in TypeScript engine. */
+export interface TorchEngineSpec {
+  type: 'torch';
+  /** `module:function`, `script.py:function` or `script.py`, relative to the config file (docs/format.md). */
+  entry: string;
+  /** Processes on this machine (`torchrun --nproc_per_node`). */
+  nproc: number;
+}
+
 export interface RunConfig {
   name: string;
   model: ModelSpec;
@@ -54,6 +63,8 @@ export interface RunConfig {
   evalEvery: 'epoch' | 'phase';
   /** Folder of the config file: relative paths in the config are relative to it. */
   baseDir: string;
+  /** Set when PyTorch (elsa_torch under torchrun) trains the run instead of the built-in engine. */
+  engine?: TorchEngineSpec;
 }
 
 export { runSchema };
@@ -73,6 +84,7 @@ type RawConfig = {
   outDir?: string;
   backend?: RunConfig['backend'];
   evalEvery?: RunConfig['evalEvery'];
+  engine?: { type: 'builtin' } | { type: 'torch'; entry: string; nproc?: number };
 };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -157,6 +169,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     backend: raw.backend ?? 'auto',
     evalEvery: raw.evalEvery ?? 'epoch',
     baseDir,
+    ...(raw.engine?.type === 'torch' ? { engine: { type: 'torch', entry: raw.engine.entry, nproc: raw.engine.nproc ?? 1 } } : {}),
   };
 }
 
@@ -223,6 +236,17 @@ export function loadRunConfig(file: string): RunConfig {
     throw configError(file, `invalid JSON: ${(e as Error).message}`);
   }
   return resolveRunConfig(value, file);
+}
+
+/** The torchrun command line of a PyTorch-engine run (elsa_torch.torchrun = torchrun, docs/format.md). */
+export function torchrunArgs(engine: TorchEngineSpec, configPath: string): string[] {
+  return ['-m', 'elsa_torch.torchrun', '--standalone', '--nnodes', '1', '--nproc_per_node', String(engine.nproc), '-m', 'elsa_torch', 'launch', configPath];
+}
+
+/** The built-in trainer cannot run a PyTorch-engine config: say how to start it instead. */
+export function requireBuiltinEngine(config: RunConfig, file: string): RunConfig {
+  if (!config.engine) return config;
+  throw configError(file, `this run uses the PyTorch engine: start it with the elsa task in the editor, or python3 ${torchrunArgs(config.engine, file).join(' ')}`);
 }
 
 const BACKENDS: readonly RunConfig['backend'][] = ['auto', 'node', 'wasm', 'cpu'];

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { baselineJobs, type BaselineJob } from '../../core/budgets';
-import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import type { ElsaMetadata } from '../../core/contract';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
@@ -116,7 +116,7 @@ export async function runBaselines(config: RunConfig, options: { fresh?: boolean
 }
 
 export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
-  const config = withBackend(loadRunConfig(configFile), options.backend);
+  const config = withBackend(requireBuiltinEngine(loadRunConfig(configFile), configFile), options.backend);
   checkOutDir(configFile, runPaths(config).baselinesDir);
   return runBaselines(config, options);
 }

@@ -1,6 +1,6 @@
 /** `elsa train <config>`: train ELSA levels, resuming an interrupted run of the same config. */
 import { existsSync } from 'node:fs';
-import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { configError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
@@ -42,7 +42,7 @@ export async function runTrainingCommand(
   configFile: string,
   options: { fresh?: boolean; backend?: string; signal: AbortSignal },
 ): Promise<number> {
-  const config = withBackend(loadRunConfig(configFile), options.backend);
+  const config = withBackend(requireBuiltinEngine(loadRunConfig(configFile), configFile), options.backend);
   checkOutDir(configFile, config.outDir);
   return runTraining(config, options);
 }

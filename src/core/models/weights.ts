@@ -85,6 +85,11 @@ export function modelTopology(model: tf.LayersModel): LayersTopology {
  * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored).
  */
 export async function modelFromTopology(topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string): Promise<tf.LayersModel> {
+  // elsa_torch writes a PyTorch module description here (docs/format.md, "topology"): TF.js cannot build it.
+  const format = (topology as { format?: unknown }).format;
+  if (typeof format === 'string' && format.startsWith('torch-module/')) {
+    throw modelError(file, `the model is a PyTorch module (topology ${format}), which TF.js cannot rebuild: use python3 -m elsa_torch, or extract --format safetensors|sparse`);
+  }
   // An untrusted topology can make TF.js loop forever; refuse bad wiring first (topologyCheck.ts).
   checkLayersTopology(topology, file, weights ? Object.keys(weights) : undefined);
   let model: tf.LayersModel;

@@ -59,7 +59,7 @@ class Elsa:
     and `<out_dir>/<name>.elsa.safetensors` after every phase."""
 
     def __init__(self, model, levels, sparsifier='gmp', scope='global', optimizer=None, schedule=None, steps_per_phase=None,
-                 prune_every=20, ramp_fraction=0.75, m=4, select_at=0.5, small_params='perLevel', sparsify=None,
+                 prune_every=20, ramp_fraction=0.75, m=4, select_at=None, small_params='perLevel', sparsify=None,
                  evaluate=None, out_dir=None, name='run', config=None, dataset=None, seed=None):
         levels = [float(s) for s in levels]
         if not levels or any(not 0 < s < 1 for s in levels) or any(levels[i] >= levels[i - 1] for i in range(1, len(levels))):

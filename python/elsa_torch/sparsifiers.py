@@ -103,7 +103,11 @@ class Sparsifier:
     """`kind`: gmp | magnitude | nm | acdc. `update_every`: steps between mask updates for gmp (1 for acdc,
     None for the one-shot rules, which select once per phase after the free weights have trained)."""
 
-    def __init__(self, kind='gmp', scope='global', prune_every=20, ramp_fraction=0.75, m=4, select_at=0.5):
+    def __init__(self, kind='gmp', scope='global', prune_every=20, ramp_fraction=0.75, m=4, select_at=None):
+        # One-shot and N:M select once per phase, by default where the TypeScript engine does: at `ramp_fraction`
+        # of the phase (docs/method.md), after the free weights have trained.
+        if select_at is None:
+            select_at = ramp_fraction if ramp_fraction < 1 else 0.5
         if kind not in ('gmp', 'magnitude', 'nm', 'acdc'):
             raise ValueError(f'sparsifier must be gmp, magnitude, nm or acdc, got {kind!r}')
         if scope not in ('global', 'layer'):

@@ -12,7 +12,7 @@ import { WASM_GRAD_KERNELS } from '../../../src/core/engine/wasmKernels';
 
 type Shape4 = [number, number, number, number];
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -20,13 +20,13 @@ function lcg(seed: number): () => number {
   };
 }
 
-function randomArray(n: number, next: () => number, quantum = 0): Float32Array {
+export function randomArray(n: number, next: () => number, quantum = 0): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = quantum > 0 ? Math.round(next() / quantum) * quantum : next();
   return a;
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+export const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `f` on a backend and returns copies of the results (no tensors escape). */
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -38,7 +38,7 @@ async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float3
 }
 
 /** Same computation on cpu and wasm; asserts max|Δ| ≤ tol·max(1, max|cpu|) per output. */
-async function assertSameOnBothBackends(label: string, f: () => tf.Tensor[], tol = 1e-5): Promise<void> {
+export async function assertSameOnBothBackends(label: string, f: () => tf.Tensor[], tol = 1e-5): Promise<void> {
   const expected = await on('cpu', f);
   await tf.setBackend('wasm');
   const tensorsBefore = tf.memory().numTensors;

@@ -109,6 +109,21 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
       }
     });
 
+    it('conv2d with short patches and Cout a multiple of 8 (native direct kernels): forward, dx, dW', async () => {
+      let seed = 600;
+      const cases: [Shape4, Shape4, number, 'same' | 'valid'][] = [
+        [[3, 28, 28, 1], [3, 3, 1, 16], 1, 'same'], [[2, 11, 9, 1], [3, 3, 1, 8], 2, 'same'], [[2, 10, 10, 2], [3, 3, 2, 24], 1, 'valid'],
+        [[2, 12, 12, 16], [1, 1, 16, 16], 2, 'same'], [[1, 9, 8, 3], [2, 5, 3, 64], 2, 'valid'], [[2, 7, 7, 2], [5, 3, 2, 40], 1, 'same'],
+        [[1, 6, 6, 1], [3, 3, 1, 32], 3, 'same'],
+      ];
+      for (const [xs, ws, stride, pad] of cases) {
+        await assertSameOnBothBackends(`direct conv x=${xs} w=${ws} s${stride} ${pad}`, convGrads(xs, ws, stride, pad, seed++));
+      }
+      const next = lcg(650);
+      const [xa, wa] = [randomArray(2 * 10 * 10 * 1, next), randomArray(3 * 3 * 1 * 16, next)];
+      await assertSameOnBothBackends('direct conv dilated', () => [tf.conv2d(tf.tensor4d(xa, [2, 10, 10, 1]), tf.tensor4d(wa, [3, 3, 1, 16]), 1, 'same', 'NHWC', 2)]);
+    });
+
     it('conv2d gradients on a large single-channel input (native kernels work in row chunks)', async () => {
       await assertSameOnBothBackends('conv large', convGrads([2, 130, 130, 1], [3, 3, 1, 4], 1, 'valid', 77));
     });

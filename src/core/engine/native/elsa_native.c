@@ -74,9 +74,6 @@ float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count) {
   return heap->base + offset / 4;
 }
 
-typedef struct {
-  int64_t n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
-} ConvShape;
 
 /* Rows [m0, m0+rows) of the im2col matrix: row (n,oh,ow) holds the KH·KW·Cin window, zeros outside. */
 static void im2col(const float *x, const ConvShape *s, int64_t m0, int64_t rows, float *cols) {
@@ -164,6 +161,10 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
   float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
   if (!y) return NULL;
+  if (conv_direct_fits(&s)) {
+    conv2d_direct(x, w, y, &s);
+    return NULL;
+  }
   int64_t step;
   float *cols = conv_columns(env, k, &step);
   if (!cols) return NULL;
@@ -187,6 +188,10 @@ static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   const float *dy = x ? view(env, &heap, off[1], m * s.cout) : NULL;
   float *dw = dy ? view(env, &heap, off[2], k * s.cout) : NULL;
   if (!dw) return NULL;
+  if (conv_direct_fits(&s)) {
+    if (!conv2d_filter_grad_direct(x, dy, dw, &s)) napi_throw_error(env, NULL, "elsa_native: out of memory");
+    return NULL;
+  }
   int64_t step;
   float *cols = conv_columns(env, k, &step);
   if (!cols) return NULL;
@@ -211,6 +216,10 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   const float *w = dy ? view(env, &heap, off[1], k * s.cout) : NULL;
   float *dx = w ? view(env, &heap, off[2], s.n * s.h * s.w * s.cin) : NULL;
   if (!dx) return NULL;
+  if (conv_direct_input_fits(&s)) {
+    conv2d_input_grad_direct(dy, w, dx, &s);
+    return NULL;
+  }
   memset(dx, 0, (size_t)(s.n * s.h * s.w * s.cin) * sizeof(float));
   int64_t step;
   float *cols = conv_columns(env, k, &step);

@@ -23,6 +23,17 @@ int read_doubles(napi_env env, napi_value *argv, size_t n, double *out);
 /* A float32 view of `count` elements at byte `offset`, or NULL (and a JS error) when out of bounds. */
 float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count);
 
+typedef struct {
+  int64_t n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
+} ConvShape;
+
+/* elsa_direct_conv.c: convolutions with short patches (KH·KW·Cin < 32), where im2col + sgemm is slow */
+int conv_direct_fits(const ConvShape *s);
+int conv_direct_input_fits(const ConvShape *s);
+void conv2d_direct(const float *x, const float *w, float *y, const ConvShape *s);
+int conv2d_filter_grad_direct(const float *x, const float *dy, float *dw, const ConvShape *s);
+void conv2d_input_grad_direct(const float *dy, const float *w, float *dx, const ConvShape *s);
+
 /* elsa_norm.c: batch norm (training and inference) and contiguous-axis reductions */
 napi_value batch_norm_train(napi_env env, napi_callback_info info);
 napi_value batch_norm_train_grad(napi_env env, napi_callback_info info);

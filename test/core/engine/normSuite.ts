@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, type EngineInfo } from '../../../src/core/engine/backend';
-import { batchNormTraining } from '../../../src/core/engine/batchNorm';
+import { BN_TRAIN, BN_TRAIN_GRAD, batchNormTraining } from '../../../src/core/engine/batchNorm';
 import { buildBuiltinModel } from '../../../src/core/models/builders';
 import { MaskedOptimizer } from '../../../src/core/method/optimizer';
 import { collectParams } from '../../../src/core/method/params';
@@ -65,6 +65,23 @@ export function normSuite(title: string, checkEngine: (info: EngineInfo) => void
       for (const shape of [[4, 5, 6, 3], [8, 7, 7, 32], [2, 28, 28, 16], [10, 12], [1, 3, 3, 5]]) {
         await assertSameOnBothBackends(`layer bn ${shape}`, layerCase(shape, seed++), 2e-5);
       }
+    });
+
+    it('on wasm the Layers training call runs one fused kernel each way (not moments + FusedBatchNorm); inference runs FusedBatchNorm', async () => {
+      await tf.setBackend('wasm');
+      const layer = tf.layers.batchNormalization({ name: 'bn_kernels' });
+      const x = tf.randomNormal([4, 5, 5, 8]);
+      tf.dispose(layer.apply(x, { training: false }) as tf.Tensor);
+      const names = async (f: () => void) => new Set((await tf.profile(f)).kernels.map((k) => k.name));
+      const train = await names(() => {
+        tf.tidy(() => tf.grads((v: tf.Tensor) => tf.sum(tf.square(layer.apply(v, { training: true }) as tf.Tensor)))([x]));
+      });
+      assert.ok(train.has(BN_TRAIN) && train.has(BN_TRAIN_GRAD), `training kernels: ${[...train].join(' ')}`);
+      assert.ok(!train.has('FusedBatchNorm') && !train.has('Tile'), `training kernels: ${[...train].join(' ')}`);
+      const infer = await names(() => tf.dispose(layer.apply(x, { training: false }) as tf.Tensor));
+      assert.ok(infer.has('FusedBatchNorm') && !infer.has(BN_TRAIN), `inference kernels: ${[...infer].join(' ')}`);
+      layer.dispose();
+      x.dispose();
     });
 
     it('fused op with gradients arriving at its mean and variance outputs too', async () => {

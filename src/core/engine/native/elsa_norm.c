@@ -1,8 +1,9 @@
 /*
  * Batch norm and reductions for the tfjs wasm backend, in place on the wasm heap (see elsa_native.c).
  * Tensors are viewed as [rows, C] with the channel last (NHWC activations, or [batch, features]).
- * Per-channel sums accumulate in double: a channel of a 64×28×28 batch sums 50,176 values, where float
- * accumulation drifts by ~1e-4 relative and the tfjs reference (JavaScript numbers) does not.
+ * Per-channel sums run in float within blocks of 64 rows and in double across blocks: a channel of a
+ * 64×28×28 batch sums 50,176 values, where plain float accumulation drifts by ~1e-4 relative and the tfjs
+ * reference (JavaScript numbers) does not; all-double sums ran at half the vector width.
  *
  * Training batch norm, with x̂ = (x − μ)·r, r = 1/√(σ² + ε), μ and σ² the biased batch moments:
  *   forward   y = γ·x̂ + β
@@ -15,22 +16,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* μ and biased σ² per channel, two passes (one-pass Σx² cancels badly when |μ| ≫ σ). */
-HOT static void channel_moments(const float *x, int64_t rows, int64_t c, double *acc, float *mean, float *var) {
-  memset(acc, 0, (size_t)c * sizeof(double));
-  for (int64_t r = 0; r < rows; r++) {
-    const float *row = x + r * c;
-    for (int64_t ch = 0; ch < c; ch++) acc[ch] += row[ch];
+/* Rows are summed in float within blocks of BLOCK rows (8-wide vector adds), blocks in double. */
+#define BLOCK 64
+
+/* acc[ch] += Σ_r f(row r)[ch] over rows, where f is x itself or (x − mean)², via a float block sum in part. */
+HOT static void column_sums_blocked(const float *x, int64_t rows, int64_t c, const float *mean, double *acc, float *part) {
+  for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
+    const int64_t r1 = r0 + BLOCK < rows ? r0 + BLOCK : rows;
+    memset(part, 0, (size_t)c * sizeof(float));
+    for (int64_t r = r0; r < r1; r++) {
+      const float *row = x + r * c;
+      if (mean) {
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float d = row[ch] - mean[ch];
+          part[ch] += d * d;
+        }
+      } else {
+        for (int64_t ch = 0; ch < c; ch++) part[ch] += row[ch];
+      }
+    }
+    for (int64_t ch = 0; ch < c; ch++) acc[ch] += part[ch];
   }
+}
+
+/* μ and biased σ² per channel, two passes (one-pass Σx² cancels badly when |μ| ≫ σ). */
+HOT static void channel_moments(const float *x, int64_t rows, int64_t c, double *acc, float *part, float *mean, float *var) {
+  memset(acc, 0, (size_t)c * sizeof(double));
+  column_sums_blocked(x, rows, c, NULL, acc, part);
   for (int64_t ch = 0; ch < c; ch++) mean[ch] = (float)(acc[ch] / (double)rows);
   memset(acc, 0, (size_t)c * sizeof(double));
-  for (int64_t r = 0; r < rows; r++) {
-    const float *row = x + r * c;
-    for (int64_t ch = 0; ch < c; ch++) {
-      const float d = row[ch] - mean[ch];
-      acc[ch] += (double)(d * d);
-    }
-  }
+  column_sums_blocked(x, rows, c, mean, acc, part);
   for (int64_t ch = 0; ch < c; ch++) var[ch] = (float)(acc[ch] / (double)rows);
 }
 
@@ -76,9 +91,9 @@ napi_value batch_norm_train(napi_env env, napi_callback_info info) {
   float *var = mean ? view(env, &heap, v[5], c) : NULL;
   if (!var) return NULL;
   double *acc = alloc_or_throw(env, (size_t)c * sizeof(double));
-  float *k = acc ? alloc_or_throw(env, (size_t)c * 2 * sizeof(float)) : NULL;
+  float *k = acc ? alloc_or_throw(env, (size_t)c * 3 * sizeof(float)) : NULL;
   if (!k) { free(acc); return NULL; }
-  channel_moments(x, rows, c, acc, mean, var);
+  channel_moments(x, rows, c, acc, k + 2 * c, mean, var);
   affine_factors(var, scale, offset, c, (float)eps, k, k + c);
   channel_affine(x, rows, c, mean, k, k + c, y);
   free(acc);
@@ -86,17 +101,25 @@ napi_value batch_norm_train(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Σdy and Σdy·(x − μ) per channel, in one pass. */
+/* Σdy and Σdy·(x − μ) per channel, in one pass (float within blocks, double across). */
 HOT static void grad_sums(const float *dy, const float *x, const float *mean, int64_t rows, int64_t c, double *sdy,
-                          double *sdyx) {
+                          double *sdyx, float *part) {
   memset(sdy, 0, (size_t)c * sizeof(double));
   memset(sdyx, 0, (size_t)c * sizeof(double));
-  for (int64_t r = 0; r < rows; r++) {
-    const float *g = dy + r * c;
-    const float *row = x + r * c;
+  for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
+    const int64_t r1 = r0 + BLOCK < rows ? r0 + BLOCK : rows;
+    memset(part, 0, (size_t)c * 2 * sizeof(float));
+    for (int64_t r = r0; r < r1; r++) {
+      const float *g = dy + r * c;
+      const float *row = x + r * c;
+      for (int64_t ch = 0; ch < c; ch++) {
+        part[ch] += g[ch];
+        part[c + ch] += g[ch] * (row[ch] - mean[ch]);
+      }
+    }
     for (int64_t ch = 0; ch < c; ch++) {
-      sdy[ch] += g[ch];
-      sdyx[ch] += (double)(g[ch] * (row[ch] - mean[ch]));
+      sdy[ch] += part[ch];
+      sdyx[ch] += part[c + ch];
     }
   }
 }
@@ -137,7 +160,7 @@ napi_value batch_norm_train_grad(napi_env env, napi_callback_info info) {
   double *sums = alloc_or_throw(env, (size_t)c * 2 * sizeof(double));
   float *coef = sums ? alloc_or_throw(env, (size_t)c * 3 * sizeof(float)) : NULL;
   if (!coef) { free(sums); return NULL; }
-  grad_sums(dy, x, mean, rows, c, sums, sums + c);
+  grad_sums(dy, x, mean, rows, c, sums, sums + c, coef); /* coef is scratch until the coefficients are computed */
   const double n = (double)(rows > 0 ? rows : 1);
   for (int64_t ch = 0; ch < c; ch++) {
     const double r = 1.0 / sqrt((double)var[ch] + (double)(float)eps), g = scale[ch];
@@ -179,15 +202,12 @@ napi_value batch_norm_infer(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* out[o, c] = factor·Σ_r x[o, r, c], accumulated in double in blocks of columns. */
-HOT static void sum_middle(const float *x, int64_t outer, int64_t rows, int64_t cols, double factor, double *acc, float *out) {
+/* out[o, c] = factor·Σ_r x[o, r, c] (float within blocks of rows, double across). */
+HOT static void sum_middle(const float *x, int64_t outer, int64_t rows, int64_t cols, double factor, double *acc, float *part,
+                           float *out) {
   for (int64_t o = 0; o < outer; o++) {
-    const float *block = x + o * rows * cols;
     memset(acc, 0, (size_t)cols * sizeof(double));
-    for (int64_t r = 0; r < rows; r++) {
-      const float *row = block + r * cols;
-      for (int64_t c = 0; c < cols; c++) acc[c] += row[c];
-    }
+    column_sums_blocked(x + o * rows * cols, rows, cols, NULL, acc, part);
     for (int64_t c = 0; c < cols; c++) out[o * cols + c] = (float)(acc[c] * factor);
   }
 }
@@ -206,8 +226,10 @@ napi_value reduce_middle(napi_env env, napi_callback_info info) {
   float *out = x ? view(env, &heap, v[1], outer * cols) : NULL;
   if (!out) return NULL;
   double *acc = alloc_or_throw(env, (size_t)cols * sizeof(double));
-  if (!acc) return NULL;
-  sum_middle(x, outer, rows, cols, factor, acc, out);
+  float *part = acc ? alloc_or_throw(env, (size_t)cols * sizeof(float)) : NULL;
+  if (!part) { free(acc); return NULL; }
+  sum_middle(x, outer, rows, cols, factor, acc, part, out);
   free(acc);
+  free(part);
   return NULL;
 }

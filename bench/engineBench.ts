@@ -1,7 +1,7 @@
 /**
  * The engine side of `npm run bench`, bundled by bench/run.mjs into dist/bench-engine.js (beside the wasm
  * binaries and the optional native addon, exactly like the CLI). One task per process, one JSON line out:
- *   node dist/bench-engine.js train <cnn|mlp> <repeats> <steps>
+ *   node dist/bench-engine.js train <cnn|resnet|mlp> <repeats> <steps>
  *   node dist/bench-engine.js epoch <cnn|mlp>
  *   node dist/bench-engine.js io
  *   node dist/bench-engine.js sparse

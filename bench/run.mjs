@@ -1,6 +1,7 @@
 // `npm run bench`: training throughput of our engine (through the project's training code) against
 // PyTorch CPU on the same models and data, one 60k-sample epoch, level extraction and checkpoint I/O,
 // and dense-vs-sparse inference. Prints a markdown table and writes it into docs/benchmarks.md.
+// `node bench/run.mjs --models=resnet[,cnn,mlp]` times only those models and prints without writing.
 //
 // Machines here give about one core of compute, and other jobs may run beside the benchmark: every
 // engine runs in its own short process, and the engines take turns round by round, so a burst of load
@@ -14,11 +15,16 @@ import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const STEPS = { cnn: 60, mlp: 300 };
+const STEPS = { cnn: 60, resnet: 40, mlp: 300 };
+const ALL_MODELS = ['cnn', 'resnet', 'mlp'];
+// `--models resnet` (comma-separated) times only those models and prints without rewriting docs/benchmarks.md
+const modelsArg = process.argv.find((a) => a.startsWith('--models='))?.slice('--models='.length);
+const MODELS = modelsArg ? modelsArg.split(',').filter((m) => ALL_MODELS.includes(m)) : ALL_MODELS;
+const partial = MODELS.length !== ALL_MODELS.length;
 const DATA = '/usr/share/datasets/fashion-mnist';
 const OPENBLAS_LIB = '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3';
 const REFERENCE_LIB = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3';
-const skipEpoch = process.argv.includes('--no-epoch');
+const skipEpoch = process.argv.includes('--no-epoch') || Boolean(modelsArg);
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => {
@@ -99,7 +105,7 @@ async function main() {
   const torchVersion = python ? execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : undefined;
 
   const throughput = {};
-  for (const model of ['cnn', 'mlp']) {
+  for (const model of MODELS) {
     throughput[model] = Object.fromEntries(list.map((e) => [e.id, { engine: e, rates: [], sample: undefined }]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const e of list) {
@@ -118,8 +124,8 @@ async function main() {
       log(`bench: cnn epoch ${e.id}: ${fmt(epochs[e.id].seconds ?? epochs[e.id].epochSeconds, 1)} s`);
     }
   }
-  const io = runJson(process.execPath, [path.join(root, 'dist/bench-engine.js'), 'io']);
-  const sparse = runJson(process.execPath, [path.join(root, 'dist/bench-engine.js'), 'sparse']);
+  const io = partial ? undefined : runJson(process.execPath, [path.join(root, 'dist/bench-engine.js'), 'io']);
+  const sparse = partial ? undefined : runJson(process.execPath, [path.join(root, 'dist/bench-engine.js'), 'sparse']);
   const loadAfter = os.loadavg();
 
   // ---- report ----
@@ -135,14 +141,17 @@ async function main() {
     (torchVersion ? `, PyTorch ${torchVersion} (${python})` : ', PyTorch not found') +
     `. 1-minute load average before/after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}.`);
   lines.push(`Command: \`npm run bench\` (= \`npm run build && node bench/run.mjs\`). ${ROUNDS} rounds; each round runs every engine once, ` +
-    `in turn, in a fresh process (warm-up, then ${STEPS.cnn} CNN / ${STEPS.mlp} MLP steps of batch 64, float32, forward+backward+SGD-momentum update). ` +
+    `in turn, in a fresh process (warm-up, then ${STEPS.cnn} CNN / ${STEPS.resnet} residual CNN / ${STEPS.mlp} MLP steps of batch 64, float32, forward+backward+SGD-momentum update). ` +
     'Figures are medians over rounds; ratios are medians of the per-round ratios.');
-  const dataset = throughput.cnn.native.sample?.dataset ?? 'unknown';
+  const dataset = throughput[MODELS[0]]?.native.sample?.dataset ?? 'unknown';
   lines.push(`Data: ${dataset}.`, '');
-  for (const model of ['cnn', 'mlp']) {
-    const title = model === 'cnn'
-      ? 'Small CNN (conv3×3 1→16 + ReLU + maxpool2 → conv3×3 16→32 + ReLU + maxpool2 → dense 1568→128 ReLU → dense 10)'
-      : 'MLP 784-300-100-10 (ReLU)';
+  const titles = {
+    cnn: 'Small CNN (conv3×3 1→16 + ReLU + maxpool2 → conv3×3 16→32 + ReLU + maxpool2 → dense 1568→128 ReLU → dense 10)',
+    resnet: 'Residual CNN with batch norm (stem conv3×3 16 + BN + ReLU → residual blocks 16/s2, 32/s2, 32 of two conv3×3+BN, 1×1 conv+BN projections → global average pool → dense 10; BN in training mode)',
+    mlp: 'MLP 784-300-100-10 (ReLU)',
+  };
+  for (const model of MODELS) {
+    const title = titles[model];
     lines.push(`**${title}**`, '', '| engine | samples/s (median) | rounds | vs PyTorch+OpenBLAS | vs PyTorch+reference BLAS |', '|---|---:|---|---:|---:|');
     for (const e of list) {
       const slot = throughput[model][e.id];
@@ -161,6 +170,10 @@ async function main() {
       lines.push(`| ${labelOf(e, throughput.cnn[e.id].sample)} | ${fmt(seconds, 1)} | ${fmt(samples / seconds)} | ${fmt(r.meanLoss ?? r.epochMeanLoss, 3)} |`);
     }
     lines.push('');
+  }
+  if (partial) {
+    console.log(lines.join('\n'));
+    return;
   }
   lines.push('**Host-side throughput** (JavaScript, one core)', '', '| operation | throughput |', '|---|---:|');
   lines.push(`| level extraction \`W ⊙ [code ≤ k]\` (extractLevelWeights), ${fmt(io.weights / 2 ** 20)} Mi weights | ${fmt(io.extractGBps, 2)} GB/s of float32 weights |`);

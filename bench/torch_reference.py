@@ -1,6 +1,6 @@
 """PyTorch CPU reference for bench/run.mjs: the same models, batch, optimizer and data as our engine.
 
-usage: python3 bench/torch_reference.py --data DIR [--model cnn|mlp] [--repeats 5] [--steps 60] [--epoch]
+usage: python3 bench/torch_reference.py --data DIR [--model cnn|mlp|resnet] [--repeats 5] [--steps 60] [--epoch]
 Prints one JSON line: torch version, the BLAS library actually loaded, threads, samples/s per repeat,
 and (with --epoch) the seconds for one pass over the 60k training images.
 """
@@ -60,6 +60,49 @@ class SmallCnn(nn.Module):
         return self.f2(F.relu(self.f1(x.flatten(1))))
 
 
+class ConvBn(nn.Module):
+    """conv (no bias) + batch norm, as convBn in src/core/models/builders.ts (BN momentum 0.9 in Keras terms)."""
+
+    def __init__(self, cin, cout, k, stride):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+class Block(nn.Module):
+    """Two 3x3 conv+BN with a ReLU between; a 1x1 conv+BN projection when the shape changes."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.a = ConvBn(cin, cout, 3, stride)
+        self.b = ConvBn(cout, cout, 3, 1)
+        self.proj = ConvBn(cin, cout, 1, stride) if stride != 1 or cin != cout else None
+
+    def forward(self, x):
+        y = self.b(F.relu(self.a(x)))
+        return F.relu(y + (self.proj(x) if self.proj is not None else x))
+
+
+class ResNet(nn.Module):
+    """The residual CNN of builders.ts: stem conv 16 → block 16/s2 → block 32/s2 → block 32 → GAP → dense.
+    TF's 'same' padding at stride 2 pads bottom/right only; PyTorch pads both sides: shapes and FLOPs match."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBn(1, 16, 3, 1)
+        self.b1 = Block(16, 16, 2)
+        self.b2 = Block(16, 32, 2)
+        self.b3 = Block(32, 32, 1)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.b3(self.b2(self.b1(F.relu(self.stem(x)))))
+        return self.fc(x.mean((2, 3)))
+
+
 class Mlp(nn.Module):
     def __init__(self):
         super().__init__()
@@ -74,7 +117,7 @@ class Mlp(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', required=True)
-    ap.add_argument('--model', choices=['cnn', 'mlp'], default='cnn')
+    ap.add_argument('--model', choices=['cnn', 'mlp', 'resnet'], default='cnn')
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--steps', type=int, default=60)
     ap.add_argument('--threads', type=int, default=1)
@@ -85,7 +128,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     xs, ys = load(args.data, 'train')
-    net = SmallCnn() if args.model == 'cnn' else Mlp()
+    net = {'cnn': SmallCnn, 'mlp': Mlp, 'resnet': ResNet}[args.model]()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     b = args.batch
     batches = len(xs) // b

@@ -11,7 +11,7 @@ import { MaskedOptimizer } from '../src/core/method/optimizer';
 import { collectParams } from '../src/core/method/params';
 import { createTrainStep } from '../src/core/method/trainStep';
 
-export type BenchModel = 'cnn' | 'mlp';
+export type BenchModel = 'cnn' | 'mlp' | 'resnet';
 
 export interface Trainer {
   /** Runs `steps` training steps and waits for the device; returns the seconds taken. */

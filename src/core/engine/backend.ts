@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { configError, engineError } from '../errors';
+import { installFusedLayersBatchNorm, registerBatchNormWasmKernels } from './batchNorm';
 import { loadNativeAddon, registerNativeKernels } from './nativeKernels';
 import { registerWasmGradKernels } from './wasmKernels';
 
@@ -111,6 +112,8 @@ async function startWasm(): Promise<EngineInfo | string> {
   }
   if (!ok) return 'wasm backend failed to start';
   registerWasmGradKernels();
+  registerBatchNormWasmKernels();
+  const fusedBn = installFusedLayersBatchNorm();
   const loaded = loadNativeAddon();
   const addon = typeof loaded === 'string' ? loaded : (registerNativeKernels(loaded) ?? loaded);
   const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${addon.describe().blas.split(' ').slice(0, 2).join(' ')})`;
@@ -120,7 +123,7 @@ async function startWasm(): Promise<EngineInfo | string> {
     backend: 'wasm',
     simd,
     threads,
-    detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels; ${native})`,
+    detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels${fusedBn ? ` (batch norm unfused: ${fusedBn})` : ''}; ${native})`,
     label: typeof addon === 'string' ? 'wasm' : 'wasm + native OpenBLAS',
   };
 }

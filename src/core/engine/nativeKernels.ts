@@ -8,31 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { float32Pair, heapOf, internals, offsetOf, pair, replace, withFallback, type NativeAddon } from './nativeHeap';
+import { registerNativeNormKernels } from './nativeNormKernels';
+
+export type { NativeAddon } from './nativeHeap';
 
 const ADDON_FILE = 'elsa_native.node';
-const ADDON_VERSION = 5;
-
-type Heap = ArrayBuffer;
-export interface NativeAddon {
-  conv2d(heap: Heap, ...offsetsAndDims: number[]): void;
-  conv2dFilterGrad(heap: Heap, ...offsetsAndDims: number[]): void;
-  conv2dInputGrad(heap: Heap, ...offsetsAndDims: number[]): void;
-  maxPoolGrad(heap: Heap, ...offsetsAndDims: number[]): void;
-  matMul(heap: Heap, ...offsetsAndDims: number[]): void;
-  sumRows(heap: Heap, ...offsetsAndDims: number[]): void;
-  addRowVector(heap: Heap, ...offsetsAndDims: number[]): void;
-  sgdMomentum(heap: Heap, ...offsetsDimsAndHyper: number[]): void;
-  adam(heap: Heap, ...offsetsDimsAndHyper: number[]): void;
-  setThreads(threads: number): void;
-  describe(): { version: number; blas: string; threads: number };
-}
-
-/** What the kernels need from tfjs-backend-wasm's BackendWasm (not part of its typed API). */
-interface WasmBackendInternals {
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  wasm: { HEAPU8: Uint8Array };
-}
+const ADDON_VERSION = 6;
 
 function hereDir(): string {
   return typeof __dirname === 'string' ? __dirname : process.cwd();
@@ -78,32 +60,6 @@ export function loadNativeAddon(): NativeAddon | string {
   }
 }
 
-function internals(backend: unknown): WasmBackendInternals {
-  return backend as WasmBackendInternals;
-}
-
-function offsetOf(b: WasmBackendInternals, t: tf.TensorInfo): number {
-  const entry = b.dataIdMap.get(t.dataId);
-  if (!entry) throw new Error('native kernel: tensor is not on the wasm backend');
-  return entry.memoryOffset;
-}
-
-/** Heap buffer, read after every allocation: growing wasm memory replaces the ArrayBuffer. */
-function heapOf(b: WasmBackendInternals): ArrayBuffer {
-  return b.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-
-function pair(v: unknown): [number, number] {
-  if (typeof v === 'number') return [v, v];
-  const a = v as number[];
-  return [a[0], a[1] ?? a[0]];
-}
-
-/** Both inputs when they exist and are float32 (the only dtype the addon handles). */
-function float32Pair(a: tf.TensorInfo | undefined, b: tf.TensorInfo | undefined): [tf.TensorInfo, tf.TensorInfo] | undefined {
-  return a?.dtype === 'float32' && b?.dtype === 'float32' ? [a, b] : undefined;
-}
-
 function isNhwc(attrs: tf.NamedAttrMap): boolean {
   const f = attrs.dataFormat as string | undefined;
   return f === undefined || f === 'NHWC' || f === 'channelsLast';
@@ -117,18 +73,6 @@ function convDims(info: tf.backend_util.Conv2DInfo): number[] {
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
     info.padInfo.top, info.padInfo.left,
   ];
-}
-
-function withFallback(kernelName: string, native: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | undefined): tf.KernelFunc {
-  const previous = tf.getKernel(kernelName, 'wasm');
-  if (!previous) throw new Error(`native kernels: ${kernelName} has no wasm kernel to fall back to`);
-  return (args) => native(args) ?? previous.kernelFunc(args);
-}
-
-function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  const previous = tf.getKernel(kernelName, 'wasm');
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: previous?.setupFunc });
 }
 
 function filterGradKernel(addon: NativeAddon): tf.KernelFunc {
@@ -147,6 +91,16 @@ function filterGradKernel(addon: NativeAddon): tf.KernelFunc {
 }
 
 /**
+ * Where the native forward conv beats XNNPACK: im2col + sgemm for patches of 32 or more, and the direct
+ * kernel (native/elsa_direct_conv.c, the same rule as conv_direct_fits) for shorter patches with Cout a
+ * multiple of 8 up to 64 (the residual CNN's stem: 0.6 vs 3.1 ms).
+ */
+function nativeConvWins(filterShape: number[]): boolean {
+  const [kh, kw, cin, cout] = filterShape;
+  return kh * kw * cin >= 32 || (cout % 8 === 0 && cout >= 8 && cout <= 64);
+}
+
+/**
  * Forward conv as im2col + sgemm where the patch is long enough for OpenBLAS to win (measured 1.3 ms vs
  * XNNPACK's 2.7 ms on 3×3×16→32); short patches (first layers, K < 32) stay with XNNPACK.
  */
@@ -155,12 +109,37 @@ function conv2dKernel(addon: NativeAddon): tf.KernelFunc {
     const pair2 = float32Pair(inputs.x, inputs.filter);
     if (!pair2 || !isNhwc(attrs)) return undefined;
     const [x, filter] = pair2;
-    if (filter.shape[0] * filter.shape[1] * filter.shape[2] < 32) return undefined;
+    if (!nativeConvWins(filter.shape)) return undefined;
     const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, pair(attrs.strides),
       pair(attrs.dilations ?? 1), attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
     const b = internals(backend);
     const out = b.makeOutput(info.outShape, 'float32');
     addon.conv2d(heapOf(b), offsetOf(b, x), offsetOf(b, filter), offsetOf(b, out), ...convDims(info));
+    return out;
+  });
+}
+
+/**
+ * FusedConv2D (tfjs-layers' conv with a linear activation, e.g. conv + batch norm) as conv2dKernel, plus the
+ * bias in place; other activations and PReLU weights stay with XNNPACK.
+ */
+function fusedConv2dKernel(addon: NativeAddon): tf.KernelFunc {
+  return withFallback('FusedConv2D', ({ inputs, attrs = {}, backend }) => {
+    const pair2 = float32Pair(inputs.x, inputs.filter);
+    const bias = inputs.bias;
+    if (!pair2 || !isNhwc(attrs) || (attrs.activation ?? 'linear') !== 'linear' || inputs.preluActivationWeights) return undefined;
+    const [x, filter] = pair2;
+    if (!nativeConvWins(filter.shape)) return undefined;
+    if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return undefined;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, pair(attrs.strides),
+      pair(attrs.dilations ?? 1), attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+    const b = internals(backend);
+    const out = b.makeOutput(info.outShape, 'float32');
+    addon.conv2d(heapOf(b), offsetOf(b, x), offsetOf(b, filter), offsetOf(b, out), ...convDims(info));
+    if (bias) {
+      const rows = info.batchSize * info.outHeight * info.outWidth;
+      addon.addRowVector(heapOf(b), offsetOf(b, out), offsetOf(b, bias), offsetOf(b, out), rows, info.outChannels);
+    }
     return out;
   });
 }
@@ -230,23 +209,6 @@ function matMulKernel(addon: NativeAddon): tf.KernelFunc {
   });
 }
 
-/** Sum over every axis but the last (bias gradients); wasm's reduction is ~5× slower on these shapes. */
-function sumKernel(addon: NativeAddon): tf.KernelFunc {
-  return withFallback('Sum', ({ inputs, attrs = {}, backend }) => {
-    const x = inputs.x;
-    if (x?.dtype !== 'float32' || x.shape.length < 2) return undefined;
-    const rank = x.shape.length;
-    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
-    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return undefined;
-    const cols = x.shape[rank - 1];
-    const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-    const b = internals(backend);
-    const out = b.makeOutput(attrs.keepDims ? [...Array(rank - 1).fill(1), cols] : [cols], 'float32');
-    addon.sumRows(heapOf(b), offsetOf(b, x), offsetOf(b, out), rows, cols);
-    return out;
-  });
-}
-
 /** x + bias with bias a vector along the last axis (the Layers bias add); wasm's broadcasting add is ~5× slower. */
 function biasAddKernel(addon: NativeAddon): tf.KernelFunc {
   return withFallback('Add', ({ inputs, backend }) => {
@@ -300,8 +262,9 @@ export function registerNativeKernels(addon: NativeAddon): string | undefined {
   replace('Conv2DBackpropInput', inputGradKernel(addon));
   replace('MaxPoolGrad', maxPoolGradKernel(addon));
   replace('BatchMatMul', matMulKernel(addon));
-  replace('Sum', sumKernel(addon));
+  replace('FusedConv2D', fusedConv2dKernel(addon));
   replace('Add', biasAddKernel(addon));
+  registerNativeNormKernels(addon);
   registered = addon;
   return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * Registers our gradient kernels on the tfjs `wasm` backend (tfjs 4.22): Conv2DBackpropFilter and the
  * depthwise backprops (missing in wasm), and faster replacements for Conv2DBackpropInput, BatchMatMul
- * with transposes, MaxPoolGrad, and Identity (shares memory instead of copying). Each was measured on a whole training step (ENGINE.md,
+ * with transposes, MaxPoolGrad, and Identity and same-dtype Cast (share memory instead of copying). Each was measured on a whole training step (ENGINE.md,
  * docs/benchmarks.md) and is checked against the `cpu` backend in test/core/engine/gradients.test.ts.
  *
  * Inside a kernelFunc the inputs are TensorInfo, not Tensors. To run ops on them we wrap them with
@@ -153,6 +153,16 @@ function identitySharingMemory(orig: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/** Cast to the tensor's own dtype shares its memory too (the cpu backend does the same); real casts convert. */
+function castSharingMemory(orig: tf.KernelConfig): tf.KernelFunc {
+  return (args) => {
+    const x = input(args.inputs, 'x');
+    if (x.dtype === 'string' || args.attrs?.dtype !== x.dtype) return orig.kernelFunc(args);
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 let registered = false;
 
 /** Installs the kernels once; call after `tf.setBackend('wasm')` has resolved. */
@@ -167,6 +177,8 @@ export function registerWasmGradKernels(): void {
   register('MaxPoolGrad', maxPoolGradComposite());
   const identity = original('Identity');
   if (identity) register('Identity', identitySharingMemory(identity));
+  const cast = original('Cast');
+  if (cast) register('Cast', castSharingMemory(cast));
   registered = true;
 }
 
@@ -179,4 +191,5 @@ export const WASM_GRAD_KERNELS = [
   'BatchMatMul',
   'MaxPoolGrad',
   'Identity',
+  'Cast',
 ] as const;

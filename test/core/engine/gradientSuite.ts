@@ -12,7 +12,7 @@ import { WASM_GRAD_KERNELS } from '../../../src/core/engine/wasmKernels';
 
 type Shape4 = [number, number, number, number];
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -20,13 +20,13 @@ function lcg(seed: number): () => number {
   };
 }
 
-function randomArray(n: number, next: () => number, quantum = 0): Float32Array {
+export function randomArray(n: number, next: () => number, quantum = 0): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = quantum > 0 ? Math.round(next() / quantum) * quantum : next();
   return a;
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+export const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `f` on a backend and returns copies of the results (no tensors escape). */
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -38,7 +38,7 @@ async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float3
 }
 
 /** Same computation on cpu and wasm; asserts max|Δ| ≤ tol·max(1, max|cpu|) per output. */
-async function assertSameOnBothBackends(label: string, f: () => tf.Tensor[], tol = 1e-5): Promise<void> {
+export async function assertSameOnBothBackends(label: string, f: () => tf.Tensor[], tol = 1e-5): Promise<void> {
   const expected = await on('cpu', f);
   await tf.setBackend('wasm');
   const tensorsBefore = tf.memory().numTensors;
@@ -107,6 +107,21 @@ export function gradientSuite(title: string, checkEngine: (info: EngineInfo) => 
           }
         }
       }
+    });
+
+    it('conv2d with short patches and Cout a multiple of 8 (native direct kernels): forward, dx, dW', async () => {
+      let seed = 600;
+      const cases: [Shape4, Shape4, number, 'same' | 'valid'][] = [
+        [[3, 28, 28, 1], [3, 3, 1, 16], 1, 'same'], [[2, 11, 9, 1], [3, 3, 1, 8], 2, 'same'], [[2, 10, 10, 2], [3, 3, 2, 24], 1, 'valid'],
+        [[2, 12, 12, 16], [1, 1, 16, 16], 2, 'same'], [[1, 9, 8, 3], [2, 5, 3, 64], 2, 'valid'], [[2, 7, 7, 2], [5, 3, 2, 40], 1, 'same'],
+        [[1, 6, 6, 1], [3, 3, 1, 32], 3, 'same'],
+      ];
+      for (const [xs, ws, stride, pad] of cases) {
+        await assertSameOnBothBackends(`direct conv x=${xs} w=${ws} s${stride} ${pad}`, convGrads(xs, ws, stride, pad, seed++));
+      }
+      const next = lcg(650);
+      const [xa, wa] = [randomArray(2 * 10 * 10 * 1, next), randomArray(3 * 3 * 1 * 16, next)];
+      await assertSameOnBothBackends('direct conv dilated', () => [tf.conv2d(tf.tensor4d(xa, [2, 10, 10, 1]), tf.tensor4d(wa, [3, 3, 1, 16]), 1, 'same', 'NHWC', 2)]);
     });
 
     it('conv2d gradients on a large single-channel input (native kernels work in row chunks)', async () => {

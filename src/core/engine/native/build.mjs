@@ -1,4 +1,4 @@
-// Builds the optional native kernels (elsa_native.c → dist/elsa_native.node) when gcc, Node's headers
+// Builds the optional native kernels (elsa_*.c → dist/elsa_native.node) when gcc, Node's headers
 // and OpenBLAS are present. Never fails the install: without them, the engine runs its wasm kernels.
 // Usage: node src/core/engine/native/build.mjs [--quiet]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -46,7 +46,7 @@ function main() {
   const v3 = ['avx2', 'fma', 'bmi2', 'f16c', 'movbe'].every((f) => cpuFlags.has(f));
   const requires = v3 ? ['avx2', 'fma', 'bmi2', 'f16c', 'movbe'] : [];
   const args = ['-O3', '-std=c11', '-ffp-contract=off', '-fno-math-errno', ...(v3 ? ['-march=x86-64-v3'] : []), '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=elsa_native', `-I${include}`,
-    path.join(here, 'elsa_native.c'), '-o', out, ...blas, '-lm'];
+    '-fvisibility=hidden', path.join(here, 'elsa_native.c'), path.join(here, 'elsa_norm.c'), path.join(here, 'elsa_direct_conv.c'), '-o', out, ...blas, '-lm'];
   try {
     execFileSync('gcc', args, { stdio: quiet ? 'pipe' : 'inherit' });
   } catch {

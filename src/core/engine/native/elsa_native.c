@@ -1,12 +1,13 @@
 /*
  * Optional native kernels for the tfjs wasm backend: the slow training-step kernels (convolution
- * forward and gradients, max-pool gradient, matMul, bias-gradient sums, fused optimizer updates) computed in place on the wasm heap with OpenBLAS sgemm.
+ * forward and gradients, max-pool gradient, matMul, bias add, fused optimizer updates) computed in place on the wasm heap with OpenBLAS sgemm;
+ * batch norm and reductions are in elsa_norm.c.
  * Tensors are never copied: JS passes the heap's ArrayBuffer and byte offsets of inputs and outputs
  * (allocated by the wasm backend). Every offset is bounds-checked against the heap.
  * Layouts are tfjs': NHWC activations, [KH, KW, Cin, Cout] filters, row-major matrices.
  * Built at install time only where gcc and OpenBLAS exist (build.mjs); absent, the wasm kernels run.
  */
-#include <node_api.h>
+#include "elsa_native.h"
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
@@ -14,20 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ELSA_NATIVE_VERSION 5
+#define ELSA_NATIVE_VERSION 6
 /* build.mjs compiles for x86-64-v3 (AVX2+FMA) where the CPU has it (3x faster loops than SSE2;
  * target_clones did not vectorise them); nativeKernels.ts re-checks the CPU before loading */
-#define HOT __attribute__((noinline))
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
-#define MAX_ARGS 24
 /* im2col works on row chunks so its scratch stays cache-sized (and memory bounded) */
 #define CHUNK_BYTES (1u << 20)
-
-typedef struct {
-  float *base;
-  size_t bytes;
-} Heap;
 
 static float *scratch = NULL;
 static size_t scratch_floats = 0;
@@ -41,7 +35,7 @@ static float *scratch_for(size_t floats) {
   return scratch;
 }
 
-static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = MAX_ARGS;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
     napi_throw_error(env, NULL, "elsa_native: wrong number of arguments");
@@ -50,7 +44,7 @@ static int read_args(napi_env env, napi_callback_info info, size_t want, napi_va
   return 1;
 }
 
-static int read_heap(napi_env env, napi_value v, Heap *heap) {
+int read_heap(napi_env env, napi_value v, Heap *heap) {
   void *data = NULL;
   size_t len = 0;
   if (napi_get_arraybuffer_info(env, v, &data, &len) != napi_ok) {
@@ -62,7 +56,7 @@ static int read_heap(napi_env env, napi_value v, Heap *heap) {
   return 1;
 }
 
-static int read_ints(napi_env env, napi_value *argv, size_t n, int64_t *out) {
+int read_ints(napi_env env, napi_value *argv, size_t n, int64_t *out) {
   for (size_t i = 0; i < n; i++) {
     if (napi_get_value_int64(env, argv[i], &out[i]) != napi_ok || out[i] < 0) {
       napi_throw_type_error(env, NULL, "elsa_native: arguments must be non-negative integers");
@@ -72,8 +66,7 @@ static int read_ints(napi_env env, napi_value *argv, size_t n, int64_t *out) {
   return 1;
 }
 
-/* A float32 view of `count` elements at byte `offset`, or NULL (and a JS error) when out of bounds. */
-static float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count) {
+float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count) {
   if (offset % 4 != 0 || (uint64_t)offset + (uint64_t)count * 4u > heap->bytes) {
     napi_throw_range_error(env, NULL, "elsa_native: tensor lies outside the wasm heap");
     return NULL;
@@ -81,9 +74,6 @@ static float *view(napi_env env, const Heap *heap, int64_t offset, int64_t count
   return heap->base + offset / 4;
 }
 
-typedef struct {
-  int64_t n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl;
-} ConvShape;
 
 /* Rows [m0, m0+rows) of the im2col matrix: row (n,oh,ow) holds the KH·KW·Cin window, zeros outside. */
 static void im2col(const float *x, const ConvShape *s, int64_t m0, int64_t rows, float *cols) {
@@ -171,6 +161,10 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   const float *w = x ? view(env, &heap, off[1], k * s.cout) : NULL;
   float *y = w ? view(env, &heap, off[2], m * s.cout) : NULL;
   if (!y) return NULL;
+  if (conv_direct_fits(&s)) {
+    conv2d_direct(x, w, y, &s);
+    return NULL;
+  }
   int64_t step;
   float *cols = conv_columns(env, k, &step);
   if (!cols) return NULL;
@@ -194,6 +188,10 @@ static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   const float *dy = x ? view(env, &heap, off[1], m * s.cout) : NULL;
   float *dw = dy ? view(env, &heap, off[2], k * s.cout) : NULL;
   if (!dw) return NULL;
+  if (conv_direct_fits(&s)) {
+    if (!conv2d_filter_grad_direct(x, dy, dw, &s)) napi_throw_error(env, NULL, "elsa_native: out of memory");
+    return NULL;
+  }
   int64_t step;
   float *cols = conv_columns(env, k, &step);
   if (!cols) return NULL;
@@ -218,6 +216,10 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   const float *w = dy ? view(env, &heap, off[1], k * s.cout) : NULL;
   float *dx = w ? view(env, &heap, off[2], s.n * s.h * s.w * s.cin) : NULL;
   if (!dx) return NULL;
+  if (conv_direct_input_fits(&s)) {
+    conv2d_input_grad_direct(dy, w, dx, &s);
+    return NULL;
+  }
   memset(dx, 0, (size_t)(s.n * s.h * s.w * s.cin) * sizeof(float));
   int64_t step;
   float *cols = conv_columns(env, k, &step);
@@ -346,14 +348,6 @@ static napi_value mat_mul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-HOT static void column_sums(const float *x, int64_t rows, int64_t cols, float *out) {
-  memset(out, 0, (size_t)cols * sizeof(float));
-  for (int64_t r = 0; r < rows; r++) {
-    const float *row = x + r * cols;
-    for (int64_t c = 0; c < cols; c++) out[c] += row[c];
-  }
-}
-
 HOT static void add_row_vector(const float *x, const float *bias, int64_t rows, int64_t cols, float *out) {
   for (int64_t r = 0; r < rows; r++) {
     const float *row = x + r * cols;
@@ -376,20 +370,7 @@ static napi_value add_row_vector_call(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* sumRows: heap, x, out, rows, cols — out[c] = Σ_r x[r, c] (bias gradients: sum over all but the last axis) */
-static napi_value sum_rows(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_ARGS];
-  int64_t v[4];
-  Heap heap;
-  if (!read_args(env, info, 5, argv) || !read_heap(env, argv[0], &heap) || !read_ints(env, argv + 1, 4, v)) return NULL;
-  const float *x = view(env, &heap, v[0], v[2] * v[3]);
-  float *out = x ? view(env, &heap, v[1], v[3]) : NULL;
-  if (!out) return NULL;
-  column_sums(x, v[2], v[3], out);
-  return NULL;
-}
-
-static int read_doubles(napi_env env, napi_value *argv, size_t n, double *out) {
+int read_doubles(napi_env env, napi_value *argv, size_t n, double *out) {
   for (size_t i = 0; i < n; i++) {
     if (napi_get_value_double(env, argv[i], &out[i]) != napi_ok) {
       napi_throw_type_error(env, NULL, "elsa_native: hyper-parameters must be numbers");
@@ -508,10 +489,13 @@ static napi_value init(napi_env env, napi_value exports) {
     {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default, NULL},
-    {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
     {"addRowVector", NULL, add_row_vector_call, NULL, NULL, NULL, napi_default, NULL},
     {"sgdMomentum", NULL, sgd_momentum_update, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam_update, NULL, NULL, NULL, napi_default, NULL},
+    {"batchNormTrain", NULL, batch_norm_train, NULL, NULL, NULL, napi_default, NULL},
+    {"batchNormTrainGrad", NULL, batch_norm_train_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"batchNormInfer", NULL, batch_norm_infer, NULL, NULL, NULL, napi_default, NULL},
+    {"reduceMiddle", NULL, reduce_middle, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
   };

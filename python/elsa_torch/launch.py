@@ -126,7 +126,14 @@ class Stopped(BaseException):
     """Raised in the main thread on SIGTERM/SIGHUP/SIGINT; not an Exception, so user code cannot swallow it."""
 
 
+_STOP_SIGNALS = tuple(s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)) if s is not None)
+
+
 def _stop(signum, frame):
+    # torchrun's agent signals its workers again while it tears down: once stopping, further signals must not
+    # kill the rank before it has written its run-end event (the process exits right after that).
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise Stopped(signal.Signals(signum).name)
 
 
@@ -167,9 +174,9 @@ def launch(config_path):
         traceback.print_exc()
         status, code, message = 'failed', 1, f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)):
-            if sig is not None:
-                signal.signal(sig, signal.SIG_DFL)
+        # Until the run-end event is written a late signal is ignored (stopping is already under way).
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
     rank0 = run.rank == 0 if run else int(os.environ.get('RANK', '0')) == 0
     name = config['name']
     if status != 'complete':
@@ -183,6 +190,8 @@ def launch(config_path):
             print(f'ELSA run "{name}" {status}: {message}' + ('. The last complete phase is saved.' if status == 'cancelled' else ''), file=sys.stderr, flush=True)
     elif rank0:
         print(f'ELSA run "{name}" complete: {run.elsa_instance.checkpoint_path}', flush=True)
+    for sig in _STOP_SIGNALS:  # the run-end is written: a further signal may end the process again
+        signal.signal(sig, signal.SIG_DFL)
     if dist.is_initialized():
         if status == 'complete':
             dist.barrier()

@@ -1,0 +1,300 @@
+// Why is ELSA's level 2 below the independent network trained for the same epochs? (docs/experiments/level-gap.md)
+//
+// Controlled experiments on the study's base config (full Fashion-MNIST, MLP, GMP global, SGD 0.05 + momentum
+// 0.9 + wd 5e-4, cosine per phase, batch 128), levels 95 % / 90 %, epochs warm-up 2 / per phase 3. Every
+// variant changes phase 2 only, so each seed trains warm-up + phase 1 once ("prefix", level 1) and every variant
+// resumes from that checkpoint (the trainer's own resume: bit-identical to an uninterrupted run). The reference
+// is `elsa baseline`'s independent 90 % network at the strict budget (warm-up 2 + one 6-epoch phase = 8 epochs).
+//
+//   nice -n 5 node --import tsx scripts/experiments/level-gap.ts [--seeds 1,2] [--only v0,restore] [--out DIR]
+//   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
+//
+// Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
+// variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
+// wrapping the optimizer, never in the trainer.
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { baselineJobs } from '../../src/core/budgets';
+import { resolveRunConfig, type RunConfig } from '../../src/core/config';
+import { MaskedOptimizer } from '../../src/core/method/optimizer';
+import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
+import { prepareRun, type PreparedRun } from '../../src/core/run';
+import type { TrainingEvent } from '../../src/protocol/events';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const outDir = path.resolve(opt('out') ?? 'runs/experiments/level-gap');
+const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
+const only = opt('only')?.split(',');
+const resultsFile = path.join(outDir, 'results.jsonl');
+/** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
+const limit = opt('limit') ? Number(opt('limit')) : undefined;
+
+const BASE = {
+  name: 'level-gap',
+  model: { type: 'mlp' },
+  data: { path: '/usr/share/datasets/fashion-mnist' },
+  levels: [0.95, 0.9],
+  sparsifier: { type: 'gmp', scope: 'global' },
+  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
+  lrSchedule: { type: 'cosine', minFactor: 0.01 },
+  epochs: { warmup: 2, perPhase: 3, dense: 0 },
+  batchSize: 128,
+  evalEvery: 'phase',
+};
+
+export interface Result {
+  seed: number;
+  variant: string;
+  /** Test accuracy (10,000 images) of the level the variant is about (2, or 1 for the prefix). */
+  accuracy: number;
+  loss: number;
+  /** Training loss / accuracy of the last epoch. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Epochs behind the measured network. */
+  epochs: number;
+  sparsity: number;
+  seconds: number;
+}
+
+interface Variant {
+  name: string;
+  what: string;
+  /** Epochs behind level 2 (prefix: level 1). */
+  epochs: number;
+  run(ctx: { seed: number; run: PreparedRun; config: RunConfig; dir: string }): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>>;
+}
+
+const prefixPath = (dir: string) => path.join(dir, 'prefix.elsa.safetensors');
+const shadowPath = (dir: string) => path.join(dir, 'shadow.json');
+
+/** Collects the level-done accuracy and the last epoch's training numbers from the trainer's events. */
+function recorder(level: number) {
+  const out = { accuracy: NaN, loss: NaN, trainLoss: NaN, trainAccuracy: NaN, sparsity: NaN };
+  const emit = (e: TrainingEvent) => {
+    if (e.type === 'epoch') {
+      out.trainLoss = e.loss;
+      out.trainAccuracy = e.accuracy;
+    }
+    if (e.type === 'level-done' && e.level === level) Object.assign(out, { accuracy: e.accuracy, loss: e.loss, sparsity: e.sparsity });
+  };
+  return { out, emit };
+}
+
+/** Phase 2 resumed from the seed's level-1 checkpoint, with a changed config and/or start state. */
+function phase2(
+  name: string,
+  what: string,
+  epochs: number,
+  change: {
+    config?: (c: RunConfig) => RunConfig;
+    state?: (s: SavedState, dir: string) => void;
+    /** Level-1 weights stay trainable in phase 2 (a probe of what freezing costs; breaks nesting). */
+    unfreezeLevel1?: boolean;
+  } = {},
+): Variant {
+  return {
+    name,
+    what,
+    epochs,
+    async run({ run, config, dir }) {
+      const state = await loadTrainingState(prefixPath(dir));
+      if (!state || state.training.phase !== 2 || state.training.epoch !== 0) throw new Error(`${prefixPath(dir)} is not a phase-2 start`);
+      change.state?.(state, dir);
+      const cfg = change.config ? change.config(config) : config;
+      const { out, emit } = recorder(2);
+      const controller = new AbortController();
+      const restore = change.unfreezeLevel1 ? unfreeze(state) : () => {};
+      try {
+        await run.train({
+          config: cfg,
+          kind: 'elsa',
+          model: await run.buildModel(),
+          checkpointPath: path.join(dir, `${name}.elsa.safetensors`),
+          resumeFrom: state,
+          emit,
+          signal: controller.signal,
+          onLevelDone: async (level) => {
+            if (level === 2) controller.abort();
+          },
+        });
+      } finally {
+        restore();
+      }
+      return out;
+    },
+  };
+}
+
+/** Wrap MaskedOptimizer.setUpdateMask so that level-1 weights (code 1) are updated too. Returns the undo. */
+function unfreeze(state: SavedState): () => void {
+  const original = MaskedOptimizer.prototype.setUpdateMask;
+  MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
+    const codes = state.codes[name];
+    if (mask && codes) {
+      const m = Uint8Array.from(mask);
+      for (let i = 0; i < m.length; i++) if (codes[i] === 1) m[i] = 1;
+      return original.call(this, name, m);
+    }
+    return original.call(this, name, mask);
+  };
+  return () => {
+    MaskedOptimizer.prototype.setUpdateMask = original;
+  };
+}
+
+/** Free weights (code > 1) restart from the value they had when phase 1 pruned them, instead of +0. */
+function restoreShadow(state: SavedState, dir: string): void {
+  const shadow = JSON.parse(readFileSync(shadowPath(dir), 'utf8')) as Record<string, Record<string, number>>;
+  for (const [name, entries] of Object.entries(shadow)) {
+    const w = state.weights[name].data as Float32Array;
+    const codes = state.codes[name];
+    for (const [i, v] of Object.entries(entries)) if (codes[Number(i)] > 1) w[Number(i)] = v;
+  }
+}
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'prefix',
+    what: 'warm-up + phase 1 (level 1, 95 %); records each pruned weight\'s last value',
+    epochs: 5,
+    async run({ run, config, dir }) {
+      const { out, emit } = recorder(1);
+      const controller = new AbortController();
+      const shadow: Record<string, Record<number, number>> = {};
+      await run.train({
+        config,
+        kind: 'elsa',
+        model: await run.buildModel(),
+        checkpointPath: prefixPath(dir) + '.tmp.elsa.safetensors',
+        emit,
+        signal: controller.signal,
+        onSelect: (sel) => {
+          if (sel.phase !== 1) return;
+          sel.tensors.forEach((t, j) => {
+            const m = sel.masks[j];
+            const s = (shadow[t.name] ??= {});
+            for (let i = 0; i < m.length; i++) if (!m[i] && !t.frozen[i] && t.values[i] !== 0) s[i] = t.values[i];
+          });
+        },
+        onLevelDone: async (level) => {
+          if (level === 1) controller.abort();
+        },
+      });
+      writeFileSync(shadowPath(dir), JSON.stringify(shadow));
+      copyFileSync(prefixPath(dir) + '.tmp.elsa.safetensors', prefixPath(dir));
+      return out;
+    },
+  },
+  phase2('v0', 'ELSA as it is (control: must equal the study\'s level 2)', 8),
+  phase2('restore', 'H1: free weights restart from their value before phase-1 pruning, not +0', 8, { state: restoreShadow }),
+  phase2('rampstart-0.33', 'H1: GMP ramp starts after 1/3 of the phase (free weights train 1 epoch first)', 8, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
+  }),
+  phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', 8, { unfreezeLevel1: true }),
+  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', 8, {
+    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
+  }),
+  {
+    name: 'independent-90-8ep',
+    what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one 6-epoch phase)',
+    epochs: 8,
+    async run({ run, config, dir }) {
+      const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('strict'));
+      if (!job) throw new Error('no strict level-2 baseline job');
+      const { out, emit } = recorder(1);
+      await run.train({ config: job.config, kind: 'independent', targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
+      return out;
+    },
+  },
+  phase2('phase2-6ep', 'H2: phase 2 trains 6 epochs instead of 3 (11 epochs in all)', 11, {
+    config: (c) => ({ ...c, epochs: { ...c.epochs, perPhase: 6 } }),
+  }),
+  phase2('restore-rampstart', 'H1: restore + ramp start 1/3', 8, {
+    state: restoreShadow,
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
+  }),
+];
+
+function readResults(): Result[] {
+  if (!existsSync(resultsFile)) return [];
+  return readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Result);
+}
+
+function table(): void {
+  const results = readResults();
+  const names = [...new Set(results.map((r) => r.variant))];
+  const seedList = [...new Set(results.map((r) => r.seed))].sort();
+  const ref = new Map(results.filter((r) => r.variant === 'independent-90-8ep').map((r) => [r.seed, r.accuracy]));
+  const pct = (x: number) => (100 * x).toFixed(2);
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± half-range | Δ vs independent 90 % 8 ep (mean) | train loss (mean) |`);
+  console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
+  for (const n of names) {
+    const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
+    const accs = rows.filter((r): r is Result => !!r).map((r) => r.accuracy);
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    const half = accs.length > 1 ? (Math.max(...accs) - Math.min(...accs)) / 2 : NaN;
+    const deltas = rows.filter((r): r is Result => !!r && ref.has(r.seed)).map((r) => r.accuracy - (ref.get(r.seed) as number));
+    const dMean = deltas.length ? deltas.reduce((a, b) => a + b, 0) / deltas.length : NaN;
+    const tl = rows.filter((r): r is Result => !!r).map((r) => r.trainLoss);
+    const epochs = rows.find((r) => r)?.epochs;
+    console.log(
+      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean)} ± ${pct(half)} | ${n === 'independent-90-8ep' || n === 'prefix' ? '' : `${dMean >= 0 ? '+' : ''}${pct(dMean)} (${deltas.map((d) => pct(d)).join(', ')})`} | ${(tl.reduce((a, b) => a + b, 0) / tl.length).toFixed(4)} |`,
+    );
+  }
+}
+
+/** Per-layer weights kept at the measured level of every checkpoint of one seed (how global ranking split them). */
+async function layers(): Promise<void> {
+  const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
+  const { readdirSync } = await import('node:fs');
+  for (const seed of seeds) {
+    const dir = path.join(outDir, `s${seed}`);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.safetensors') && !x.includes('.tmp.'))) {
+      const ckpt = await readElsaCheckpoint(path.join(dir, f));
+      const level = f.startsWith('independent') || f.startsWith('prefix') ? 1 : 2;
+      const parts: string[] = [];
+      for (const n of ckpt.sparseWeightNames) {
+        const c = await ckpt.readCodes(n);
+        let kept = 0;
+        for (let i = 0; i < c.length; i++) if (c[i] <= level) kept++;
+        parts.push(`${n} ${kept}/${c.length} (${((100 * kept) / c.length).toFixed(1)} %)`);
+      }
+      await ckpt.close();
+      console.log(`seed ${seed} ${f} level ${level}: ${parts.join(', ')}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  if (args.includes('--table')) return table();
+  if (args.includes('--layers')) return layers();
+  mkdirSync(outDir, { recursive: true });
+  const done = new Set(readResults().map((r) => `${r.seed}/${r.variant}`));
+  for (const seed of seeds) {
+    const config = resolveRunConfig({ ...BASE, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
+    const dir = path.join(outDir, `s${seed}`);
+    mkdirSync(dir, { recursive: true });
+    let run: PreparedRun | undefined;
+    for (const v of VARIANTS) {
+      if (done.has(`${seed}/${v.name}`) || (only && !only.includes(v.name) && v.name !== 'prefix')) continue;
+      run ??= await prepareRun(config);
+      const started = Date.now();
+      console.log(`[${new Date().toISOString()}] seed ${seed} ${v.name}: ${v.what}`);
+      const r = await v.run({ seed, run, config, dir });
+      const result: Result = { seed, variant: v.name, epochs: v.epochs, ...r, seconds: (Date.now() - started) / 1000 };
+      appendFileSync(resultsFile, JSON.stringify(result) + '\n');
+      console.log(`  -> level acc ${(100 * result.accuracy).toFixed(2)} %, train loss ${result.trainLoss.toFixed(4)}, ${result.seconds.toFixed(0)} s`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

@@ -214,6 +214,9 @@ const VARIANTS: Variant[] = [
   phase2('phase2-6ep', 'H2: phase 2 trains 6 epochs instead of 3 (11 epochs in all)', 11, {
     config: (c) => ({ ...c, epochs: { ...c.epochs, perPhase: 6 } }),
   }),
+  phase2('ramp-0.5', 'phase 2 reaches its target at 1/2 of the phase (1.5 epochs of fine-tuning instead of 0.75)', 8, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.5 } }),
+  }),
   phase2('restore-rampstart', 'H1: restore + ramp start 1/3', 8, {
     state: restoreShadow,
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),

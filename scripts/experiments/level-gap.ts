@@ -200,6 +200,20 @@ const VARIANTS: Variant[] = [
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),
   {
+    name: 'independent-90-11ep',
+    what: 'independent 90 % with 3 more epochs (warm-up 2 + one 9-epoch phase): the budget of phase2-6ep',
+    epochs: 11,
+    async run({ run, config, dir }) {
+      const cfg: RunConfig = { ...config, epochs: { warmup: 2, perPhase: 9, dense: 0 } };
+      const { out, emit } = recorder(1);
+      await run.train({ config: cfg, kind: 'independent', targets: [0.9], model: await run.buildModel(), checkpointPath: path.join(dir, 'independent-90-11ep.safetensors'), emit });
+      return out;
+    },
+  },
+  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', 8, {
+    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 2 } }),
+  }),
+  {
     name: 'independent-90-8ep',
     what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one 6-epoch phase)',
     epochs: 8,

@@ -28,7 +28,11 @@ const opt = (name: string) => {
 };
 const outDir = path.resolve(opt('out') ?? 'runs/experiments/level-gap');
 const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
-const only = opt('only')?.split(',');
+/** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
+const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
+const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
+/** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
+const perPhase = Number(opt('per-phase') ?? 3);
 const resultsFile = path.join(outDir, 'results.jsonl');
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
@@ -41,7 +45,7 @@ const BASE = {
   sparsifier: { type: 'gmp', scope: 'global' },
   optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
   lrSchedule: { type: 'cosine', minFactor: 0.01 },
-  epochs: { warmup: 2, perPhase: 3, dense: 0 },
+  epochs: { warmup: 2, perPhase, dense: 0 },
   batchSize: 128,
   evalEvery: 'phase',
 };
@@ -64,8 +68,8 @@ export interface Result {
 interface Variant {
   name: string;
   what: string;
-  /** Epochs behind level 2 (prefix: level 1). */
-  epochs: number;
+  /** Epochs behind level 2 (prefix: level 1), given the epochs per phase. */
+  epochs: (perPhase: number) => number;
   run(ctx: { seed: number; run: PreparedRun; config: RunConfig; dir: string }): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>>;
 }
 
@@ -89,7 +93,7 @@ function recorder(level: number) {
 function phase2(
   name: string,
   what: string,
-  epochs: number,
+  epochs: (perPhase: number) => number,
   change: {
     config?: (c: RunConfig) => RunConfig;
     state?: (s: SavedState, dir: string) => void;
@@ -161,7 +165,7 @@ const VARIANTS: Variant[] = [
   {
     name: 'prefix',
     what: 'warm-up + phase 1 (level 1, 95 %); records each pruned weight\'s last value',
-    epochs: 5,
+    epochs: (pp) => 2 + pp,
     async run({ run, config, dir }) {
       const { out, emit } = recorder(1);
       const controller = new AbortController();
@@ -190,19 +194,19 @@ const VARIANTS: Variant[] = [
       return out;
     },
   },
-  phase2('v0', 'ELSA as it is (control: must equal the study\'s level 2)', 8),
-  phase2('restore', 'H1: free weights restart from their value before phase-1 pruning, not +0', 8, { state: restoreShadow }),
-  phase2('rampstart-0.33', 'H1: GMP ramp starts after 1/3 of the phase (free weights train 1 epoch first)', 8, {
+  phase2('v0', 'ELSA as it is (control: must equal the study\'s level 2)', (pp) => 2 + 2 * pp),
+  phase2('restore', 'H1: free weights restart from their value before phase-1 pruning, not +0', (pp) => 2 + 2 * pp, { state: restoreShadow }),
+  phase2('rampstart-0.33', 'H1: GMP ramp starts after 1/3 of the phase (free weights train 1 epoch first)', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
   }),
-  phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', 8, { unfreezeLevel1: true }),
-  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', 8, {
+  phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', (pp) => 2 + 2 * pp, { unfreezeLevel1: true }),
+  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),
   {
     name: 'independent-90-11ep',
     what: 'independent 90 % with 3 more epochs (warm-up 2 + one 9-epoch phase): the budget of phase2-6ep',
-    epochs: 11,
+    epochs: () => 11,
     async run({ run, config, dir }) {
       const cfg: RunConfig = { ...config, epochs: { warmup: 2, perPhase: 9, dense: 0 } };
       const { out, emit } = recorder(1);
@@ -210,13 +214,13 @@ const VARIANTS: Variant[] = [
       return out;
     },
   },
-  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', 8, {
+  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 2 } }),
   }),
   {
-    name: 'independent-90-8ep',
-    what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one 6-epoch phase)',
-    epochs: 8,
+    name: 'independent-90-strict',
+    what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one phase of 2 × per-phase epochs)',
+    epochs: (pp) => 2 + 2 * pp,
     async run({ run, config, dir }) {
       const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('strict'));
       if (!job) throw new Error('no strict level-2 baseline job');
@@ -225,13 +229,13 @@ const VARIANTS: Variant[] = [
       return out;
     },
   },
-  phase2('phase2-6ep', 'H2: phase 2 trains 6 epochs instead of 3 (11 epochs in all)', 11, {
-    config: (c) => ({ ...c, epochs: { ...c.epochs, perPhase: 6 } }),
+  phase2('phase2-6ep', 'H2: phase 2 trains twice the epochs of phase 1 (11 epochs in all at per-phase 3)', (pp) => 2 + 3 * pp, {
+    config: (c) => ({ ...c, epochs: { ...c.epochs, perPhase: 2 * c.epochs.perPhase } }),
   }),
-  phase2('ramp-0.5', 'phase 2 reaches its target at 1/2 of the phase (1.5 epochs of fine-tuning instead of 0.75)', 8, {
+  phase2('ramp-0.5', 'phase 2 reaches its target at 1/2 of the phase (1.5 epochs of fine-tuning instead of 0.75)', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.5 } }),
   }),
-  phase2('restore-rampstart', 'H1: restore + ramp start 1/3', 8, {
+  phase2('restore-rampstart', 'H1: restore + ramp start 1/3', (pp) => 2 + 2 * pp, {
     state: restoreShadow,
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
   }),
@@ -239,16 +243,20 @@ const VARIANTS: Variant[] = [
 
 function readResults(): Result[] {
   if (!existsSync(resultsFile)) return [];
-  return readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Result);
+  return readFileSync(resultsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Result)
+    .map((r) => ({ ...r, variant: ALIASES[r.variant] ?? r.variant }));
 }
 
 function table(): void {
   const results = readResults();
   const names = [...new Set(results.map((r) => r.variant))];
   const seedList = [...new Set(results.map((r) => r.seed))].sort();
-  const ref = new Map(results.filter((r) => r.variant === 'independent-90-8ep').map((r) => [r.seed, r.accuracy]));
+  const ref = new Map(results.filter((r) => r.variant === 'independent-90-strict').map((r) => [r.seed, r.accuracy]));
   const pct = (x: number) => (100 * x).toFixed(2);
-  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± half-range | Δ vs independent 90 % 8 ep (mean) | train loss (mean) |`);
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± half-range | Δ vs independent 90 % strict (mean; per seed) | train loss (mean) |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
   for (const n of names) {
     const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
@@ -260,7 +268,7 @@ function table(): void {
     const tl = rows.filter((r): r is Result => !!r).map((r) => r.trainLoss);
     const epochs = rows.find((r) => r)?.epochs;
     console.log(
-      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean)} ± ${pct(half)} | ${n === 'independent-90-8ep' || n === 'prefix' ? '' : `${dMean >= 0 ? '+' : ''}${pct(dMean)} (${deltas.map((d) => pct(d)).join(', ')})`} | ${(tl.reduce((a, b) => a + b, 0) / tl.length).toFixed(4)} |`,
+      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean)} ± ${pct(half)} | ${n.startsWith('independent') || n === 'prefix' ? '' : `${dMean >= 0 ? '+' : ''}${pct(dMean)} (${deltas.map((d) => pct(d)).join(', ')})`} | ${(tl.reduce((a, b) => a + b, 0) / tl.length).toFixed(4)} |`,
     );
   }
 }
@@ -304,7 +312,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       console.log(`[${new Date().toISOString()}] seed ${seed} ${v.name}: ${v.what}`);
       const r = await v.run({ seed, run, config, dir });
-      const result: Result = { seed, variant: v.name, epochs: v.epochs, ...r, seconds: (Date.now() - started) / 1000 };
+      const result: Result = { seed, variant: v.name, epochs: v.epochs(perPhase), ...r, seconds: (Date.now() - started) / 1000 };
       appendFileSync(resultsFile, JSON.stringify(result) + '\n');
       console.log(`  -> level acc ${(100 * result.accuracy).toFixed(2)} %, train loss ${result.trainLoss.toFixed(4)}, ${result.seconds.toFixed(0)} s`);
     }

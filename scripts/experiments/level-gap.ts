@@ -204,6 +204,18 @@ const VARIANTS: Variant[] = [
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),
   {
+    name: 'independent-90-cheap',
+    what: 'elsa baseline: independent 90 % at the cheap budget (warm-up 2 + one phase)',
+    epochs: (pp) => 2 + pp,
+    async run({ run, config, dir }) {
+      const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('cheap'));
+      if (!job) throw new Error('no cheap level-2 baseline job');
+      const { out, emit } = recorder(1);
+      await run.train({ config: job.config, kind: 'independent', targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
+      return out;
+    },
+  },
+  {
     name: 'independent-90-11ep',
     what: 'independent 90 % with 3 more epochs (warm-up 2 + one 9-epoch phase): the budget of phase2-6ep',
     epochs: () => 11,
@@ -250,25 +262,37 @@ function readResults(): Result[] {
     .map((r) => ({ ...r, variant: ALIASES[r.variant] ?? r.variant }));
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (n − 1); NaN for fewer than two values. */
+const sd = (xs: number[]) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/**
+ * One row per variant: accuracy per seed, mean ± sd over seeds, and the paired difference to the independent
+ * 90 % network trained for the same number of epochs on the same seed (mean ± sd of the per-seed differences).
+ */
 function table(): void {
   const results = readResults();
   const names = [...new Set(results.map((r) => r.variant))];
-  const seedList = [...new Set(results.map((r) => r.seed))].sort();
-  const ref = new Map(results.filter((r) => r.variant === 'independent-90-strict').map((r) => [r.seed, r.accuracy]));
+  const seedList = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
+  const independent = (seed: number, epochs: number) => results.find((r) => r.seed === seed && r.epochs === epochs && r.variant.startsWith('independent'));
   const pct = (x: number) => (100 * x).toFixed(2);
-  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± half-range | Δ vs independent 90 % strict (mean; per seed) | train loss (mean) |`);
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
+  console.log(`Test accuracy (%) on the 10,000 test images, ${results[0]?.epochs !== undefined ? `per-phase ${perPhase} epochs` : ''}; ${outDir}`);
+  console.log('');
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs independent 90 % at equal epochs, mean ± sd (per seed) | train loss |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
   for (const n of names) {
     const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
-    const accs = rows.filter((r): r is Result => !!r).map((r) => r.accuracy);
-    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-    const half = accs.length > 1 ? (Math.max(...accs) - Math.min(...accs)) / 2 : NaN;
-    const deltas = rows.filter((r): r is Result => !!r && ref.has(r.seed)).map((r) => r.accuracy - (ref.get(r.seed) as number));
-    const dMean = deltas.length ? deltas.reduce((a, b) => a + b, 0) / deltas.length : NaN;
-    const tl = rows.filter((r): r is Result => !!r).map((r) => r.trainLoss);
-    const epochs = rows.find((r) => r)?.epochs;
+    const present = rows.filter((r): r is Result => !!r);
+    const accs = present.map((r) => r.accuracy);
+    const paired = present.flatMap((r) => {
+      const ref = independent(r.seed, r.epochs);
+      return ref && !n.startsWith('independent') && n !== 'prefix' ? [r.accuracy - ref.accuracy] : [];
+    });
+    const epochs = [...new Set(present.map((r) => r.epochs))].join('/');
+    const delta = paired.length ? `${signed(mean(paired))} ± ${pct(sd(paired))} (${paired.map(signed).join(', ')})` : '';
     console.log(
-      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean)} ± ${pct(half)} | ${n.startsWith('independent') || n === 'prefix' ? '' : `${dMean >= 0 ? '+' : ''}${pct(dMean)} (${deltas.map((d) => pct(d)).join(', ')})`} | ${(tl.reduce((a, b) => a + b, 0) / tl.length).toFixed(4)} |`,
+      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean(accs))} ± ${pct(sd(accs))} | ${delta} | ${mean(present.map((r) => r.trainLoss)).toFixed(4)} |`,
     );
   }
 }

@@ -200,6 +200,10 @@ const VARIANTS: Variant[] = [
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
   }),
   phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', (pp) => 2 + 2 * pp, { unfreezeLevel1: true }),
+  phase2('unfrozen-restore', 'probe: unfrozen + restore (no nesting, no regrowth from zero: only the 95 % detour is left)', (pp) => 2 + 2 * pp, {
+    unfreezeLevel1: true,
+    state: restoreShadow,
+  }),
   phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),

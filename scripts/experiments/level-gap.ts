@@ -281,7 +281,7 @@ function table(): void {
   const independent = (seed: number, epochs: number) => results.find((r) => r.seed === seed && r.epochs === epochs && r.variant.startsWith('independent'));
   const pct = (x: number) => (100 * x).toFixed(2);
   const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
-  console.log(`Test accuracy (%) on the 10,000 test images, ${results[0]?.epochs !== undefined ? `per-phase ${perPhase} epochs` : ''}; ${outDir}`);
+  console.log(`Test accuracy (%) on the 10,000 test images; ${resultsFile}`);
   console.log('');
   console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs independent 90 % at equal epochs, mean ± sd (per seed) | train loss |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
@@ -324,7 +324,49 @@ async function layers(): Promise<void> {
   }
 }
 
+/**
+ * How much of ELSA's level 1 an unconstrained 90 % network would have kept: the share of level-1 weights (prefix,
+ * code 1) inside the strict independent 90 % network's mask, and the overlap of ELSA's level-2 mask with it.
+ */
+async function overlap(): Promise<void> {
+  const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
+  const masks = async (file: string, level: number) => {
+    const ckpt = await readElsaCheckpoint(file);
+    const out = new Map<string, Uint8Array>();
+    for (const n of ckpt.sparseWeightNames) out.set(n, (await ckpt.readCodes(n)).map((c) => (c <= level ? 1 : 0)));
+    await ckpt.close();
+    return out;
+  };
+  const share = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) => {
+    let both = 0;
+    let inA = 0;
+    for (const [n, m] of a) {
+      const other = b.get(n) as Uint8Array;
+      for (let i = 0; i < m.length; i++) {
+        if (!m[i]) continue;
+        inA++;
+        both += other[i];
+      }
+    }
+    return `${both}/${inA} (${((100 * both) / inA).toFixed(1)} %)`;
+  };
+  for (const seed of seeds) {
+    const dir = path.join(outDir, `s${seed}`);
+    const independent = path.join(dir, `independent-90-strict-${2 + 2 * perPhase}ep.safetensors`);
+    if (!existsSync(independent) || !existsSync(prefixPath(dir))) continue;
+    const ind = await masks(independent, 1);
+    const l1 = await masks(prefixPath(dir), 1);
+    const parts = [`level 1 ${share(l1, ind)}`];
+    for (const v of ['v0', 'restore', 'unfrozen', 'unfrozen-restore', 'phase2-6ep']) {
+      const file = path.join(dir, `${v}.elsa.safetensors`);
+      if (existsSync(file)) parts.push(`${v} level 2 ${share(await masks(file, 2), ind)}`);
+    }
+    console.log(`seed ${seed}, weights inside the independent 90 % mask: ${parts.join('; ')}`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (args.includes('--overlap')) return overlap();
   if (args.includes('--table')) return table();
   if (args.includes('--layers')) return layers();
   mkdirSync(outDir, { recursive: true });

@@ -94,7 +94,7 @@ async function explorerShot(session: Session): Promise<void> {
     await expandTreeItem(checkpoint);
     await expandTreeItem(await waitForTreeItem(page, VIEW, /^Layers \(/));
     await expandTreeItem(await waitForTreeItem(page, VIEW, /^Baselines/));
-    await waitForTreeItem(page, VIEW, 'independent-90.safetensors');
+    await waitForTreeItem(page, VIEW, 'independent-90-strict-5ep.safetensors');
     // The run config beside the tree, so the picture shows where the run came from.
     await openFileByQuickOpen(page, 'examples/demo.elsa.json');
     await waitForEditorTab(page, 'demo.elsa.json');

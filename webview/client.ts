@@ -25,12 +25,16 @@ interface ResponseKindOf {
   getHeatmap: 'heatmap';
   getHistogram: 'histogram';
   getEvents: 'events';
+  getStudy: 'study';
+  getSensitivity: 'sensitivity';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
   getHeatmap: 'heatmap',
   getHistogram: 'histogram',
   getEvents: 'events',
+  getStudy: 'study',
+  getSensitivity: 'sensitivity',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -10,7 +10,7 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
-import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
@@ -20,6 +20,7 @@ import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
 import { NestingView } from './views/nesting';
+import { SensitivityView } from './views/sensitivity';
 import { TrainingView } from './views/training';
 
 /** vscode-elements' select: a `value` property and a `change` event. */
@@ -44,6 +45,7 @@ export class Dashboard {
   private readonly nesting = new NestingView((level) => this.selectLevel(level));
   private readonly training = new TrainingView();
   private readonly histogram = new HistogramView();
+  private readonly sensitivity: SensitivityView;
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -65,6 +67,10 @@ export class Dashboard {
       (level) => this.selectLevel(level),
       (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     );
+    this.sensitivity = new SensitivityView({
+      run: async (target) => (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity,
+      openConfig: (uri) => this.client.notify({ kind: 'command', command: 'openFile', uri }),
+    });
     this.levelSelect = h('vscode-single-select', { id: 'level-select', 'aria-label': 'Level' }) as SelectElement;
     this.layerSelect = h('vscode-single-select', { id: 'layer-select', 'aria-label': 'Layer', combobox: false }) as SelectElement;
     this.levelSelect.addEventListener('change', () => this.selectLevel(Number(this.levelSelect.value) || 0));
@@ -97,6 +103,7 @@ export class Dashboard {
         this.nesting.card.root,
         this.histogram.card.root,
         h('div', { class: 'wide' }, this.training.card.root),
+        h('div', { class: 'wide' }, this.sensitivity.card.root),
       ),
     );
     observeTheme(() => this.renderAll());
@@ -123,6 +130,7 @@ export class Dashboard {
       case 'init':
         this.engine = n.engine ?? this.engine;
         this.header.setTargetLabel(n.target.label);
+        this.sensitivity.setAllowed(n.workspaceTrusted !== false);
         break;
       case 'summaryChanged':
         void this.loadSummary();
@@ -274,6 +282,7 @@ export class Dashboard {
     this.nesting.render(this.palette, level);
     this.histogram.render(this.palette, level, this.state.histogramLog);
     this.training.render(this.palette);
+    this.sensitivity.render(this.palette);
   }
 
   /** Views that need a summary stay hidden without one; a foreign file has no levels to compare or nest. */
@@ -284,6 +293,8 @@ export class Dashboard {
     this.histogram.card.root.hidden = !s;
     this.accuracy.card.root.hidden = !elsa;
     this.nesting.card.root.hidden = !s;
+    // The scan needs a model graph and a test set: ELSA checkpoints carry both (their run's dataset).
+    this.sensitivity.card.root.hidden = !elsa;
   }
 
   private showError(text: string | undefined): void {

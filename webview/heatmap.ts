@@ -1,9 +1,9 @@
 /**
- * Pure helpers for the mask-nesting heatmap: level codes -> RGBA pixels (one pixel per cell, scaled up by the
- * canvas), block downsampling of a code grid, display sizing and mapping a pointer back to source weights.
- * The host downsamples big tensors before sending (`getHeatmap(layer, maxCells)`); `downsampleCodes` is the
- * same reduction, used to guard against an oversized answer and to build test fixtures.
+ * Pure helpers for the layer heatmaps: level codes and signed weight values -> RGBA pixels (one pixel per cell,
+ * scaled up by the canvas), display sizing, and a pointer back to the weights. The host downsamples and sends
+ * the cell -> weight mapping with the grid (`rowStarts`/`colStarts`); nothing here recomputes it.
  */
+import type { HeatmapData } from '../src/protocol/webview';
 import type { Rgba } from './colors';
 
 /**
@@ -24,60 +24,6 @@ export function paintLevelCodes(codes: ArrayLike<number>, colorsByCode: readonly
     pixels[i * 4 + 3] = table[k + 3];
   }
   return pixels;
-}
-
-export interface CodeGrid {
-  rows: number;
-  cols: number;
-  codes: number[];
-}
-
-/** The smallest square block edge whose block grid has at most `maxCells` cells. */
-export function blockSize(rows: number, cols: number, maxCells: number): number {
-  if (maxCells < 1) throw new RangeError(`maxCells must be at least 1, got ${maxCells}`);
-  let s = Math.max(1, Math.floor(Math.sqrt((rows * cols) / maxCells)));
-  while (Math.ceil(rows / s) * Math.ceil(cols / s) > maxCells) s++;
-  return s;
-}
-
-/**
- * Reduces a code grid to at most `maxCells` cells with square blocks (edge cells cover the remainder).
- * `min` keeps the sparsest level present in a block, so a lone level-1 weight stays visible; `mode` keeps the
- * most common code (ties go to the smaller code).
- */
-export function downsampleCodes(grid: CodeGrid, maxCells: number, reduction: 'min' | 'mode'): CodeGrid & { block: number } {
-  const { rows, cols, codes } = grid;
-  if (codes.length !== rows * cols) throw new RangeError(`grid ${rows}x${cols} has ${codes.length} codes`);
-  const s = blockSize(rows, cols, maxCells);
-  if (s === 1) return { rows, cols, codes: codes.slice(), block: 1 };
-  const outRows = Math.ceil(rows / s);
-  const outCols = Math.ceil(cols / s);
-  const out = new Array<number>(outRows * outCols);
-  const counts = new Map<number, number>();
-  for (let br = 0; br < outRows; br++) {
-    for (let bc = 0; bc < outCols; bc++) {
-      let best = Infinity;
-      counts.clear();
-      for (let r = br * s; r < Math.min(rows, (br + 1) * s); r++) {
-        for (let c = bc * s; c < Math.min(cols, (bc + 1) * s); c++) {
-          const code = codes[r * cols + c];
-          if (reduction === 'min') best = Math.min(best, code);
-          else counts.set(code, (counts.get(code) ?? 0) + 1);
-        }
-      }
-      if (reduction === 'mode') {
-        let bestCount = -1;
-        for (const [code, n] of counts) {
-          if (n > bestCount || (n === bestCount && code < best)) {
-            best = code;
-            bestCount = n;
-          }
-        }
-      }
-      out[br * outCols + bc] = best;
-    }
-  }
-  return { rows: outRows, cols: outCols, codes: out, block: s };
 }
 
 /** Share of cells per code 1..levelCount (sums to 1 when every code is in range). */
@@ -128,12 +74,45 @@ export function cellAt(x: number, y: number, width: number, height: number, rows
   return { row: Math.min(rows - 1, Math.floor((y / height) * rows)), col: Math.min(cols - 1, Math.floor((x / width) * cols)) };
 }
 
-/** Block edge, in source weights, of a downsampled grid (the larger of the two axes' ratios, as square blocks). */
-export function blockOf(rows: number, cols: number, sourceRows: number, sourceCols: number): number {
-  return Math.max(1, Math.ceil(sourceRows / Math.max(1, rows)), Math.ceil(sourceCols / Math.max(1, cols)));
+/** The source rows and columns [from, to) of a cell, from the mapping the host computed (src/core/heatmapGrid.ts). */
+export function cellRange(hm: Pick<HeatmapData, 'rowStarts' | 'colStarts'>, row: number, col: number): { rows: [number, number]; cols: [number, number] } {
+  return { rows: [hm.rowStarts[row], hm.rowStarts[row + 1]], cols: [hm.colStarts[col], hm.colStarts[col + 1]] };
 }
 
-/** The source index range [from, to) that cell `index` covers along an axis of `source` weights. */
-export function sourceSpan(index: number, block: number, source: number): [number, number] {
-  return [Math.min(source, index * block), Math.min(source, (index + 1) * block)];
+const num = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(3));
+
+/**
+ * What the pointer names over cell (row, col): the exact weight index range, the value range of the stored
+ * weights there (when the host sent values) and the cell's level code.
+ */
+export function describeCell(hm: HeatmapData, row: number, col: number, codeLabel: (code: number) => string): string {
+  const { rows, cols } = cellRange(hm, row, col);
+  const n = (rows[1] - rows[0]) * (cols[1] - cols[0]);
+  const span = (a: [number, number]) => (a[1] - a[0] === 1 ? String(a[0]) : `${a[0]}–${a[1] - 1}`);
+  const where = n === 1 ? `weight [${rows[0]}, ${cols[0]}]` : `weights [${span(rows)}, ${span(cols)}] (${n.toLocaleString('en-US')})`;
+  const cell = row * hm.cols + col;
+  const v = hm.values;
+  const value = !v ? '' : n === 1 ? ` = ${num(v.mean[cell])}` : `: values ${num(v.min[cell])} … ${num(v.max[cell])}, mean ${num(v.mean[cell])}`;
+  const code = hm.codes[cell];
+  const codeText = hm.reduction === 'exact' || n === 1 ? `code ${code}` : `code ${code} (${hm.reduction === 'min' ? 'smallest in the cell' : 'most common'})`;
+  return `${where}${value} · ${codeText}: ${codeLabel(code)}`;
+}
+
+/**
+ * Diverging colours for signed values: `negative` at -scale, `middle` at 0, `positive` at +scale (clamped),
+ * linear in between; one RGBA pixel per value.
+ */
+export function paintValues(values: ArrayLike<number>, scale: number, negative: Rgba, middle: Rgba, positive: Rgba, out?: Uint8ClampedArray): Uint8ClampedArray {
+  const pixels = out ?? new Uint8ClampedArray(values.length * 4);
+  if (pixels.length < values.length * 4) throw new RangeError(`pixel buffer holds ${pixels.length / 4} cells, need ${values.length}`);
+  for (let i = 0; i < values.length; i++) {
+    const t = scale > 0 && Number.isFinite(values[i]) ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
+    const end = t < 0 ? negative : positive;
+    const a = Math.abs(t);
+    pixels[i * 4] = Math.round(middle.r + (end.r - middle.r) * a);
+    pixels[i * 4 + 1] = Math.round(middle.g + (end.g - middle.g) * a);
+    pixels[i * 4 + 2] = Math.round(middle.b + (end.b - middle.b) * a);
+    pixels[i * 4 + 3] = 255;
+  }
+  return pixels;
 }

@@ -11,3 +11,6 @@ export const SUMMARY_TIMEOUT_MS = 120_000;
 
 /** Heatmap and histogram read one tensor each. */
 export const LAYER_DETAIL_TIMEOUT_MS = 60_000;
+
+/** A sensitivity scan evaluates the model ~5 × layers times on the test set: minutes for a large model. */
+export const SENSITIVITY_TIMEOUT_MS = 30 * 60_000;

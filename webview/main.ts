@@ -11,6 +11,7 @@ import { parseHostMessage } from '../src/protocol/validate';
 import { PROTOCOL_VERSION } from '../src/protocol/webview';
 import { DashboardClient, type MessageTransport } from './client';
 import { Dashboard } from './dashboard';
+import { StudyDashboard } from './studyDashboard';
 import { restoreUiState, type UiState } from './uiState';
 import './vscodeApi';
 
@@ -49,15 +50,20 @@ function main(): void {
   // The panel serializer restores a panel from this state after a reload: keep the target beside the UI state.
   const target = targetUri ? { uri: targetUri, label: targetLabel ?? targetUri } : undefined;
   if (target) vscode.setState({ ...state, target });
-  const dashboard = new Dashboard(root, {
-    client,
-    state,
-    saveState(next: UiState) {
-      vscode.setState({ ...next, target });
-      client.notify({ kind: 'saveState', state: next });
-    },
-    log: (level, message) => client.notify({ kind: 'log', level, message }),
-  });
+  const log = (level: 'info' | 'warn' | 'error', message: string) => client.notify({ kind: 'log', level, message });
+  // A study folder gets its own page: the study's charts, no checkpoint views.
+  const isStudy = document.querySelector<HTMLMetaElement>('meta[name="elsa-target-kind"]')?.content === 'study';
+  const dashboard = isStudy
+    ? new StudyDashboard(root, client, log)
+    : new Dashboard(root, {
+        client,
+        state,
+        saveState(next: UiState) {
+          vscode.setState({ ...next, target });
+          client.notify({ kind: 'saveState', state: next });
+        },
+        log,
+      });
   client.notify({ kind: 'ready', protocol: PROTOCOL_VERSION, state: saved ?? undefined });
   if (targetLabel) dashboard.setTargetLabel(targetLabel);
   void dashboard.start();

@@ -5,7 +5,10 @@
  */
 import type { LevelInfo } from '../src/core/contract';
 import type { ReportPoint } from '../src/protocol/report';
+import type { StudyGroup, StudyMethod } from '../src/protocol/study';
+import { accuracyUncertainty, datasetCounts } from '../src/protocol/uncertainty';
 import type { CheckpointSummary, HistogramData } from '../src/protocol/webview';
+import { epochsBehind } from '../src/core/budgets';
 import { levelLabel } from './format';
 
 export interface XY {
@@ -38,47 +41,86 @@ export function levelRows(summary: CheckpointSummary): LevelRow[] {
     }));
 }
 
+/** One point of the accuracy chart: its error bar and the training epochs behind it. */
+export interface AccuracyPoint extends XY {
+  /** Error bar (binomial 95 % interval of the test-set size for one run; std over seeds for a study). */
+  low: number;
+  high: number;
+  /** Epochs behind this network; undefined when the file does not say. */
+  epochs?: number;
+}
+
 export interface AccuracyCurves {
   source: 'report' | 'metadata' | 'none';
-  elsa: XY[];
-  independent: XY[];
-  dense?: XY;
+  elsa: AccuracyPoint[];
+  /** Independent networks at the strict budget (as many epochs as the ELSA level). */
+  independent: AccuracyPoint[];
+  /** Independent networks at the cheap budget (one phase). */
+  independentCheap: AccuracyPoint[];
+  dense?: AccuracyPoint;
+  /** What the error bars are, e.g. "95 % binomial interval of 1000 test images". */
+  errorBars?: string;
   /** Shown under the chart when something the comparison needs is missing. */
   note?: string;
 }
 
 const byX = (a: XY, b: XY): number => a.x - b.x;
 const finitePoint = (p: XY): boolean => Number.isFinite(p.x) && Number.isFinite(p.y);
-const fromReport = (points: ReportPoint[]): XY[] => points.map((p) => ({ x: p.sparsity, y: p.accuracy })).filter(finitePoint).sort(byX);
+
+function withBar(x: number, y: number, testCount: number | undefined, epochs: number | undefined): AccuracyPoint {
+  const u = accuracyUncertainty([y], testCount);
+  return { x, y, low: u.low, high: u.high, ...(epochs !== undefined && Number.isFinite(epochs) ? { epochs } : {}) };
+}
+
+const fromReport = (points: ReportPoint[], testCount: number | undefined): AccuracyPoint[] =>
+  points.map((p) => withBar(p.sparsity, p.accuracy, testCount, p.epochs)).filter(finitePoint).sort(byX);
+
+const barsText = (testCount: number | undefined) =>
+  testCount ? `Error bars: 95 % binomial interval of ${testCount} test images (one seed).` : undefined;
 
 /** Accuracy against sparsity: ELSA vs independent vs dense from the run report, else ELSA levels from metadata. */
 export function accuracyCurves(summary: CheckpointSummary): AccuracyCurves {
   const report = summary.report;
   if (report) {
-    const dense = report.dense && Number.isFinite(report.dense.accuracy) ? { x: report.dense.sparsity, y: report.dense.accuracy } : undefined;
-    const independent = fromReport(report.independent);
+    const n = report.testCount;
+    const dense = report.dense && Number.isFinite(report.dense.accuracy) ? withBar(report.dense.sparsity, report.dense.accuracy, n, report.dense.epochs) : undefined;
+    const independent = fromReport(report.independent, n);
     const missing = [independent.length ? '' : 'independent', dense ? '' : 'dense'].filter(Boolean);
     return {
       source: 'report',
-      elsa: fromReport(report.elsa),
+      elsa: fromReport(report.elsa, n),
       independent,
+      independentCheap: fromReport(report.independentCheap, n),
       dense,
+      errorBars: barsText(n),
       note: missing.length ? `The report has no ${missing.join(' or ')} baseline.` : undefined,
     };
   }
-  const levels = summary.meta?.levels;
-  if (!summary.meta || !levels) {
-    return { source: 'none', elsa: [], independent: [], note: 'Not an ELSA checkpoint: there are no levels to compare.' };
+  const meta = summary.meta;
+  const levels = meta?.levels;
+  if (!meta || !levels) {
+    return { source: 'none', elsa: [], independent: [], independentCheap: [], note: 'Not an ELSA checkpoint: there are no levels to compare.' };
   }
+  const n = datasetCounts(meta.provenance?.dataset).test;
+  const stored = (meta.config as { epochs?: { warmup: number; perPhase: number; dense: number } } | undefined)?.epochs;
   const elsa = levels
     .filter((l) => l.metrics?.accuracy !== undefined)
-    .map((l) => ({ x: l.sparsity, y: l.metrics.accuracy as number }))
+    .map((l) => withBar(l.sparsity, l.metrics.accuracy as number, n, stored ? epochsBehind(stored, meta.targets.length, l.index) : undefined))
     .filter(finitePoint)
     .sort(byX);
   const note = elsa.length
     ? 'Baselines were not run: only the ELSA levels of this checkpoint are shown. Run “elsa baseline” and “elsa report” to compare against independent sparse networks and the dense network.'
     : 'No level of this checkpoint has a recorded accuracy yet.';
-  return { source: 'metadata', elsa, independent: [], note };
+  return { source: 'metadata', elsa, independent: [], independentCheap: [], errorBars: barsText(n), note };
+}
+
+/** "3–9 epochs" / "10 epochs" / "" for a series' points. */
+export function epochsText(points: readonly { epochs?: number }[]): string {
+  const es = points.map((p) => p.epochs).filter((e): e is number => e !== undefined);
+  if (!es.length) return '';
+  const lo = Math.min(...es);
+  const hi = Math.max(...es);
+  return lo === hi ? `${lo} epochs` : `${lo}–${hi} epochs`;
 }
 
 export interface LevelDataset {
@@ -154,4 +196,21 @@ export function pickLayer(summary: CheckpointSummary, saved: string | undefined)
     }
   }
   return best;
+}
+
+/** A study group's curves: mean accuracy over seeds with its error bar (std over seeds, else binomial). */
+export function studyCurves(group: StudyGroup, testCount: number | undefined): AccuracyCurves {
+  const pts = (m: StudyMethod): AccuracyPoint[] =>
+    (group.series.find((s) => s.method === m)?.points ?? []).map((p) => ({ x: p.sparsity, y: p.mean, low: p.low, high: p.high, epochs: p.epochs })).filter(finitePoint).sort(byX);
+  const dense = pts('dense')[0];
+  const n = group.seeds.length;
+  return {
+    source: 'report',
+    elsa: pts('elsa'),
+    independent: pts('independent-strict'),
+    independentCheap: pts('independent-cheap'),
+    dense,
+    errorBars: n >= 2 ? `Error bars: ±1 standard deviation over ${n} seeds.` : barsText(testCount),
+    note: n === 0 ? 'No cell of this group is complete yet.' : undefined,
+  };
 }

@@ -5,6 +5,7 @@
 import type { TrainProgress } from '../core/method/trainer';
 import { phaseLabel } from '../core/method/phases';
 import type { TrainingEvent } from '../protocol/events';
+import { terminalInfo } from './supervisor';
 
 const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : `${(x * 100).toFixed(digits)}%`);
 
@@ -21,12 +22,16 @@ export class ProgressReporter {
   private readonly tty: boolean;
   private labels = new Map<number, string>();
   private barShown = false;
+  private readonly columns: () => number;
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stdout,
     private readonly prefix = '',
   ) {
-    this.tty = Boolean(out.isTTY) && !process.env.CI;
+    // In the supervised worker, stdout is a pipe to the main thread: ask what the user's terminal is.
+    const terminal = terminalInfo(out);
+    this.tty = terminal.isTTY && !process.env.CI;
+    this.columns = () => out.columns || terminal.columns || 100;
   }
 
   /** Called every step. */
@@ -38,7 +43,7 @@ export class ProgressReporter {
     this.lastDraw = t;
     const label = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
     // The bar takes what the terminal has left, so the numbers are never cut off.
-    const width = Math.max(0, Math.min(30, (this.out.columns || 100) - label.length - 1));
+    const width = Math.max(0, Math.min(30, this.columns() - label.length - 1));
     const filled = Math.round(((p.batch + 1) / p.batchesPerEpoch) * width);
     this.out.write(`\r${label}${'█'.repeat(filled)}${'░'.repeat(width - filled)}\x1b[K`);
     this.barShown = true;

@@ -1,14 +1,17 @@
 /** Plain-text tables for the terminal. */
 import type { LevelInfo } from '../core/contract';
+import { alignTable, formatPercent } from '../core/io/inspectFormat';
 
+/** Header, a rule of dashes, then the rows; one aligner for every table (core/io/inspectFormat.ts). */
 export function textTable(header: string[], rows: string[][], alignRight: boolean[] = []): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (alignRight[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const [head, ...body] = alignTable([header, ...rows], header.map((_, i) => alignRight[i] ?? false));
+  const widths = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], (r[i] ?? '').length);
+  return [head, widths.map((w) => '-'.repeat(w)).join('  '), ...body].join('\n');
 }
 
-export const percent = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(digits)} %`);
+/** A share as `12.34 %`; never `100.00 %` unless exactly 1 (see formatPercent). */
+export const percent = (x: number | undefined, digits = 2) => formatPercent(x, digits, ' ');
 
 export function levelsTable(levels: LevelInfo[]): string {
   return textTable(

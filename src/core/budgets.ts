@@ -10,7 +10,6 @@
  * Baselines use the run's optimizer and learning-rate schedule; each checkpoint's stored config carries its
  * own epochs, so the epochs behind any level of any checkpoint follow from its metadata alone.
  */
-import path from 'node:path';
 import type { RunConfig } from './config';
 
 export type Epochs = RunConfig['epochs'];
@@ -79,13 +78,5 @@ export function baselineJobs(config: RunConfig): BaselineJob[] {
   return jobs;
 }
 
-/** The baseline job files of a run, as paths. */
-export function baselineFiles(config: RunConfig, baselinesDir: string): string[] {
-  return baselineJobs(config).map((j) => path.join(baselinesDir, j.file));
-}
-
-/** Train/test sizes from a checkpoint's provenance line, e.g. "fashion-mnist (…; 60000 train / 10000 test)". */
-export function datasetCounts(dataset: string | undefined): { train?: number; test?: number } {
-  const m = dataset ? /(\d+) train \/ (\d+) test/.exec(dataset) : null;
-  return m ? { train: Number(m[1]), test: Number(m[2]) } : {};
-}
+/** Train/test sizes from a checkpoint's provenance line (one reader, shared with the dashboard). */
+export { datasetCounts } from '../protocol/uncertainty';

@@ -3,10 +3,12 @@
  * uses for editing), then completed with defaults into a `RunConfig` the trainer can trust.
  */
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import runSchema from '../../schemas/elsa-run.schema.json';
+import type { DatasetSpec } from './data/dataset';
 import { configError, usageError } from './errors';
+import { parseJsonc } from './jsonc';
 import { CONSTANT_LR, type LrScheduleSpec } from './method/lrSchedule';
 
 export type { LrScheduleSpec };
@@ -19,6 +21,8 @@ export interface SparsifierSpec {
   m: number;
   pruneEvery: number;
   rampFraction: number;
+  /** Per level target (as written, "0.9") the sparsity of named weight tensors; layer scope only. */
+  layerTargets?: Record<string, Record<string, number>>;
 }
 
 export interface OptimizerSpec {
@@ -29,6 +33,15 @@ export interface OptimizerSpec {
   beta1: number;
   beta2: number;
   epsilon: number;
+}
+
+/** Which engine trains a run; absent = the built-in TypeScript engine. */
+export interface TorchEngineSpec {
+  type: 'torch';
+  /** `module:function`, `script.py:function` or `script.py`, relative to the config file (docs/format.md). */
+  entry: string;
+  /** Processes on this machine (`torchrun --nproc_per_node`). */
+  nproc: number;
 }
 
 export interface RunConfig {
@@ -50,6 +63,8 @@ export interface RunConfig {
   evalEvery: 'epoch' | 'phase';
   /** Folder of the config file: relative paths in the config are relative to it. */
   baseDir: string;
+  /** Set when PyTorch (elsa_torch under torchrun) trains the run instead of the built-in engine. */
+  engine?: TorchEngineSpec;
 }
 
 export { runSchema };
@@ -69,6 +84,7 @@ type RawConfig = {
   outDir?: string;
   backend?: RunConfig['backend'];
   evalEvery?: RunConfig['evalEvery'];
+  engine?: { type: 'builtin' } | { type: 'torch'; entry: string; nproc?: number };
 };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -120,6 +136,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     pruneEvery: raw.sparsifier?.pruneEvery ?? 20,
     rampFraction: raw.sparsifier?.rampFraction ?? 0.75,
   };
+  if (raw.sparsifier?.layerTargets) sparsifier.layerTargets = checkLayerTargets(file, raw.sparsifier.layerTargets, sparsifier, levels);
   if (sparsifier.type === 'nm') {
     for (const s of levels) {
       const n = (1 - s) * sparsifier.m;
@@ -152,6 +169,7 @@ export function resolveRunConfig(value: unknown, file: string, baseDir = path.di
     backend: raw.backend ?? 'auto',
     evalEvery: raw.evalEvery ?? 'epoch',
     baseDir,
+    ...(raw.engine?.type === 'torch' ? { engine: { type: 'torch', entry: raw.engine.entry, nproc: raw.engine.nproc ?? 1 } } : {}),
   };
 }
 
@@ -166,22 +184,69 @@ function resolveLrSchedule(raw: RawConfig['lrSchedule'], file: string): LrSchedu
   return { type: 'step', gamma: raw.gamma ?? 0.1, ...(raw.stepEpochs ? { stepEpochs: raw.stepEpochs } : {}), milestones };
 }
 
-/** Read, parse and validate a config file; every failure is a ConfigError naming the file. */
+/**
+ * `sparsifier.layerTargets`: every key is one of the levels, the sparsifier ranks per layer, and a layer's
+ * sparsity never rises from a sparser level to a denser one (its kept weights must nest like the levels').
+ */
+function checkLayerTargets(file: string, targets: Record<string, Record<string, number>>, sparsifier: SparsifierSpec, levels: number[]): Record<string, Record<string, number>> {
+  if (sparsifier.type === 'nm') throw configError(file, 'sparsifier.layerTargets does not apply to N:M sparsity');
+  if (sparsifier.scope !== 'layer') throw configError(file, 'sparsifier.layerTargets needs "scope": "layer"');
+  const keys = Object.keys(targets);
+  for (const key of keys) {
+    if (!levels.some((l) => Math.abs(l - Number(key)) < 1e-9)) throw configError(file, `sparsifier.layerTargets has level "${key}", which is not one of the levels (${levels.join(', ')})`);
+  }
+  const ordered = [...keys].sort((a, b) => Number(b) - Number(a));
+  const names = new Set(keys.flatMap((k) => Object.keys(targets[k])));
+  for (const name of names) {
+    let prev = 1;
+    for (const key of ordered) {
+      const v = Object.prototype.hasOwnProperty.call(targets[key], name) ? targets[key][name] : Number(key);
+      if (v > prev + 1e-12) throw configError(file, `sparsifier.layerTargets: "${name}" is sparser at level ${key} (${v}) than at a sparser level (${prev}); levels must nest`);
+      prev = v;
+    }
+  }
+  return structuredClone(targets);
+}
+
+
+/** A run config is a few hundred bytes; anything this large is not one (and is not read whole). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Read, parse (JSONC: comments, trailing commas and a BOM allowed, as in VS Code's settings) and validate a
+ * config file; every failure is a ConfigError naming the file, with line and column for syntax errors.
+ */
 export function loadRunConfig(file: string): RunConfig {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw configError(file, 'is a folder, not a run config (*.elsa.json)');
+    if (!st.isFile()) throw configError(file, 'is not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is ${st.size} bytes; a run config is at most ${MAX_CONFIG_BYTES} bytes`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof Error && e.name === 'ConfigError') throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw configError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonc(text);
   } catch (e) {
     throw configError(file, `invalid JSON: ${(e as Error).message}`);
   }
   return resolveRunConfig(value, file);
+}
+
+/** The torchrun command line of a PyTorch-engine run (elsa_torch.torchrun = torchrun, docs/format.md). */
+export function torchrunArgs(engine: TorchEngineSpec, configPath: string): string[] {
+  return ['-m', 'elsa_torch.torchrun', '--standalone', '--nnodes', '1', '--nproc_per_node', String(engine.nproc), '-m', 'elsa_torch', 'launch', configPath];
+}
+
+/** The built-in trainer cannot run a PyTorch-engine config: say how to start it instead. */
+export function requireBuiltinEngine(config: RunConfig, file: string): RunConfig {
+  if (!config.engine) return config;
+  throw configError(file, `this run uses the PyTorch engine: start it with the elsa task in the editor, or python3 ${torchrunArgs(config.engine, file).join(' ')}`);
 }
 
 const BACKENDS: readonly RunConfig['backend'][] = ['auto', 'node', 'wasm', 'cpu'];
@@ -205,13 +270,60 @@ export function runIdentity(stored: unknown, ignore: readonly string[] = []): st
   return JSON.stringify({ ...rest, lrSchedule: lrSchedule ?? CONSTANT_LR });
 }
 
-/** Whether a checkpoint's stored config describes the same run (the backend may differ). */
+/**
+ * Whether a checkpoint's stored config describes the same run (the backend may differ). Stored paths are
+ * relative to the config's folder (absolute in checkpoints written before paths were stored relative): both
+ * kinds are compared as absolute paths from this config's folder, so a moved or cloned project still resumes.
+ */
 export function sameRun(stored: unknown, config: RunConfig): boolean {
-  return runIdentity(stored) === runIdentity(portableConfig(config));
+  const absolute = (c: unknown) => (typeof c === 'object' && c !== null ? withPaths(c as Record<string, unknown>, (p) => path.resolve(config.baseDir, p)) : c);
+  return runIdentity(absolute(stored)) === runIdentity(absolute(portableConfig(config)));
 }
 
-/** The config as stored in checkpoint metadata: relative to nothing, no machine-specific folders. */
+/** `model.path` and `data.path` of a (stored or resolved) config, mapped. */
+function withPaths(c: Record<string, unknown>, map: (p: string) => string): Record<string, unknown> {
+  const out = { ...c };
+  for (const key of ['model', 'data'] as const) {
+    const part = out[key];
+    if (typeof part === 'object' && part !== null && typeof (part as { path?: unknown }).path === 'string') {
+      out[key] = { ...part, path: map((part as { path: string }).path) };
+    }
+  }
+  return out;
+}
+
+/**
+ * The config as stored in checkpoint metadata and the run log: no machine-specific folders. The output folder,
+ * model and data paths are relative to the config's folder (forward slashes), as the user wrote them.
+ */
 export function portableConfig(config: RunConfig): Record<string, unknown> {
   const { baseDir: _b, outDir: _o, ...rest } = config;
-  return { ...rest, outDir: path.relative(config.baseDir, config.outDir) || '.' };
+  const relative = (p: string) => path.relative(config.baseDir, p).split(path.sep).join('/') || '.';
+  return { ...withPaths(rest, relative), outDir: relative(config.outDir) };
+}
+
+/**
+ * The dataset a checkpoint was trained on. Its stored config names the data relative to the run config's
+ * folder (core/config.ts portableConfig); that folder is found from the checkpoint's place in its run
+ * (`outDir`, also stored relative to it), so a moved or cloned project still finds its data. Paths are only
+ * resolved here, never opened: loadDataset reads them, and the extension runs `eval` only in a trusted
+ * workspace, after asking about data outside it (src/extension/commands.ts).
+ */
+export function checkpointDataSpec(file: string, stored: unknown): DatasetSpec {
+  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: unknown; outDir?: unknown };
+  const raw = (typeof config.data === 'object' && config.data !== null ? config.data : {}) as Record<string, unknown>;
+  // Only fields of the right type: a checkpoint is input, its metadata may be anything.
+  const data: DatasetSpec = {};
+  if (typeof raw.name === 'string') data.name = raw.name;
+  if (typeof raw.limitTest === 'number') data.limitTest = raw.limitTest;
+  if (typeof raw.path === 'string') data.path = path.resolve(storedConfigDir(file, config.outDir), raw.path);
+  return data;
+}
+
+/** The run config's folder, from a checkpoint in `<configDir>/<outDir>/`. */
+function storedConfigDir(file: string, outDir: unknown): string {
+  const runDir = path.dirname(path.resolve(file));
+  if (typeof outDir !== 'string' || path.isAbsolute(outDir)) return runDir;
+  const root = path.parse(runDir).root;
+  return path.resolve(runDir, path.relative(path.resolve(root, outDir), root));
 }

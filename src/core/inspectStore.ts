@@ -4,9 +4,11 @@
  * shares of foreign files are measured only within a byte budget.
  */
 import { checkpointError, errorLine } from './errors';
+import { shortName } from './io/limits';
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
 import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
+import { cellValues } from './heatmapGrid';
 import type { RunReport } from '../protocol/report';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
@@ -58,19 +60,30 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
   return summary;
 }
 
+/**
+ * One layer's heatmap or histogram reads the whole tensor (about 4x its F32 size at peak, measured in
+ * docs/reliability.md); beyond this the view is refused in one line instead of exhausting the editor's memory.
+ */
+export const VIEW_READ_LIMIT_BYTES = 512 * 1024 * 1024;
+
 function layerOf(store: TensorStore, name: string) {
   const l = store.layers.find((x) => x.name === name);
-  if (!l) throw checkpointError(store.label, `no weight tensor named "${name}"`);
+  if (!l) throw checkpointError(store.label, `no weight tensor named "${shortName(name)}"`);
+  const bytes = elementCountOf(l.shape) * 4;
+  if (bytes > VIEW_READ_LIMIT_BYTES) {
+    throw checkpointError(store.label, `tensor "${shortName(name)}" has ${elementCountOf(l.shape)} values (${Math.round(bytes / 2 ** 20)} MiB as F32), more than the ${VIEW_READ_LIMIT_BYTES / 2 ** 20} MiB a view may read`);
+  }
   return l;
 }
 
-/** ELSA: the level codes; other files: nonzero (1) vs zero (2). */
+/** ELSA: the level codes; other files: nonzero (1) vs zero (2). Both with the weight values on the same grid. */
 export async function heatmapFromStore(store: TensorStore, name: string, maxCells: number): Promise<HeatmapData> {
   const l = layerOf(store, name);
-  if (store.meta && store.readCodes) {
-    return heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells);
-  }
-  return heatmapOf(name, l.shape, zeroPatternCodes(await store.readValues(name)), 2, maxCells, 'mode');
+  const values = await store.readValues(name);
+  const heatmap = store.meta && store.readCodes
+    ? heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells)
+    : heatmapOf(name, l.shape, zeroPatternCodes(values), 2, maxCells, 'mode');
+  return { ...heatmap, values: cellValues(values, heatmap.rowStarts, heatmap.colStarts) };
 }
 
 export async function histogramFromStore(store: TensorStore, name: string, bins: number): Promise<HistogramData> {

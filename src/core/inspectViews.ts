@@ -6,6 +6,7 @@
 import type { ElsaMetadata } from './contract';
 import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../protocol/webview';
 import type { RunReport } from '../protocol/report';
+import { cellStarts } from './heatmapGrid';
 
 /** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
 export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
@@ -121,6 +122,7 @@ export function heatmapOf(
   return {
     layer, rows: ds.rows, cols: ds.cols, codes: ds.codes, reduction: ds.reduction, sourceRows: rows, sourceCols: cols,
     levelCount, codeShare: stats.share, nestingOk: stats.invalid === 0,
+    rowStarts: cellStarts(ds.rows, rows), colStarts: cellStarts(ds.cols, cols),
   };
 }
 

@@ -3,15 +3,15 @@
  * provenance, and an append-only event log.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingEvent } from '../protocol/events';
 import type { RunConfig } from './config';
 import type { Provenance } from './contract';
 import { loadDataset, type Dataset } from './data/dataset';
 import { initEngine, type EngineInfo } from './engine/backend';
-import { buildModel } from './models/builders';
-import { modelTopology } from './models/weights';
+import { configError } from './errors';
+import { buildModel, exportTopology, hasSplitSoftmax } from './models/builders';
 import { trainElsa, type TrainerOptions, type TrainResult } from './method/trainer';
 import { VERSION } from './version';
 
@@ -70,7 +70,7 @@ export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
     dataset,
     buildModel: async () => buildModel(config.model, dataset.shape, dataset.numClasses, config.seed),
     provenance,
-    train: (job) => trainElsa({ ...job, config: job.config ?? config, dataset, provenance: provenance(), topology: modelTopology(job.model) }),
+    train: (job) => trainElsa({ ...job, config: job.config ?? config, dataset, provenance: provenance(), topology: exportTopology(job.model) }),
   };
 }
 
@@ -79,4 +79,40 @@ export async function prepareRun(config: RunConfig): Promise<PreparedRun> {
 export function eventLog(file: string): (e: TrainingEvent) => void {
   mkdirSync(path.dirname(file), { recursive: true });
   return (e) => appendFileSync(file, JSON.stringify(e) + '\n');
+}
+
+/** A one-line ConfigError (naming the config) when the output folder or one of its parents is a file. */
+export function checkOutDir(configFile: string, dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(d)) {
+      if (!statSync(d).isDirectory()) {
+        throw configError(configFile, d === path.resolve(dir) ? `outDir ${d} is a file, not a folder` : `outDir ${path.resolve(dir)} cannot be created: ${d} is a file`);
+      }
+      return;
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
+/**
+ * `train --fresh`: the previous run's files (checkpoint, events, report, baselines) move into
+ * `<outDir>/previous-<n>/` (the first free n) instead of being overwritten. Other files in the folder stay.
+ * Returns that folder, or undefined when there was nothing to keep.
+ */
+export function movePreviousRun(paths: RunPaths): string | undefined {
+  const items = [paths.checkpoint, paths.events, paths.report, paths.reportMarkdown, paths.baselinesDir].filter((f) => existsSync(f));
+  if (items.length === 0) return undefined;
+  let n = 1;
+  while (existsSync(path.join(paths.dir, `previous-${n}`))) n++;
+  const target = path.join(paths.dir, `previous-${n}`);
+  mkdirSync(target);
+  for (const f of items) renameSync(f, path.join(target, path.basename(f)));
+  return target;
+}
+
+/** What a run log and the console should say about how the model is trained. */
+export function modelNotes(model: tf.LayersModel): string[] {
+  return hasSplitSoftmax(model)
+    ? ['the model ends in softmax: it is trained on its logits (softmax split off, so the softmax cross-entropy loss does not apply it twice); the checkpoint and every export keep the softmax']
+    : [];
 }

@@ -14,6 +14,9 @@ import { writeSafetensors } from './io/safetensors';
 import { writeSparseLevel } from './io/sparseFormat';
 import { extractLevel } from './method/extract';
 import { describeTraining } from './report';
+import { STUDY_TABLE_HEADER, studyRows } from './studyTable';
+
+export { formatStat, STUDY_TABLE_HEADER, studyRows } from './studyTable';
 import type { StudyCell, StudyConfig } from './studyConfig';
 
 export interface CellRecord {
@@ -159,44 +162,6 @@ export function summarizeStudy(study: StudyConfig, states: CellState[]): StudySu
 
 const pctNum = (x: number, d = 2) => (x * 100).toFixed(d);
 const bytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
-
-/** "88.12 ± 0.21" (std over seeds) or "88.12 (±2.2)" (binomial half-width, one seed). */
-export function formatStat(p: StudyPoint | undefined): string {
-  if (!p) return '–';
-  if (p.interval === 'seed-std') return `${pctNum(p.mean)} ± ${pctNum(p.std)}`;
-  if (p.interval === 'binomial-95') return `${pctNum(p.mean)} (±${pctNum((p.high - p.low) / 2, 1)})`;
-  return pctNum(p.mean);
-}
-
-export const STUDY_TABLE_HEADER = ['level', 'target', 'sparsity', 'ELSA acc %', 'epochs', 'indep. strict acc %', 'epochs', 'Δ ELSA − strict (pt)', 'indep. cheap acc %', 'epochs'];
-
-/** Table rows of one group; the dense row compares ELSA's dense level with the dense baseline. */
-export function studyRows(group: StudyGroup): string[][] {
-  const levelCount = group.levels.length;
-  const get = (m: StudyMethod, k: number) => group.series.find((s) => s.method === m)?.points.find((p) => p.level === k);
-  const rows: string[][] = [];
-  for (let k = 1; k <= levelCount + 1; k++) {
-    const elsa = get('elsa', k);
-    if (!elsa) continue;
-    const dense = k === levelCount + 1;
-    const strict = dense ? get('dense', k) : get('independent-strict', k);
-    const cheap = dense ? undefined : get('independent-cheap', k);
-    const delta = strict ? elsa.mean - strict.mean : NaN;
-    rows.push([
-      dense ? `${k} (dense)` : String(k),
-      `${pctNum(elsa.targetSparsity, 1)} %`,
-      `${pctNum(elsa.sparsity)} %`,
-      formatStat(elsa),
-      String(elsa.epochs),
-      formatStat(strict),
-      strict ? String(strict.epochs) : '–',
-      Number.isFinite(delta) ? `${delta >= 0 ? '+' : ''}${pctNum(delta)}` : '–',
-      formatStat(cheap),
-      cheap ? String(cheap.epochs) : '–',
-    ]);
-  }
-  return rows;
-}
 
 export function studyMarkdown(s: StudySummary): string {
   const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');

@@ -4,11 +4,10 @@
  * which. Header first; tensor bytes only when asked for (DESIGN §5).
  */
 import type { DType, ElsaMetadata } from './contract';
-import { checkpointError } from './errors';
 import type { ByteSource } from './io/byteSource';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';
-import { decodeTensorData } from './io/dtype';
+import { type ShardOpener, openTfjsModel, tfjsDtypeLabel } from './io/tfjsModel';
 
 export interface StoreLayer {
   name: string;
@@ -56,112 +55,22 @@ export async function openSafetensorsStore(source: ByteSource): Promise<TensorSt
   return store;
 }
 
-interface TfjsWeightSpec {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: string };
-}
-
-interface TfjsWeightLocation extends StoreLayer {
-  /** Shard paths of its group, relative to model.json. */
-  paths: string[];
-  /** Byte range inside the group's concatenated shards. */
-  offset: number;
-  length: number;
-}
-
-const TFJS_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, string: 0 };
-
-/** The weights of a TF.js `model.json` and where their bytes lie; CheckpointError when it is not one. */
-export function parseTfjsManifest(text: string, label: string): { topology: unknown; weights: TfjsWeightLocation[] } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw checkpointError(label, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  const root = parsed as { modelTopology?: unknown; weightsManifest?: unknown };
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(root.weightsManifest)) {
-    throw checkpointError(label, 'not a TF.js model (no weightsManifest)');
-  }
-  const weights: TfjsWeightLocation[] = [];
-  for (const [g, group] of (root.weightsManifest as unknown[]).entries()) {
-    const grp = group as { paths?: unknown; weights?: unknown };
-    if (!Array.isArray(grp.paths) || !Array.isArray(grp.weights) || !grp.paths.every((p) => typeof p === 'string')) {
-      throw checkpointError(label, `weightsManifest[${g}] needs paths and weights arrays`);
-    }
-    let offset = 0;
-    for (const w of grp.weights as TfjsWeightSpec[]) {
-      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') {
-        throw checkpointError(label, `weightsManifest[${g}] has a weight without name, shape or dtype`);
-      }
-      const count = w.shape.reduce((a, b) => a * b, 1);
-      const size = TFJS_BYTES[w.quantization?.dtype ?? w.dtype];
-      if (size === undefined || size === 0) throw checkpointError(label, `weight "${w.name}" has unsupported dtype ${w.quantization?.dtype ?? w.dtype}`);
-      const dtype = w.quantization ? `${w.dtype} (${w.quantization.dtype})` : w.dtype;
-      weights.push({ name: w.name, shape: [...w.shape], dtype, paths: grp.paths as string[], offset, length: count * size });
-      offset += count * size;
-    }
-  }
-  return { topology: root.modelTopology, weights };
-}
-
 /**
- * Opens a TF.js model: `openShard(relativePath)` gives a ByteSource for each weight file (the caller decides
- * how: node fs, workspace.fs …).
+ * Opens a TF.js model through the one model.json reader (io/tfjsModel.ts): `openShard(relativePath)` gives a
+ * ByteSource for each weight file, already confined to the model's folder (the caller decides how to open
+ * it: node fs with symlink checks, workspace.fs …). Quantized weights are shown dequantized, their dtype
+ * as `float32/uint8` (model dtype / stored dtype), as `elsa inspect` shows them.
  */
-export async function openTfjsStore(
-  modelJsonText: string, label: string, modelJsonSize: number, openShard: (relativePath: string) => Promise<ByteSource>,
-): Promise<TensorStore> {
-  const { weights } = parseTfjsManifest(modelJsonText, label);
-  const shards = new Map<string, ByteSource>();
-  const shard = async (p: string) => {
-    let s = shards.get(p);
-    if (!s) {
-      s = await openShard(p);
-      shards.set(p, s);
-    }
-    return s;
-  };
-  let fileSize = modelJsonSize;
-  for (const p of new Set(weights.flatMap((w) => w.paths))) fileSize += await (await shard(p)).size();
-  const byName = new Map(weights.map((w) => [w.name, w]));
+export async function openTfjsStore(modelJsonText: string, label: string, modelJsonSize: number, openShard: ShardOpener): Promise<TensorStore> {
+  const reader = await openTfjsModel(modelJsonText, label, modelJsonSize, openShard);
+  const weights = reader.manifest.weights;
   return {
     label,
     format: 'tfjs',
-    fileSize,
-    layers: weights.filter((w) => w.dtype === 'float32').map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+    fileSize: reader.fileSize,
+    layers: weights.filter((w) => w.dtype === 'float32').map((w) => ({ name: w.name, shape: [...w.shape], dtype: tfjsDtypeLabel(w) })),
     tensorCount: weights.length,
-    async readValues(name) {
-      const w = byName.get(name);
-      if (!w) throw checkpointError(label, `no weight named "${name}"`);
-      if (w.dtype !== 'float32') throw checkpointError(label, `weight "${name}" is ${w.dtype}; only float32 weights can be shown`);
-      return decodeTensorData('F32', await readGroupRange(w, shard)) as Float32Array;
-    },
-    async close() {
-      for (const s of shards.values()) await s.close?.();
-    },
+    readValues: async (name) => (await reader.readWeight(name)).data as ArrayLike<number>,
+    close: () => reader.close(),
   };
-}
-
-/** Bytes [offset, offset+length) of a weight group whose shards are concatenated in order. */
-async function readGroupRange(w: TfjsWeightLocation, shard: (p: string) => Promise<ByteSource>): Promise<Uint8Array> {
-  const out = new Uint8Array(w.length);
-  let shardStart = 0;
-  let filled = 0;
-  for (const p of w.paths) {
-    if (filled === w.length) break;
-    const s = await shard(p);
-    const size = await s.size();
-    const from = Math.max(w.offset + filled, shardStart);
-    const to = Math.min(w.offset + w.length, shardStart + size);
-    if (to > from) {
-      out.set(await s.read(from - shardStart, to - from), from - w.offset);
-      filled += to - from;
-    }
-    shardStart += size;
-  }
-  if (filled !== w.length) throw checkpointError(w.paths[0] ?? 'model.json', `weight "${w.name}" runs past the end of its weight files`);
-  return out;
 }

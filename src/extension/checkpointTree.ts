@@ -13,7 +13,7 @@ import {
 } from './treeModel';
 
 export const CHECKPOINT_VIEW_ID = 'elsa.checkpoints';
-export const DEFAULT_CHECKPOINT_GLOB = '**/{*.safetensors,events.jsonl,model.json,*.model.json}';
+export const DEFAULT_CHECKPOINT_GLOB = '**/{*.safetensors,events.jsonl,study.json,model.json,*.model.json}';
 const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
 const MAX_FILES = 5000;
 const PARALLEL_READS = 4;
@@ -74,7 +74,7 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
     w.onDidCreate((uri) => {
       this.scheduleRescan(300);
       // An atomic rewrite (temp file renamed over the checkpoint) can arrive as a create of a known file.
-      if (artifactType(uri.path) !== 'runMarker') this.scheduleCheck(uri.toString(), 150);
+      if (artifactType(uri.path) !== 'runMarker' && artifactType(uri.path) !== 'studyMarker') this.scheduleCheck(uri.toString(), 150);
     });
     w.onDidDelete((uri) => {
       this.forget(uri.toString());
@@ -88,6 +88,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
         for (const f of artifactsUnder(this.rows, folder)) this.scheduleCheck(f, 1000);
         return;
       }
+      // study.json is rewritten after every cell; the tree shows its folder, not its content.
+      if (artifactType(uri.path) === 'studyMarker') return;
       this.scheduleCheck(uri.toString(), 150);
     });
     this.watcher = w;
@@ -223,6 +225,8 @@ export class CheckpointTreeProvider implements vscode.TreeDataProvider<TreeNode>
           : { command: 'elsa.openDashboard', title: 'Open Dashboard', arguments: [item.resourceUri] };
       }
     }
+    // A study row opens the study's charts (its cells stay one click away, expanded with the arrow).
+    if (node.kind === 'study' && node.uri) item.command = { command: 'elsa.openDashboard', title: 'Open Dashboard', arguments: [vscode.Uri.parse(node.uri)] };
     return item;
   }
 

@@ -58,8 +58,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs a short CLI command (eval, inspect) to completion; cancellation kills it. */
+/** Runs a short CLI command (eval, inspect) to completion; cancellation sends SIGTERM, which stops it within a second. */
 export function runCli(args: string[], cwd: string | undefined, token?: vscode.CancellationToken): Promise<CliResult> {
+  // The last line of defence: no caller starts a process in Restricted Mode (commands check trust first).
+  if (!vscode.workspace.isTrusted) return Promise.reject(new Error(`elsa ${args[0] ?? ''} needs a trusted workspace (Restricted Mode starts no process)`));
   const p = cliProcess(args);
   log().info(`Running ${p.command} ${p.args.join(' ')}`);
   return new Promise((resolve, reject) => {

@@ -1,9 +1,12 @@
 /**
  * The ELSA commands. Arguments arrive as a tree node (context menus), a Uri (explorer, editor title, status
- * bar, webview) or nothing (command palette: then the user picks). Commands that run the training process or
- * write files need a trusted workspace; inspection works everywhere.
+ * bar, webview) or nothing (command palette: then the user picks). Every command that starts a process (train,
+ * baselines, extract, export, evaluate) or writes files needs a trusted workspace; inspection works everywhere
+ * and only reads: an untrusted checkpoint is never followed to the paths it names.
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
+import { checkpointDataSpec } from '../core/config';
 import type { ElsaMetadata } from '../core/contract';
 import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
@@ -27,11 +30,33 @@ function uriOf(arg: unknown): vscode.Uri | undefined {
 export async function requireTrust(action: string): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const choice = await vscode.window.showWarningMessage(
-    `ELSA: ${action} needs a trusted workspace, because it runs the training process and writes files. Inspecting checkpoints works without trust.`,
+    `ELSA: ${action} needs a trusted workspace, because it starts the ELSA process, which reads the data and model files a config or checkpoint names and writes files. Inspecting checkpoints works without trust.`,
     'Manage Workspace Trust',
   );
   if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
   return false;
+}
+
+/**
+ * `eval` reads the dataset the checkpoint's stored config names (resolved from the checkpoint's run folder,
+ * core/config.ts checkpointDataSpec). Inside a workspace folder that is expected; a path outside every
+ * workspace folder (a checkpoint from elsewhere, or a crafted one naming /etc or a device) is read only after
+ * the user agrees.
+ */
+async function confirmDataOutsideWorkspace(uri: vscode.Uri, meta: ElsaMetadata): Promise<boolean> {
+  const data = checkpointDataSpec(uri.fsPath, meta.config);
+  if (!data.path) return true;
+  const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => {
+    const rel = path.relative(f.uri.fsPath, data.path!);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  });
+  if (inside) return true;
+  const choice = await vscode.window.showWarningMessage(
+    `ELSA: ${uriBaseName(uri)} was trained on data outside this workspace: ${data.path}. Evaluate on it?`,
+    { modal: true },
+    'Evaluate',
+  );
+  return choice === 'Evaluate';
 }
 
 function relPath(uri: vscode.Uri): string {
@@ -105,12 +130,13 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
       { label: 'safetensors', description: 'dense tensors with zeros; loadable from PyTorch', value: 'safetensors' as const },
       { label: 'TF.js Layers', description: 'model.json + weights.bin for tf.loadLayersModel', value: 'tfjs' as const },
       { label: 'sparse', description: 'compressed: the size on disk shrinks with sparsity', value: 'sparse' as const },
+      { label: 'ONNX', description: 'one .onnx file (opset 13) for ONNX Runtime', value: 'onnx' as const },
     ];
     if (preferredFormat) formats.unshift(...formats.splice(formats.findIndex((f) => f.value === preferredFormat), 1));
     const format = (await vscode.window.showQuickPick(formats, { title: `ELSA: format for level ${level}` }))?.value;
     if (!format) return;
     const stem = uriBaseName(uri).replace(/(\.elsa)?\.safetensors$/, '');
-    const suggestion = format === 'tfjs' ? `${stem}-level${level}-tfjs` : `${stem}-level${level}${format === 'sparse' ? '.sparse' : ''}.safetensors`;
+    const suggestion = format === 'tfjs' ? `${stem}-level${level}-tfjs` : format === 'onnx' ? `${stem}-level${level}.onnx` : `${stem}-level${level}${format === 'sparse' ? '.sparse' : ''}.safetensors`;
     const outUri = vscode.Uri.joinPath(uri, '..', 'exports', suggestion);
     const out = await vscode.window.showInputBox({
       title: 'ELSA: output path', value: relPath(outUri), prompt: format === 'tfjs' ? 'A folder: model.json and weights.bin go inside' : 'The file to write',
@@ -121,8 +147,10 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   }
 
   async function evaluate(arg: unknown, levelArg: unknown): Promise<void> {
+    if (!(await requireTrust('Evaluate'))) return;
     const uri = uriOf(arg) ?? (await pickArtifact('ELSA: checkpoint to evaluate', true));
     if (!uri) return;
+    if (!(await confirmDataOutsideWorkspace(uri, await metaOf(uri)))) return;
     const nodeLevel = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as TreeNode).level : undefined;
     const level = typeof levelArg === 'number' ? levelArg : nodeLevel;
     const args = ['eval', uri.fsPath, '--json', ...(level ? ['--level', String(level)] : [])];

@@ -14,24 +14,31 @@ import { EnvelopeIds, parseWebviewMessage } from '../protocol/validate';
 import {
   type DashboardTarget, type HostNotification, type HostResponse, PROTOCOL_VERSION, type WebviewNotification, type WebviewRequest,
 } from '../protocol/webview';
+import { requireTrust } from './commands';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
-import { artifactType } from './treeModel';
+import { isStudySummary } from '../protocol/study';
+import { sensitivityForDashboard } from './sensitivityHost';
+import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
 export interface DashboardSubject {
   uri: vscode.Uri;
   isFolder: boolean;
+  /** A study folder (it holds study.json): the dashboard shows the study's charts. */
+  isStudy?: boolean;
 }
 
 /** A run's events.jsonl stands for its run folder. */
 export async function subjectFor(uri: vscode.Uri): Promise<DashboardSubject> {
   if (artifactType(uri.path) === 'runMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true };
+  if (artifactType(uri.path) === 'studyMarker') return { uri: vscode.Uri.joinPath(uri, '..'), isFolder: true, isStudy: true };
   // A run's output folder does not exist until its first epoch: a missing path that names no file is a folder.
   if (!(await exists(uri))) return { uri, isFolder: !/\.(safetensors|json)$/i.test(uri.path) };
-  return { uri, isFolder: await isDirectory(uri) };
+  const isFolder = await isDirectory(uri);
+  return isFolder && (await exists(vscode.Uri.joinPath(uri, STUDY_MARKER))) ? { uri, isFolder, isStudy: true } : { uri, isFolder };
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -55,6 +62,8 @@ export class DashboardSession implements vscode.Disposable {
   private eventsOffset = 0;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private lastEventsSize = -1;
+  /** Cancels CLI runs (the sensitivity scan) when the dashboard closes. */
+  private readonly cancel = new vscode.CancellationTokenSource();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -78,13 +87,15 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   get target(): DashboardTarget {
-    return { uri: this.subject.uri.toString(), label: uriBaseName(this.subject.uri) };
+    return { uri: this.subject.uri.toString(), label: uriBaseName(this.subject.uri), ...(this.subject.isStudy ? { kind: 'study' as const } : {}) };
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.cancel.cancel();
+    this.cancel.dispose();
     for (const d of this.disposables) d.dispose();
     void this.closeStore();
   }
@@ -111,7 +122,7 @@ export class DashboardSession implements vscode.Disposable {
     // The checkpoint(s) and report.json beside them; a fixed pattern, so odd file names need no glob escaping.
     const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*.{safetensors,json}'));
     const onFile = (uri: vscode.Uri) => {
-      const isReport = uri.path.endsWith('/report.json');
+      const isReport = uri.path.endsWith('/report.json') || (this.subject.isStudy === true && uri.path.endsWith(`/${STUDY_MARKER}`));
       if (this.subject.isFolder ? artifactType(uri.path) === 'other' && !isReport : uri.toString() !== this.subject.uri.toString() && !isReport) return;
       void this.closeStore();
       if (this.subject.isFolder) this.checkpointUri = undefined;
@@ -210,6 +221,12 @@ export class DashboardSession implements vscode.Disposable {
         return;
       case 'command': {
         const uri = n.uri ?? this.checkpointUri?.toString() ?? this.subject.uri.toString();
+        // Both start the CLI: refused here too (not only in the commands), whatever the webview sends.
+        if ((n.command === 'extractLevel' || n.command === 'evaluate') && !vscode.workspace.isTrusted) {
+          log().warn(`Dashboard: ${n.command} refused in Restricted Mode`);
+          void requireTrust(n.command === 'evaluate' ? 'Evaluate' : 'Extract Sparse Model');
+          return;
+        }
         if (n.command === 'extractLevel') void vscode.commands.executeCommand('elsa.extractLevel', vscode.Uri.parse(uri), n.level);
         else if (n.command === 'evaluate') void vscode.commands.executeCommand('elsa.evaluate', vscode.Uri.parse(uri), n.level);
         else if (n.command === 'openFile') this.openFile(uri);
@@ -232,7 +249,10 @@ export class DashboardSession implements vscode.Disposable {
 
   private async answer(req: WebviewRequest): Promise<HostResponse> {
     switch (req.kind) {
+      case 'getStudy':
+        return this.readStudy();
       case 'getSummary': {
+        if (this.subject.isStudy) return { kind: 'error', message: `${uriBaseName(this.subject.uri)}: a study folder; its cells are run folders of their own` };
         const store = await this.openStore();
         if (!store) return { kind: 'error', message: `${uriBaseName(this.subject.uri)}: no checkpoint in this run folder yet` };
         const uri = this.checkpointUri!;
@@ -255,7 +275,22 @@ export class DashboardSession implements vscode.Disposable {
           if (chunk.next < req.since) this.eventsOffset = chunk.next;
           return { kind: 'events', events: chunk.events, next: chunk.next } as HostResponse;
         });
+      case 'getSensitivity':
+        await this.requireStore();
+        return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
     }
+  }
+
+  private async readStudy(): Promise<HostResponse> {
+    const file = vscode.Uri.joinPath(this.subject.isFolder ? this.subject.uri : vscode.Uri.joinPath(this.subject.uri, '..'), STUDY_MARKER);
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+    } catch (e) {
+      return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : 'no study.json here'}` };
+    }
+    if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
+    return { kind: 'study', study: value };
   }
 
   private async requireStore(): Promise<TensorStore> {

@@ -14,7 +14,7 @@ export interface DashboardHtmlInput {
   styleUris: string[];
   nonce: string;
   /** What the dashboard shows, so the page can title itself before the host's `init` arrives. */
-  target: { uri: string; label: string };
+  target: { uri: string; label: string; kind?: 'study' };
   /** `panel` (Open Dashboard) or `editor` (the custom editor). */
   host: 'panel' | 'editor';
 }
@@ -46,7 +46,7 @@ export function dashboardHtml(input: DashboardHtmlInput): string {
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <meta name="elsa-target-uri" content="${escapeHtml(input.target.uri)}">
   <meta name="elsa-target-label" content="${escapeHtml(input.target.label)}">
-  <meta name="elsa-host" content="${input.host}">
+  <meta name="elsa-host" content="${input.host}">${input.target.kind ? `\n  <meta name="elsa-target-kind" content="${input.target.kind}">` : ''}
 ${styles}
   <title>ELSA · ${escapeHtml(input.target.label)}</title>
 </head>

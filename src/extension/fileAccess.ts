@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { checkpointError } from '../core/errors';
 import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../core/eventsTail';
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
+import { MAX_JSON_BYTES } from '../core/io/limits';
+import { fileShardOpener } from '../core/io/tfjsModel';
 import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
 import { isRunReport, type RunReport } from '../protocol/report';
 import { artifactType, baseName } from './treeModel';
@@ -53,9 +55,14 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
 export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
   const label = uriBaseName(uri);
   if (artifactType(uri.path) === 'tfjs') {
+    // Bounded like the CLI: the size is checked before the JSON is read, shard paths are confined to the
+    // model's folder by the core reader, and local shards must be regular files inside it (symlinks resolved).
+    const size = (await vscode.workspace.fs.stat(uri)).size;
+    if (size > MAX_JSON_BYTES) throw checkpointError(label, `model.json is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
     const bytes = await vscode.workspace.fs.readFile(uri);
     const dir = vscode.Uri.joinPath(uri, '..');
-    return openTfjsStore(new TextDecoder().decode(bytes), label, bytes.byteLength, async (rel) => byteSourceFor(vscode.Uri.joinPath(dir, rel)));
+    const openShard = uri.scheme === 'file' ? fileShardOpener(uri.fsPath) : async (rel: string) => byteSourceFor(vscode.Uri.joinPath(dir, rel));
+    return openTfjsStore(new TextDecoder().decode(bytes), label, bytes.byteLength, openShard);
   }
   const source = byteSourceFor(uri);
   try {

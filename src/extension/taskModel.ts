@@ -15,7 +15,7 @@ export interface ElsaTaskDefinition {
   checkpoint?: string;
   /** Level index 1..K+1, or a sparsity such as 0.9. */
   level?: number | string;
-  format?: 'safetensors' | 'tfjs' | 'sparse';
+  format?: 'safetensors' | 'tfjs' | 'sparse' | 'onnx';
   out?: string;
 }
 
@@ -23,7 +23,7 @@ export function isElsaTaskDefinition(d: { type: string; [key: string]: unknown }
   return d.type === TASK_TYPE && (d.command === 'train' || d.command === 'baseline' || d.command === 'extract');
 }
 
-const FORMATS = new Set(['safetensors', 'tfjs', 'sparse']);
+const FORMATS = new Set(['safetensors', 'tfjs', 'sparse', 'onnx']);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 
 /** CLI arguments for a task definition (which may come from a hand-written tasks.json); a readable problem when it is incomplete. */
@@ -40,7 +40,7 @@ export function cliArgsFor(def: ElsaTaskDefinition): string[] | string {
         return `"level" must be a level index (1, 2, …) or a sparsity such as 0.9, got ${JSON.stringify(level) ?? 'nothing'}`;
       }
       const format = def.format ?? 'safetensors';
-      if (!FORMATS.has(format)) return `"format" must be safetensors, tfjs or sparse, got ${JSON.stringify(format)}`;
+      if (!FORMATS.has(format)) return `"format" must be safetensors, tfjs, sparse or onnx, got ${JSON.stringify(format)}`;
       return ['extract', def.checkpoint, '--level', String(level), '--format', format, '--out', def.out];
     }
   }

@@ -21,6 +21,11 @@ interface TrackedRun {
 
 const POLL_MS = 1000;
 
+/** A train task the PyTorch engine runs (tasks.ts builds it around elsa_torch.torchrun). */
+function isTorchExecution(execution: vscode.Task['execution']): boolean {
+  return execution instanceof vscode.ProcessExecution && execution.args.includes('elsa_torch.torchrun');
+}
+
 export class TrainingStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('elsa.training', vscode.StatusBarAlignment.Left, 50);
   private readonly runs = new Map<vscode.TaskExecution, TrackedRun>();
@@ -51,7 +56,7 @@ export class TrainingStatus implements vscode.Disposable {
     const outDir = await runOutDir(resolveInFolder(folder, def.config));
     const run: TrackedRun = {
       execution,
-      label: def.command === 'train' ? 'Training' : 'Baselines',
+      label: def.command === 'train' ? (isTorchExecution(execution.task.execution) ? 'Training (PyTorch)' : 'Training') : 'Baselines',
       outDir,
       eventsUri: outDir && def.command === 'train' ? vscode.Uri.joinPath(outDir, 'events.jsonl') : undefined,
       offset: 0,

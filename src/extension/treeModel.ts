@@ -23,7 +23,7 @@ export type ArtifactInfo =
   | { state: 'error'; message: string }
   | { state: 'ok'; format: 'safetensors' | 'tfjs'; fileSize: number; meta?: ElsaMetadata; layers: LayerInfo[]; tensorCount: number };
 
-export type NodeKind = 'run' | 'checkpoint' | 'model' | 'group' | 'level' | 'layer' | 'message';
+export type NodeKind = 'study' | 'run' | 'checkpoint' | 'model' | 'group' | 'level' | 'layer' | 'message';
 
 export interface TreeNode {
   /** Stable and unique in the tree, so expansion state survives refreshes. */
@@ -50,6 +50,8 @@ export interface TreeNode {
 }
 
 export const RUN_MARKER = 'events.jsonl';
+/** A study folder holds study.json (written by `elsa study`); its cells are run folders inside it. */
+export const STUDY_MARKER = 'study.json';
 
 export function baseName(path: string): string {
   const i = path.lastIndexOf('/');
@@ -61,13 +63,14 @@ export function dirName(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-export type ArtifactType = 'elsa' | 'safetensors' | 'tfjs' | 'runMarker' | 'other';
+export type ArtifactType = 'elsa' | 'safetensors' | 'tfjs' | 'runMarker' | 'studyMarker' | 'other';
 
 export function artifactType(path: string): ArtifactType {
   const name = baseName(path).toLowerCase();
   if (name.endsWith('.elsa.safetensors')) return 'elsa';
   if (name.endsWith('.safetensors')) return 'safetensors';
   if (name === RUN_MARKER) return 'runMarker';
+  if (name === STUDY_MARKER) return 'studyMarker';
   if (name === 'model.json' || name.endsWith('.model.json')) return 'tfjs';
   return 'other';
 }
@@ -137,7 +140,36 @@ export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
   });
   runs.sort((a, b) => a.label.localeCompare(b.label));
   loose.sort(byArtifactOrder);
-  return [...runs, ...loose];
+  return groupStudies(files, [...runs, ...loose]);
+}
+
+/** Study folders (study.json) on top, each holding the run folders (cells) and files inside it. */
+function groupStudies(files: readonly FoundFile[], roots: TreeNode[]): TreeNode[] {
+  const markers = files.filter((f) => artifactType(f.path) === 'studyMarker').map((f) => ({ dir: dirName(f.path), uri: dirUri(f.uri) }));
+  const inside = (p: string | undefined, dir: string) => p !== undefined && (dir === '' ? p !== '' : p.startsWith(`${dir}/`));
+  const studies = markers.filter((m) => !markers.some((o) => o !== m && inside(m.dir, o.dir)));
+  if (!studies.length) return roots;
+  const taken = new Set<TreeNode>();
+  const nodes: TreeNode[] = studies.map((st) => {
+    const children = roots.filter((n) => inside(n.path, st.dir));
+    for (const c of children) taken.add(c);
+    const cells = children.filter((c) => c.kind === 'run').length;
+    return {
+      id: `study:${st.uri}`,
+      kind: 'study',
+      label: st.dir === '' ? '(workspace root)' : baseName(st.dir),
+      description: `study · ${cells} cell${cells === 1 ? '' : 's'}`,
+      tooltip: `Study folder ${st.dir || '.'} (has ${STUDY_MARKER}): accuracy vs sparsity over seeds`,
+      contextValue: 'elsa.study',
+      icon: 'graph-line',
+      collapsible: 'collapsed',
+      uri: st.uri,
+      path: st.dir,
+      children,
+    };
+  });
+  nodes.sort((a, b) => a.label.localeCompare(b.label));
+  return [...nodes, ...roots.filter((n) => !taken.has(n))];
 }
 
 function dirUri(fileUri: string): string {

@@ -11,6 +11,8 @@ export interface RunStartEvent {
   targets: number[];
   backend: string;
   config: unknown;
+  /** How the run is trained where the model asked for something (e.g. a final softmax split off). */
+  notes?: string[];
   resumedFrom?: { phase: number; epoch: number };
 }
 

@@ -58,3 +58,9 @@ export function describeUncertainty(u: Uncertainty, testCount?: number): string 
   if (u.kind === 'binomial-95') return `±${half.toFixed(1)} pt (95 % binomial, ${testCount ?? '?'} test images)`;
   return 'no uncertainty known';
 }
+
+/** Train/test sizes from a checkpoint's provenance line, e.g. "fashion-mnist (…; 60000 train / 10000 test)" (core/run.ts writes it). */
+export function datasetCounts(dataset: string | undefined): { train?: number; test?: number } {
+  const m = dataset ? /(\d+) train \/ (\d+) test/.exec(dataset) : null;
+  return m ? { train: Number(m[1]), test: Number(m[2]) } : {};
+}

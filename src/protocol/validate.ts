@@ -3,6 +3,8 @@
  * (possibly stale, possibly buggy) other side sent, so each side parses before it trusts: a malformed or
  * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
  */
+import { isRunReport } from './report';
+import { isStudySummary } from './study';
 import type {
   HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
   WebviewNotification, WebviewRequest,
@@ -36,6 +38,11 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
     case 'getEvents':
       if (!isId(b.since)) return undefined;
       return { kind: 'getEvents', since: b.since };
+    case 'getStudy':
+      return { kind: 'getStudy' };
+    case 'getSensitivity':
+      if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
+      return { kind: 'getSensitivity', level: b.level, target: b.target };
     default:
       return undefined;
   }
@@ -88,13 +95,37 @@ function isLayerSummary(v: unknown): boolean {
 
 function isSummary(v: unknown): boolean {
   return isObj(v) && isStr(v.uri) && isStr(v.fileName) && isNum(v.fileSize) && isArr(v.layers) && v.layers.every(isLayerSummary)
-    && isNum(v.levelCount) && typeof v.nestingOk === 'boolean' && (v.meta === undefined || isObj(v.meta));
+    && isNum(v.levelCount) && typeof v.nestingOk === 'boolean' && (v.meta === undefined || isObj(v.meta))
+    // A report of another version (older epochs-less files) is not one the charts can read.
+    && (v.report === undefined || isRunReport(v.report));
 }
 
 function isHeatmap(v: unknown): boolean {
   if (!isObj(v) || !isStr(v.layer) || !isId(v.rows) || !isId(v.cols) || !isNumArr(v.codes)) return false;
   return v.codes.length === v.rows * v.cols && (v.reduction === 'exact' || v.reduction === 'min' || v.reduction === 'mode')
-    && isId(v.sourceRows) && isId(v.sourceCols) && isNum(v.levelCount) && isNumArr(v.codeShare) && typeof v.nestingOk === 'boolean';
+    && isId(v.sourceRows) && isId(v.sourceCols) && isNum(v.levelCount) && isNumArr(v.codeShare) && typeof v.nestingOk === 'boolean'
+    && isStarts(v.rowStarts, v.rows, v.sourceRows) && isStarts(v.colStarts, v.cols, v.sourceCols)
+    && (v.values === undefined || isCellValues(v.values, v.rows * v.cols));
+}
+
+/** Cell starts along an axis: cells + 1 increasing indices from 0 to the source size. */
+function isStarts(v: unknown, cells: number, source: number): boolean {
+  if (!isNumArr(v) || v.length !== cells + 1 || v[0] !== 0 || v[cells] !== source) return false;
+  for (let i = 1; i < v.length; i++) if (!(v[i] > v[i - 1])) return false;
+  return true;
+}
+
+function isCellValues(v: unknown, cells: number): boolean {
+  return isObj(v) && isNum(v.scale) && [v.mean, v.min, v.max].every((a) => isNumArr(a) && a.length === cells);
+}
+
+function isSensitivity(v: unknown): boolean {
+  if (!isObj(v) || !isStr(v.dataset) || !isNum(v.seconds) || !isStr(v.configUri) || !isObj(v.baseline) || !isNum(v.baseline.accuracy)) return false;
+  const isPoint = (p: unknown) => isObj(p) && isNum(p.sparsity) && isNum(p.accuracy) && isNum(p.loss);
+  const layersOk = isArr(v.layers) && v.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.size) && isNum(l.baseSparsity) && isArr(l.points) && l.points.every(isPoint));
+  const s = v.suggestion;
+  return layersOk && isObj(s) && isNum(s.target) && isNum(s.reached) && typeof s.reachable === 'boolean'
+    && isArr(s.layers) && s.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.sparsity) && isNum(l.accuracyAlone));
 }
 
 function isHistogram(v: unknown): boolean {
@@ -115,6 +146,10 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isHistogram(b.histogram) ? (b as unknown as HostResponse) : undefined;
     case 'events':
       return isEventList(b.events) && isId(b.next) ? (b as unknown as HostResponse) : undefined;
+    case 'study':
+      return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
+    case 'sensitivity':
+      return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:
@@ -126,7 +161,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
   switch (b.kind) {
     case 'init': {
       const t = b.target;
-      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label)) return undefined;
+      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study')) return undefined;
       if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
       if (b.workspaceTrusted !== undefined && typeof b.workspaceTrusted !== 'boolean') return undefined;
       return b as unknown as HostNotification;

@@ -7,14 +7,17 @@
 import type { ElsaMetadata } from '../core/contract';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
+import type { StudySummary } from './study';
 
 export const PROTOCOL_VERSION = 1;
 
 /** What the dashboard shows: one checkpoint (custom editor) or a run folder / the workspace (panel). */
 export interface DashboardTarget {
-  /** URI string of the checkpoint file, or of the run folder. */
+  /** URI string of the checkpoint file, or of the run or study folder. */
   uri: string;
   label: string;
+  /** `study`: a study folder (study.json); the page then shows the study view and asks `getStudy`. */
+  kind?: 'study';
 }
 
 export interface LayerSummary {
@@ -61,6 +64,43 @@ export interface HeatmapData {
   /** Share of weights per code 1..K+1. */
   codeShare: number[];
   nestingOk: boolean;
+  /**
+   * The cell <-> weight mapping, computed once by the host (src/core/heatmapGrid.ts): cell row r covers source
+   * rows [rowStarts[r], rowStarts[r+1]), likewise columns; length rows+1 / cols+1, last entry = source size.
+   */
+  rowStarts: number[];
+  colStarts: number[];
+  /** The stored weight values per cell, on the same grid; absent when they could not be read. */
+  values?: CellValues;
+}
+
+/** Per heatmap cell, statistics of the stored weights it covers (cell (r, c) at index r * cols + c). */
+export interface CellValues {
+  mean: number[];
+  min: number[];
+  max: number[];
+  /** The colour scale's end: the 98th percentile of |mean| over the cells (0 when every weight is 0). */
+  scale: number;
+}
+
+/** One point of a sensitivity curve: the layer pruned to `sparsity`, the rest of the level untouched. */
+export interface SensitivityPointData {
+  sparsity: number;
+  accuracy: number;
+  loss: number;
+}
+
+/** What `elsa sensitivity --json` found, as the dashboard shows it. */
+export interface SensitivityData {
+  /** The scanned level (1..K+1). */
+  level?: number;
+  dataset: string;
+  seconds: number;
+  baseline: { accuracy: number; loss: number };
+  layers: { name: string; size: number; baseSparsity: number; points: SensitivityPointData[] }[];
+  suggestion: { target: number; reached: number; reachable: boolean; layers: { name: string; sparsity: number; accuracyAlone: number }[] };
+  /** URI string of the suggested run config the CLI wrote (beside the checkpoint). */
+  configUri: string;
 }
 
 export interface HistogramData {
@@ -78,7 +118,11 @@ export type WebviewRequest =
   | { kind: 'getHeatmap'; layer: string; maxCells: number }
   | { kind: 'getHistogram'; layer: string; bins: number }
   /** `since`: byte offset into events.jsonl (0 = from the start); the reply's `next` is where to ask from next time. */
-  | { kind: 'getEvents'; since: number };
+  | { kind: 'getEvents'; since: number }
+  /** The study.json of a study folder. */
+  | { kind: 'getStudy' }
+  /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
+  | { kind: 'getSensitivity'; level: number; target: number };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
@@ -92,6 +136,8 @@ export type HostResponse =
   | { kind: 'heatmap'; heatmap: HeatmapData }
   | { kind: 'histogram'; histogram: HistogramData }
   | { kind: 'events'; events: TrainingEvent[]; next: number }
+  | { kind: 'study'; study: StudySummary }
+  | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'error'; message: string };
 
 export type HostNotification =

@@ -145,4 +145,13 @@ describe('elsa study', () => {
     assert.equal((before.match(/<path d="M/g) ?? []).length, 8, 'one error bar per point');
     assert.match(elsa(['study', '--plot', dir], dir).stderr, /ConfigError: .*study\.json: no study\.json here/);
   });
+
+  it('refuses to mix a changed study with cells trained under the old one, naming what to delete', () => {
+    const changed = JSON.parse(readFileSync(studyFile, 'utf8'));
+    changed.base.epochs.perPhase = 2;
+    writeFileSync(studyFile, JSON.stringify(changed));
+    const r = elsa(['study', studyFile], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ConfigError: .*mlp-gmp-s4\.elsa\.safetensors: was trained with another config than smoke\.study\.json now gives cell mlp-gmp-s4; delete .*mlp-gmp-s4 to retrain this cell\n$/);
+  });
 });

@@ -1,9 +1,11 @@
 /** Run configs: the shipped schema is what validates them; defaults are filled; problems name the file. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadRunConfig, portableConfig, resolveRunConfig, schemaProblems } from '../../src/core/config';
+import { loadRunConfig, portableConfig, resolveRunConfig, sameRun, schemaProblems } from '../../src/core/config';
+import { JsoncError, parseJsonc } from '../../src/core/jsonc';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -50,5 +52,51 @@ describe('backend override', () => {
     assert.equal(cpu.backend, 'cpu');
     assert.ok(sameRun(portableConfig(c), cpu));
     assert.ok(!sameRun(portableConfig(c), { ...cpu, levels: [0.8] }));
+  });
+});
+
+describe('JSONC run configs', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'elsa-jsonc-'));
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('accepts comments, trailing commas and a BOM, as VS Code settings do', () => {
+    const text = '\uFEFF// my run\n{\n  "name": "c", /* inline */ "levels": [0.9, 0.5,],\n  "data": {"path": "a//b/*c*/"}, // url-like strings stay\n}\n';
+    const c = loadRunConfig(write('c.elsa.json', text));
+    assert.deepEqual(c.levels, [0.9, 0.5]);
+    assert.equal(c.name, 'c');
+    assert.equal(c.data.path, path.resolve(dir, 'a//b/*c*/'));
+  });
+
+  it('reports the line and column of a syntax error', () => {
+    assert.throws(() => loadRunConfig(write('bad.elsa.json', '{\n  "name": "x",\n  "levels": [0.9] "seed": 1\n}')), /bad\.elsa\.json: invalid JSON: expected "," or "}", found """ at line 3, column 19/);
+    assert.throws(() => loadRunConfig(write('open.elsa.json', '{ "name": "x" /* never closed')), /unterminated \/\* comment at line 1, column 15/);
+    assert.throws(() => loadRunConfig(write('deep.elsa.json', '['.repeat(100_000))), /nested deeper than 256 levels/);
+    assert.throws(() => loadRunConfig(dir), /is a folder, not a run config/);
+    for (const bad of ['{"a":1}}', '{"a":01}', '{"a":"\\q"}', "{'a':1}", '{"a":1,,}', '']) assert.throws(() => parseJsonc(bad), JsoncError, bad);
+  });
+
+  it('parses exactly what JSON.parse parses for plain JSON', () => {
+    for (const text of ['{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"],"b":{}}', '[]', '"s"', '0', '{"__proto__":{"x":1}}']) {
+      assert.deepEqual(parseJsonc(text), JSON.parse(text), text);
+    }
+  });
+});
+
+describe('portable paths', () => {
+  it('stores model and data paths relative to the config, and a moved project is the same run', () => {
+    const raw = { name: 'x', levels: [0.9], model: { type: 'layers-json', path: 'm/model.json' }, data: { path: '../data/fm' } };
+    const here = resolveRunConfig(structuredClone(raw), '/w/cfg/x.elsa.json');
+    const stored = portableConfig(here);
+    assert.deepEqual(stored.model, { type: 'layers-json', path: 'm/model.json' });
+    assert.deepEqual(stored.data, { path: '../data/fm' });
+    const moved = resolveRunConfig(structuredClone(raw), '/elsewhere/clone/cfg/x.elsa.json');
+    assert.ok(sameRun(stored, moved));
+    // Checkpoints written before paths were relative stored absolute ones: still the same run where they point.
+    assert.ok(sameRun({ ...stored, model: { type: 'layers-json', path: '/w/cfg/m/model.json' } }, here));
+    assert.ok(!sameRun({ ...stored, model: { type: 'layers-json', path: 'other/model.json' } }, moved));
   });
 });

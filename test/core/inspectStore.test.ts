@@ -4,7 +4,8 @@ import { buildElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
 import { memoryByteSource } from '../../src/core/io/byteSource';
 import { encodeSafetensors } from '../../src/core/io/safetensors';
 import { heatmapFromStore, histogramFromStore, summarizeStore } from '../../src/core/inspectStore';
-import { openSafetensorsStore, openTfjsStore, parseTfjsManifest } from '../../src/core/tensorStore';
+import { parseTfjsManifest } from '../../src/core/io/tfjsManifest';
+import { openSafetensorsStore, openTfjsStore } from '../../src/core/tensorStore';
 import { isElsaError } from '../../src/core/errors';
 
 const concat = (chunks: Uint8Array[]) => {

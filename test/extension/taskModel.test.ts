@@ -25,7 +25,8 @@ describe('elsa task definitions', () => {
     assert.match(cliArgsFor({ type: 'elsa', command: 'train', config: 42 } as unknown as ElsaTaskDefinition) as string, /needs "config"/);
     assert.match(cliArgsFor({ type: 'elsa', command: 'extract', checkpoint: 'c', out: 'o' }) as string, /"level" must be/);
     assert.match(cliArgsFor({ type: 'elsa', command: 'extract', checkpoint: 'c', level: -1, out: 'o' }) as string, /"level" must be/);
-    assert.match(cliArgsFor({ type: 'elsa', command: 'extract', checkpoint: 'c', level: 1, out: 'o', format: 'onnx' } as unknown as ElsaTaskDefinition) as string, /"format" must be/);
+    assert.match(cliArgsFor({ type: 'elsa', command: 'extract', checkpoint: 'c', level: 1, out: 'o', format: 'pdf' } as unknown as ElsaTaskDefinition) as string, /"format" must be/);
+    assert.deepEqual(cliArgsFor({ type: 'elsa', command: 'extract', checkpoint: 'c', level: 1, out: 'o.onnx', format: 'onnx' }), ['extract', 'c', '--level', '1', '--format', 'onnx', '--out', 'o.onnx']);
   });
 
   it('recognize only elsa task types', () => {

@@ -81,6 +81,29 @@ describe('buildRoots', () => {
   });
 });
 
+describe('study folders', () => {
+  const roots = buildRoots(found(
+    'studies/out/study.json',
+    'studies/out/mlp-gmp-s1/events.jsonl',
+    'studies/out/mlp-gmp-s1/mlp-gmp-s1.elsa.safetensors',
+    'studies/out/mlp-gmp-s1/baselines/events.jsonl',
+    'studies/out/mlp-gmp-s1/baselines/dense-4ep.safetensors',
+    'studies/out/mlp-gmp-s2/events.jsonl',
+    'runs/demo/events.jsonl',
+  ));
+
+  it('lists a study folder on top, holding its cells as runs', () => {
+    assert.equal(artifactType('studies/out/study.json'), 'studyMarker');
+    assert.deepEqual(roots.map((r) => [r.kind, r.label]), [['study', 'out'], ['run', 'demo']]);
+    const study = roots[0];
+    assert.equal(study.contextValue, 'elsa.study');
+    assert.equal(study.uri, `${ws}/studies/out`);
+    assert.equal(study.description, 'study · 2 cells');
+    assert.deepEqual(study.children!.map((c) => c.label), ['mlp-gmp-s1', 'mlp-gmp-s2']);
+    assert.deepEqual(study.children![0].children!.map((c) => c.label), ['mlp-gmp-s1.elsa.safetensors', 'Baselines']);
+  });
+});
+
 describe('artifact rows', () => {
   const node = buildRoots(found('a.elsa.safetensors'))[0];
 

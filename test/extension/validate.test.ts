@@ -12,6 +12,7 @@ describe('parseWebviewMessage', () => {
     ['getHeatmap', request(2, { kind: 'getHeatmap', layer: 'conv/kernel', maxCells: 4096 })],
     ['getHistogram', request(3, { kind: 'getHistogram', layer: 'd', bins: 40 })],
     ['getEvents', request(4, { kind: 'getEvents', since: 0 })],
+    ['getSensitivity', request(9, { kind: 'getSensitivity', level: 0, target: 0.9 })],
     ['ready', note(5, { kind: 'ready', protocol: 1, state: { level: 2 } })],
     ['saveState', note(6, { kind: 'saveState', state: { any: 'thing' } })],
     ['log', note(7, { kind: 'log', level: 'warn', message: 'x' })],
@@ -39,6 +40,8 @@ describe('parseWebviewMessage', () => {
     ['zero bins', request(1, { kind: 'getHistogram', layer: 'a', bins: 0 })],
     ['a negative events offset', request(1, { kind: 'getEvents', since: -3 })],
     ['a string events offset', request(1, { kind: 'getEvents', since: '0' })],
+    ['a sensitivity target of 1', request(1, { kind: 'getSensitivity', level: 0, target: 1 })],
+    ['a sensitivity level of -1', request(1, { kind: 'getSensitivity', level: -1, target: 0.5 })],
     ['ready without a protocol', note(1, { kind: 'ready' })],
     ['an unknown log level', note(1, { kind: 'log', level: 'debug', message: 'x' })],
     ['an unknown command', note(1, { kind: 'command', command: 'rm -rf' })],
@@ -81,10 +84,19 @@ describe('parseHostMessage', () => {
     },
   };
 
+  const heatmap = { layer: 'w', rows: 1, cols: 2, codes: [1, 2], reduction: 'exact', sourceRows: 1, sourceCols: 2, levelCount: 2, codeShare: [0.5, 0.5], nestingOk: true, rowStarts: [0, 1], colStarts: [0, 1, 2] };
+  const sensitivity = {
+    level: 3, dataset: 'd (10 test)', seconds: 1.5, baseline: { accuracy: 0.9, loss: 0.3 }, configUri: '/r/x.suggested.elsa.json',
+    layers: [{ name: 'w', size: 4, baseSparsity: 0, points: [{ sparsity: 0, accuracy: 0.9, loss: 0.3 }, { sparsity: 0.5, accuracy: 0.8, loss: 0.5 }] }],
+    suggestion: { target: 0.5, reached: 0.5, reachable: true, layers: [{ name: 'w', sparsity: 0.5, accuracyAlone: 0.8 }] },
+  };
+
   it('accepts what the host sends', () => {
     for (const body of [
       summary,
-      { kind: 'heatmap', heatmap: { layer: 'w', rows: 1, cols: 2, codes: [1, 2], reduction: 'exact', sourceRows: 1, sourceCols: 2, levelCount: 2, codeShare: [0.5, 0.5], nestingOk: true } },
+      { kind: 'heatmap', heatmap: { layer: 'w', rows: 1, cols: 2, codes: [1, 2], reduction: 'exact', sourceRows: 1, sourceCols: 2, levelCount: 2, codeShare: [0.5, 0.5], nestingOk: true, rowStarts: [0, 1], colStarts: [0, 1, 2] } },
+      { kind: 'heatmap', heatmap: { ...heatmap, values: { mean: [0.5, -1], min: [0.5, -1], max: [0.5, -1], scale: 1 } } },
+      { kind: 'sensitivity', sensitivity },
       { kind: 'histogram', histogram: { layer: 'w', edges: [0, 1, 2], counts: [[1, 2], [3, 4]], levelCount: 2 } },
       { kind: 'events', events: [{ type: 'epoch' }], next: 10 },
       { kind: 'error', message: 'CheckpointError: a: broken' },
@@ -106,6 +118,12 @@ describe('parseHostMessage', () => {
     assert.equal(parseHostMessage({ id: 1, type: 'response', body: summary }), undefined);
     assert.equal(parseHostMessage(ids.response(1, { kind: 'heatmap', heatmap: { layer: 'w', rows: 2, cols: 2, codes: [1], reduction: 'exact', sourceRows: 2, sourceCols: 2, levelCount: 2, codeShare: [], nestingOk: true } })), undefined);
     assert.equal(parseHostMessage(ids.response(1, { kind: 'histogram', histogram: { layer: 'w', edges: [0, 1], counts: [[1, 2]], levelCount: 1 } })), undefined);
+    // The cell mapping must cover the source exactly, in increasing order; values one per cell.
+    for (const bad of [{ rowStarts: [0, 2] }, { colStarts: [0, 2, 1] }, { colStarts: [0, 1] }, { rowStarts: undefined }, { values: { mean: [1], min: [1], max: [1], scale: 1 } }]) {
+      assert.equal(parseHostMessage(ids.response(1, { kind: 'heatmap', heatmap: { ...heatmap, ...bad } })), undefined, JSON.stringify(bad));
+    }
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'sensitivity', sensitivity: { ...sensitivity, layers: [{ name: 'w', size: 4, baseSparsity: 0, points: [{ sparsity: 0 }] }] } })), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'sensitivity', sensitivity: { ...sensitivity, suggestion: undefined } })), undefined);
     assert.equal(parseHostMessage(ids.notification({ kind: 'init', target: { uri: 3 } })), undefined);
     assert.equal(parseHostMessage(ids.request({ kind: 'getSummary' } as WebviewRequest)), undefined);
   });
@@ -113,5 +131,35 @@ describe('parseHostMessage', () => {
   it('numbers envelopes in order', () => {
     const e = new EnvelopeIds();
     assert.deepEqual([e.request({}).id, e.notification({}).id, e.response(1, {}).id], [1, 2, 3]);
+  });
+});
+
+describe('study messages', () => {
+  const ids = new EnvelopeIds();
+  const point = { level: 1, targetSparsity: 0.9, sparsity: 0.9, mean: 0.88, std: 0.01, low: 0.87, high: 0.89, interval: 'seed-std', n: 3, epochs: 5 };
+  const study = {
+    format: 'elsa-study/1', name: 's', createdAt: 'x', testCount: 10000, levels: [0.9], epochs: { warmup: 1, perPhase: 4, dense: 2 }, seeds: [1, 2, 3],
+    groups: [{ key: 'cnn-gmp', model: 'cnn', sparsifier: 'gmp', levels: [0.9], seeds: [1, 2, 3], seconds: { elsa: 1, baselines: 2 }, series: [{ method: 'elsa', points: [point] }] }],
+    cells: [{ name: 'cnn-gmp-s1', model: 'cnn', sparsifier: 'gmp', seed: 1, status: 'complete' }],
+  };
+
+  it('carries getStudy, the study answer and a study target both ways', () => {
+    const req = { id: 3, type: 'request', body: { kind: 'getStudy' } };
+    assert.deepEqual(parseWebviewMessage(req), req);
+    const res = ids.response(3, { kind: 'study', study } as HostResponse);
+    assert.deepEqual(parseHostMessage(res), res);
+    const init = ids.notification({ kind: 'init', target: { uri: 'file:///s', label: 's', kind: 'study' } });
+    assert.deepEqual(parseHostMessage(init), init);
+  });
+
+  it('drops a study without epochs or of another format, a bad target kind, and a summary with a pre-epochs report', () => {
+    const noEpochs = { ...study, groups: [{ ...study.groups[0], series: [{ method: 'elsa', points: [{ ...point, epochs: undefined }] }] }] };
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'study', study: noEpochs })), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'study', study: { ...study, format: 'elsa-study/0' } })), undefined);
+    assert.equal(parseHostMessage(ids.notification({ kind: 'init', target: { uri: 'file:///s', label: 's', kind: 'zip' } })), undefined);
+    const summary = { uri: 'file:///a', fileName: 'a', fileSize: 1, levelCount: 2, nestingOk: true, layers: [] };
+    const v1 = { format: 'elsa-report/1', run: 'r', createdAt: 'x', elsa: [{ level: 1, targetSparsity: 0.9, sparsity: 0.9, accuracy: 0.8 }], independent: [], storage: [] };
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'summary', summary: { ...summary, report: v1 } })), undefined, 'a report without epochs never reaches the chart');
+    assert.ok(parseHostMessage(ids.response(1, { kind: 'summary', summary })));
   });
 });

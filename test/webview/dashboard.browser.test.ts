@@ -121,6 +121,56 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  it('shows the weight values beside the codes, and hovering names the cell\'s exact weights, values and code', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.waitForSelector('#values-heatmap[data-scale]');
+    const heat = await page.$eval('#nesting-heatmap', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
+    const rowStarts = JSON.parse(heat.rowStarts ?? '[]') as number[];
+    const colStarts = JSON.parse(heat.colStarts ?? '[]') as number[];
+    assert.equal(rowStarts.at(-1), Number(heat.sourceRows));
+    await page.locator('#values-heatmap').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#values-heatmap').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.41);
+    await page.waitForSelector('#nesting-hover[data-row]');
+    const hover = await page.$eval('#nesting-hover', (p) => ({ row: Number((p as HTMLElement).dataset.row), col: Number((p as HTMLElement).dataset.col), text: p.textContent ?? '' }));
+    const [r0, r1, c0, c1] = [rowStarts[hover.row], rowStarts[hover.row + 1], colStarts[hover.col], colStarts[hover.col + 1]];
+    const span = (a: number, b: number) => (b - a === 1 ? String(a) : `${a}–${b - 1}`);
+    assert.ok(hover.text.startsWith(`weights [${span(r0, r1)}, ${span(c0, c1)}] (${(r1 - r0) * (c1 - c0)}): values `), hover.text);
+    assert.match(hover.text, / · code \d/);
+    // The values' pixels are drawn: not all one colour.
+    const distinct = await page.$eval('#values-heatmap', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return seen.size;
+    });
+    assert.ok(distinct > 20, `${distinct} colours`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('runs the sensitivity scan on request and draws a line per layer with the suggested targets', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.fill('#sensitivity-target', '0.8');
+    await page.click('#sensitivity-run');
+    await page.waitForSelector('#sensitivity-table tbody tr');
+    const sent = await page.evaluate(() => (window as unknown as { elsaHarness: { log: { body: { kind: string } }[] } }).elsaHarness.log.map((m) => m.body).filter((b) => b.kind === 'getSensitivity'));
+    assert.deepEqual(sent, [{ kind: 'getSensitivity', level: 0, target: 0.8 }]);
+    const lines = (await json(page, '#sensitivity-chart', 'data-points')) as { layer: string; points: number[][] }[];
+    const summary = makeModel('elsa').summary;
+    assert.deepEqual(lines.map((l) => l.layer), summary.layers.map((l) => l.name));
+    assert.ok(lines.every((l) => l.points.length === 6));
+    const rows = await page.$$eval('#sensitivity-table tbody tr', (trs) => trs.map((tr) => ({ layer: tr.getAttribute('data-layer'), sparsity: Number(tr.getAttribute('data-sparsity')) })));
+    const params = new Map(summary.layers.map((l) => [l.name, l.params]));
+    const total = [...params.values()].reduce((a, b) => a + b, 0);
+    const overall = rows.reduce((n, r) => n + r.sparsity * params.get(r.layer!)!, 0) / total;
+    assert.ok(Math.abs(overall - 0.8) < 1e-9, `suggested overall ${overall}`);
+    assert.match((await page.textContent('#sensitivity-config')) ?? '', /demo\.suggested\.elsa\.json/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('grows the training curve as events are appended', async () => {
     // Record every value the counter takes, from before the page's own scripts run.
     const record = (page: Page) =>
@@ -197,6 +247,44 @@ describe('dashboard in a browser', { skip }, () => {
     });
     await page.waitForTimeout(100);
     assert.equal(await page.getAttribute('#elsa-dashboard', 'data-state'), 'ready');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('draws an error bar on every accuracy point and names the epochs behind each curve', async () => {
+    const { page, errors } = await open('scenario=elsa&theme=dark');
+    await page.waitForSelector('#accuracy-chart[data-error-bars]');
+    // ELSA 5 points, strict and cheap independent 4 each, the dense baseline 1: one bar each (1,000 test images).
+    assert.equal(await page.getAttribute('#accuracy-chart', 'data-error-bars'), '14');
+    const acc = (await json(page, '#accuracy-chart', 'data-points')) as { elsa: { y: number; low: number; high: number; epochs: number }[]; independentCheap: unknown[] };
+    assert.equal(acc.independentCheap.length, 4);
+    for (const p of acc.elsa) assert.ok(p.low < p.y && p.y < p.high && p.epochs > 0, JSON.stringify(p));
+    assert.match((await page.getAttribute('#accuracy-chart', 'aria-label')) ?? '', /ELSA: .*\(10 epochs\).*Independent, strict budget: .*\(9 epochs\).*Independent, cheap budget: .*\(3 epochs\).*Dense: .*\(10 epochs\)/);
+    assert.match((await page.textContent('#accuracy-section-note')) ?? '', /95 % binomial interval of 1000 test images/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shows a study folder: one chart per group with error bars, and the table with epochs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url.replace('index.html', 'study.html')}?scenario=study&theme=light`);
+    await page.waitForSelector('#elsa-dashboard[data-state="ready"]', { timeout: 15000 });
+    await page.waitForSelector('#study-chart-cnn-gmp[data-error-bars]');
+    assert.equal(await page.getAttribute('#elsa-dashboard', 'data-kind'), 'study');
+    assert.match((await page.textContent('#study-facts')) ?? '', /10000 test images; seeds 1, 2, 3.*Cells complete: 4 of 6/);
+    assert.deepEqual(await page.$$eval('#study-groups section', (ss) => ss.map((x) => x.getAttribute('data-group'))), ['cnn-gmp', 'mlp-gmp']);
+    // 3 ELSA + 2 strict + 2 cheap + 1 dense points, each with its bar.
+    assert.equal(await page.getAttribute('#study-chart-cnn-gmp', 'data-error-bars'), '8');
+    const pts = (await json(page, '#study-chart-cnn-gmp', 'data-points')) as { elsa: { y: number; low: number; high: number; epochs: number }[] };
+    assert.deepEqual(pts.elsa.map((p) => p.epochs), [14, 11, 7]);
+    assert.ok(Math.abs(pts.elsa[2].high - pts.elsa[2].y - 0.003) < 1e-9, 'the bar is ±1 std over seeds');
+    assert.match((await page.textContent('#study-cnn-gmp-note')) ?? '', /±1 standard deviation over 3 seeds/);
+    assert.match((await page.textContent('#study-mlp-gmp-note')) ?? '', /binomial interval of 10000 test images/);
+    const row = await page.$$eval('#study-cnn-gmp tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert.deepEqual(row[2], ['3 (dense)', '0.0 %', '0.00 %', '90.50 ± 0.20', '14', '90.70 ± 0.10', '14', '-0.20', '–', '–']);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -1,9 +1,11 @@
-/** Heatmap helpers: colouring level codes, block downsampling (bounded size, min/mode exact), sizing, hit tests. */
+/** Heatmap helpers: colouring level codes and values, sizing, hit tests, and the hover text from the host's mapping. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/core/random';
 import type { Rgba } from '../../webview/colors';
-import { blockOf, blockSize, cellAt, codeShare, downsampleCodes, fitGrid, paintLevelCodes, sourceSpan } from '../../webview/heatmap';
+import { heatmapOf } from '../../src/core/inspectViews';
+import { cellValues } from '../../src/core/heatmapGrid';
+import { cellAt, cellRange, codeShare, describeCell, fitGrid, paintLevelCodes, paintValues } from '../../webview/heatmap';
 
 const COLORS: Rgba[] = [
   { r: 255, g: 0, b: 0, a: 1 },
@@ -34,48 +36,7 @@ describe('heatmap colouring', () => {
   });
 });
 
-describe('heatmap downsampling', () => {
-  it('never exceeds maxCells, and each min cell is the smallest code of its block (random shapes)', () => {
-    for (let seed = 0; seed < 60; seed++) {
-      const g = randomGrid(seed);
-      const out = downsampleCodes(g, g.maxCells, 'min');
-      assert.ok(out.rows * out.cols <= g.maxCells, `seed ${seed}: ${out.rows}x${out.cols} > ${g.maxCells}`);
-      assert.equal(out.codes.length, out.rows * out.cols);
-      assert.equal(out.rows, Math.ceil(g.rows / out.block));
-      assert.equal(out.cols, Math.ceil(g.cols / out.block));
-      for (let r = 0; r < out.rows; r++) {
-        for (let c = 0; c < out.cols; c++) {
-          let min = Infinity;
-          for (let y = r * out.block; y < Math.min(g.rows, (r + 1) * out.block); y++) {
-            for (let x = c * out.block; x < Math.min(g.cols, (c + 1) * out.block); x++) min = Math.min(min, g.codes[y * g.cols + x]);
-          }
-          assert.equal(out.codes[r * out.cols + c], min, `seed ${seed} cell ${r},${c}`);
-        }
-      }
-    }
-  });
-
-  it('uses the smallest block that fits (one step smaller would not)', () => {
-    for (let seed = 100; seed < 160; seed++) {
-      const g = randomGrid(seed);
-      const s = blockSize(g.rows, g.cols, g.maxCells);
-      assert.ok(Math.ceil(g.rows / s) * Math.ceil(g.cols / s) <= g.maxCells);
-      if (s > 1) assert.ok(Math.ceil(g.rows / (s - 1)) * Math.ceil(g.cols / (s - 1)) > g.maxCells, `seed ${seed}: block ${s} not minimal`);
-    }
-  });
-
-  it('keeps a grid that fits as it is, and mode picks the most common code (ties to the smaller)', () => {
-    const exact = downsampleCodes({ rows: 2, cols: 2, codes: [1, 2, 3, 4] }, 4, 'min');
-    assert.deepEqual(exact, { rows: 2, cols: 2, codes: [1, 2, 3, 4], block: 1 });
-    const mode = downsampleCodes({ rows: 2, cols: 4, codes: [3, 3, 2, 1, 1, 3, 1, 2] }, 2, 'mode');
-    assert.deepEqual(mode.codes, [3, 1]);
-    assert.deepEqual(downsampleCodes({ rows: 1, cols: 2, codes: [4, 2] }, 1, 'mode').codes, [2]);
-  });
-
-  it('rejects a code array that does not match its shape', () => {
-    assert.throws(() => downsampleCodes({ rows: 2, cols: 2, codes: [1, 2, 3] }, 4, 'min'), RangeError);
-  });
-
+describe('heatmap code share', () => {
   it('counts the share of each code, summing to 1 when all codes are valid', () => {
     for (let seed = 200; seed < 220; seed++) {
       const g = randomGrid(seed);
@@ -109,9 +70,38 @@ describe('heatmap layout', () => {
     assert.deepEqual(cellAt(99.9, 49.9, 100, 50, 5, 10), { row: 4, col: 9 });
     assert.equal(cellAt(100, 10, 100, 50, 5, 10), undefined);
     assert.equal(cellAt(-1, 10, 100, 50, 5, 10), undefined);
-    const block = blockOf(523, 43, 1568, 128);
-    assert.equal(block, 3);
-    assert.deepEqual(sourceSpan(522, block, 1568), [1566, 1568]);
-    assert.deepEqual(sourceSpan(0, 1, 10), [0, 1]);
+  });
+
+  it('hovering cell row 300 of a 784×128 layer names the rows that cell holds (596–597), from the host mapping', () => {
+    const codes = Array.from({ length: 784 * 128 }, (_, i) => 1 + (Math.floor(i / 128) % 3));
+    const weights = Float32Array.from({ length: 784 * 128 }, (_, i) => (Math.floor(i / 128) - 392) / 100 + (i % 128) / 1e4);
+    // 160 × 160 cells, the dashboard's request: 395 × 64 cells, rows 1 or 2 source rows high.
+    const hm = heatmapOf('dense1/kernel', [784, 128], codes, 3, 160 * 160);
+    hm.values = cellValues(weights, hm.rowStarts, hm.colStarts);
+    assert.equal(hm.rows, 395);
+    assert.deepEqual(cellRange(hm, 300, 10), { rows: [596, 598], cols: [20, 22] });
+    const text = describeCell(hm, 300, 10, (c) => `L${c}`);
+    assert.match(text, /^weights \[596–597, 20–21\] \(4\): values 2\.042 … 2\.052, mean 2\.047 · code 1 \(smallest in the cell\): L1$/);
+    // The cell's code is the smallest of exactly those rows' codes (596 % 3 = 2 -> code 3, 597 -> code 1).
+    assert.equal(hm.codes[300 * hm.cols + 10], 1);
+    const exact = heatmapOf('b', [2, 3], [1, 2, 3, 1, 2, 3], 3, 100);
+    exact.values = cellValues(Float32Array.of(0.5, -1, 2, 3, 4, 5), exact.rowStarts, exact.colStarts);
+    assert.equal(describeCell(exact, 0, 1, (c) => `L${c}`), 'weight [0, 1] = -1 · code 2: L2');
+  });
+});
+
+describe('value colouring', () => {
+  it('maps -scale, 0 and +scale to the three colours and clamps beyond', () => {
+    const neg = { r: 0, g: 0, b: 200, a: 1 };
+    const mid = { r: 10, g: 10, b: 10, a: 1 };
+    const pos = { r: 200, g: 0, b: 0, a: 1 };
+    const px = paintValues([-2, -1, 0, 0.5, 1, 5, NaN], 1, neg, mid, pos);
+    assert.deepEqual([...px.slice(0, 4)], [0, 0, 200, 255]);
+    assert.deepEqual([...px.slice(4, 8)], [0, 0, 200, 255]);
+    assert.deepEqual([...px.slice(8, 12)], [10, 10, 10, 255]);
+    assert.deepEqual([...px.slice(12, 16)], [105, 5, 5, 255]);
+    assert.deepEqual([...px.slice(20, 24)], [200, 0, 0, 255]);
+    assert.deepEqual([...px.slice(24, 28)], [10, 10, 10, 255]);
+    assert.deepEqual([...paintValues([3], 0, neg, mid, pos)], [10, 10, 10, 255]);
   });
 });

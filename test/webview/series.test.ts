@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { createRng } from '../../src/core/random';
 import type { CheckpointSummary } from '../../src/protocol/webview';
 import { levelLabel, pct, phaseLabel, shortLayerNames } from '../../webview/format';
-import { accuracyCurves, histogramSeries, layerSparsitySeries, levelRows, pickLayer } from '../../webview/series';
+import type { StudyGroup } from '../../src/protocol/study';
+import { accuracyUncertainty } from '../../src/protocol/uncertainty';
+import { accuracyCurves, epochsText, histogramSeries, layerSparsitySeries, levelRows, pickLayer, studyCurves } from '../../webview/series';
 import { restoreUiState } from '../../webview/uiState';
 import { histogramFor, makeModel } from './harness/fixtures';
 
@@ -32,11 +34,42 @@ describe('accuracy curves', () => {
     assert.equal(c.source, 'report');
     assert.equal(c.elsa.length, 5);
     assert.equal(c.independent.length, 4);
-    assert.deepEqual(c.dense, { x: 0, y: s.report!.dense!.accuracy });
-    for (const series of [c.elsa, c.independent]) {
+    assert.equal(c.independentCheap.length, 4);
+    assert.deepEqual([c.dense?.x, c.dense?.y, c.dense?.epochs], [0, s.report!.dense!.accuracy, 10]);
+    for (const series of [c.elsa, c.independent, c.independentCheap]) {
       for (let i = 1; i < series.length; i++) assert.ok(series[i].x >= series[i - 1].x, 'sorted by sparsity');
     }
+    assert.deepEqual(c.elsa.map((p) => p.epochs), [10, 9, 7, 5, 3], 'every point says its epochs (dense level first: sparsity 0)');
+    assert.deepEqual(c.independentCheap.map((p) => p.epochs), [3, 3, 3, 3]);
     assert.equal(c.note, undefined);
+  });
+
+  it('puts the binomial interval of the test-set size on every point of a one-seed report', () => {
+    const s = makeModel('elsa').summary;
+    const c = accuracyCurves(s);
+    assert.match(c.errorBars ?? '', /95 % binomial interval of 1000 test images/);
+    for (const p of [...c.elsa, ...c.independent, ...c.independentCheap, c.dense!]) {
+      const u = accuracyUncertainty([p.y], 1000);
+      assert.deepEqual([p.low, p.high], [u.low, u.high]);
+      assert.ok(p.high - p.y > 0.015 && p.high - p.y < 0.03, `±${p.high - p.y} at ${p.y} on 1,000 images`);
+    }
+    assert.equal(epochsText(c.elsa), '3–10 epochs');
+    assert.equal(epochsText(c.independentCheap), '3 epochs');
+  });
+
+  it('shows a study group as mean ± std over seeds, with epochs', () => {
+    const group: StudyGroup = {
+      key: 'cnn-gmp', model: 'cnn', sparsifier: 'gmp', levels: [0.9], seeds: [1, 2, 3], seconds: { elsa: 1, baselines: 2 },
+      series: [
+        { method: 'elsa', points: [{ level: 1, targetSparsity: 0.9, sparsity: 0.9, mean: 0.88, std: 0.004, low: 0.876, high: 0.884, interval: 'seed-std', n: 3, epochs: 5 }, { level: 2, targetSparsity: 0, sparsity: 0, mean: 0.9, std: 0.002, low: 0.898, high: 0.902, interval: 'seed-std', n: 3, epochs: 7 }] },
+        { method: 'dense', points: [{ level: 2, targetSparsity: 0, sparsity: 0, mean: 0.905, std: 0.001, low: 0.904, high: 0.906, interval: 'seed-std', n: 3, epochs: 7 }] },
+      ],
+    };
+    const c = studyCurves(group, 10000);
+    assert.deepEqual(c.elsa.map((p) => [p.x, p.y, p.low, p.high, p.epochs]), [[0, 0.9, 0.898, 0.902, 7], [0.9, 0.88, 0.876, 0.884, 5]]);
+    assert.deepEqual(c.dense, { x: 0, y: 0.905, low: 0.904, high: 0.906, epochs: 7 });
+    assert.match(c.errorBars ?? '', /±1 standard deviation over 3 seeds/);
+    assert.match(studyCurves({ ...group, seeds: [1] }, 10000).errorBars ?? '', /binomial interval of 10000 test images/);
   });
 
   it('falls back to the metadata levels with a note when no baselines were run', () => {

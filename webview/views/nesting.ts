@@ -1,19 +1,24 @@
 /**
  * Mask nesting for one layer: a heatmap of level codes drawn as ImageData (one pixel per cell, upscaled with
- * crisp pixels), a legend of level colours with each level's share of weights, the share as a stacked bar, and
+ * crisp pixels), beside it the stored weight values on the same grid (diverging theme colours: blue negative,
+ * red positive), a legend of level colours with each level's share of weights, the share as a stacked bar, and
  * the nesting check. Selecting a level greys out the weights outside its mask, which shows M_k growing.
  * A file without levels gets the same view as its zero pattern (the host sends code 1 = nonzero, 2 = zero).
+ * Hovering either heatmap names the cell's exact weight range (from the host's mapping), values and code.
  */
 import type { HeatmapData } from '../../src/protocol/webview';
 import { levelColors, mix, toCss, type Palette, type Rgba } from '../colors';
 import { clear, h, setDataJson } from '../dom';
-import { count, levelLabel, pct } from '../format';
-import { blockOf, cellAt, fitGrid, paintLevelCodes, sourceSpan } from '../heatmap';
+import { levelLabel, pct } from '../format';
+import { cellAt, describeCell, fitGrid, paintLevelCodes, paintValues } from '../heatmap';
 import { card, setNote, type Card } from './card';
 
 export class NestingView {
   readonly card: Card;
   private readonly canvas: HTMLCanvasElement;
+  private readonly valueCanvas: HTMLCanvasElement;
+  private readonly valueBlock: HTMLElement;
+  private readonly valueScale: HTMLElement;
   private readonly frame: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly shareBar: HTMLElement;
@@ -33,7 +38,10 @@ export class NestingView {
     this.card = card('nesting-section', 'Mask nesting', 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.');
     this.canvas = h('canvas', { id: 'nesting-heatmap', role: 'img', 'aria-label': 'Heatmap of level codes' });
     this.axes = h('p', { class: 'heatmap-axes', id: 'nesting-axes' });
-    this.frame = h('div', { class: 'heatmap-frame' }, this.canvas);
+    this.valueCanvas = h('canvas', { id: 'values-heatmap', role: 'img', 'aria-label': 'Heatmap of weight values' });
+    this.valueScale = h('p', { class: 'heatmap-axes', id: 'values-scale' });
+    this.valueBlock = h('figure', { class: 'heatmap-figure' }, h('figcaption', { text: 'Weight values' }), h('div', { class: 'heatmap-frame' }, this.valueCanvas), this.valueScale);
+    this.frame = h('div', { class: 'heatmap-pair' }, h('figure', { class: 'heatmap-figure' }, h('figcaption', { text: 'Level codes' }), h('div', { class: 'heatmap-frame' }, this.canvas)), this.valueBlock);
     this.hover = h('p', { class: 'heatmap-hover', id: 'nesting-hover', 'aria-live': 'polite', text: ' ' });
     this.legend = h('ul', { class: 'legend', id: 'nesting-legend', 'aria-label': 'Level colours and share of weights' });
     this.shareBar = h('div', { class: 'share-bar', id: 'nesting-share', role: 'img', 'aria-label': 'Share of weights per level' });
@@ -43,8 +51,10 @@ export class NestingView {
     this.title = this.card.root.querySelector('h2') as HTMLElement;
     this.description = this.card.root.querySelector('.card-description') as HTMLElement;
     this.card.body.append(h('div', { class: 'heatmap-layout' }, h('div', { class: 'heatmap-main' }, this.frame, this.axes, this.hover), side));
-    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
-    this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ' '));
+    for (const canvas of [this.canvas, this.valueCanvas]) {
+      canvas.addEventListener('mousemove', (e) => this.onHover(e, canvas));
+      canvas.addEventListener('mouseleave', () => (this.hover.textContent = ' '));
+    }
   }
 
   /** `targets` of the ELSA levels; `zeroPattern` for a file without levels. */
@@ -79,10 +89,23 @@ export class NestingView {
     c.dataset.levelCount = String(heatmap.levelCount);
     c.dataset.nestingOk = String(heatmap.nestingOk);
     setDataJson(c, 'codeShare', heatmap.codeShare);
-    const block = blockOf(heatmap.rows, heatmap.cols, heatmap.sourceRows, heatmap.sourceCols);
+    setDataJson(c, 'rowStarts', heatmap.rowStarts);
+    setDataJson(c, 'colStarts', heatmap.colStarts);
+    // Cells cover whole rows/columns, a varying number of them when the sizes do not divide (e.g. 1–2 rows).
+    const per = (starts: number[]) => {
+      let lo = Infinity;
+      let hi = 0;
+      for (let i = 1; i < starts.length; i++) { lo = Math.min(lo, starts[i] - starts[i - 1]); hi = Math.max(hi, starts[i] - starts[i - 1]); }
+      return lo === hi ? String(lo) : `${lo}–${hi}`;
+    };
     this.axes.textContent =
       `${heatmap.sourceRows} × ${heatmap.sourceCols} weights` +
-      (heatmap.reduction === 'exact' ? ', one pixel each' : `, ${block} × ${block} blocks (${this.reductionText(heatmap.reduction)})`);
+      (heatmap.reduction === 'exact' ? ', one pixel each' : `, cells of ${per(heatmap.rowStarts)} × ${per(heatmap.colStarts)} weights (${this.reductionText(heatmap.reduction)})`);
+    this.valueBlock.hidden = !heatmap.values;
+    if (heatmap.values) {
+      this.valueCanvas.dataset.scale = String(heatmap.values.scale);
+      this.valueScale.textContent = heatmap.reduction === 'exact' ? `±${heatmap.values.scale.toPrecision(3)} (stored weights)` : `cell means, ±${heatmap.values.scale.toPrecision(3)} (stored weights)`;
+    }
     this.card.note.hidden = true;
   }
 
@@ -101,13 +124,31 @@ export class NestingView {
       paintLevelCodes(hm.codes, shown, image.data);
       ctx.putImageData(image, 0, 0);
     }
-    const available = Math.max(120, (this.frame.parentElement?.clientWidth ?? 480) - 4);
+    const pair = hm.values ? 2 : 1;
+    const available = Math.max(120, ((this.frame.parentElement?.clientWidth ?? 480) - 4 - (pair - 1) * 12) / pair);
     const size = fitGrid(hm.rows, hm.cols, Math.min(available, 560), 360);
     canvas.style.width = `${size.width}px`;
     canvas.style.height = `${size.height}px`;
+    if (hm.values) this.renderValues(hm, p, size);
     canvas.dataset.selectedLevel = String(selectedLevel);
     this.renderCheck(hm);
     this.renderShare(hm, p, selectedLevel);
+  }
+
+  /** Stored weights, one pixel per cell: the theme's blue for negative, red for positive, background at 0. */
+  private renderValues(hm: HeatmapData, p: Palette, size: { width: number; height: number }): void {
+    const v = hm.values!;
+    const canvas = this.valueCanvas;
+    canvas.width = Math.max(1, hm.cols);
+    canvas.height = Math.max(1, hm.rows);
+    const ctx = canvas.getContext('2d');
+    if (ctx && hm.rows > 0 && hm.cols > 0) {
+      const image = ctx.createImageData(hm.cols, hm.rows);
+      paintValues(v.mean, v.scale, { ...p.blue, a: 1 }, { ...p.background, a: 1 }, { ...p.red, a: 1 }, image.data);
+      ctx.putImageData(image, 0, 0);
+    }
+    canvas.style.width = `${size.width}px`;
+    canvas.style.height = `${size.height}px`;
   }
 
   private reductionText(reduction: 'min' | 'mode'): string {
@@ -176,17 +217,14 @@ export class NestingView {
     this.shareBar.setAttribute('aria-label', `Share of weights per level: ${hm.codeShare.map((s, i) => `${this.label(i + 1, hm.levelCount)} ${pct(s, 1)}`).join(', ')}`);
   }
 
-  private onHover(e: MouseEvent): void {
+  private onHover(e: MouseEvent, canvas: HTMLCanvasElement): void {
     const hm = this.heatmap;
     if (!hm) return;
-    const rect = this.canvas.getBoundingClientRect();
+    const rect = canvas.getBoundingClientRect();
     const cell = cellAt(e.clientX - rect.left, e.clientY - rect.top, rect.width, rect.height, hm.rows, hm.cols);
     if (!cell) return;
-    const code = hm.codes[cell.row * hm.cols + cell.col];
-    const block = blockOf(hm.rows, hm.cols, hm.sourceRows, hm.sourceCols);
-    const [r0, r1] = sourceSpan(cell.row, block, hm.sourceRows);
-    const [c0, c1] = sourceSpan(cell.col, block, hm.sourceCols);
-    const where = block === 1 ? `weight [${r0}, ${c0}]` : `weights [${r0}–${r1 - 1}, ${c0}–${c1 - 1}] (${count((r1 - r0) * (c1 - c0))})`;
-    this.hover.textContent = `${where}: code ${code} (${this.label(code, hm.levelCount)})`;
+    this.hover.dataset.row = String(cell.row);
+    this.hover.dataset.col = String(cell.col);
+    this.hover.textContent = describeCell(hm, cell.row, cell.col, (code) => this.label(code, hm.levelCount));
   }
 }

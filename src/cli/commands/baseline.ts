@@ -6,17 +6,18 @@
  * checkpoint under <outDir>/baselines/ whose name says its budget; finished ones are skipped on a rerun and an
  * interrupted one continues from its last epoch.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { baselineJobs, type BaselineJob } from '../../core/budgets';
-import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import type { ElsaMetadata } from '../../core/contract';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
-import { eventLog, prepareRun, runPaths } from '../../core/run';
+import { checkOutDir, eventLog, modelNotes, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
+import { makeOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const baselineSpec: CommandSpec = {
@@ -54,10 +55,11 @@ const row = (job: BaselineJob, meta: ElsaMetadata | undefined) => {
 /** Train (or reuse) every baseline of a run config; 130 when stopped by the signal. */
 export async function runBaselines(config: RunConfig, options: { fresh?: boolean; only?: string; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
-  mkdirSync(paths.baselinesDir, { recursive: true });
+  console.log(`Baselines folder: ${paths.baselinesDir}`);
   const only = options.only?.split(',').map((s) => s.trim());
   const jobs = baselineJobs(config).filter((j) => selected(j, only));
-  const log = eventLog(paths.baselineEvents);
+  // The folder and its event log are created only once data and model have loaded (validated).
+  let log: ((e: TrainingEvent) => void) | undefined;
   const rows: string[][] = [];
   let prepared: Awaited<ReturnType<typeof prepareRun>> | undefined;
   for (const job of jobs) {
@@ -70,18 +72,26 @@ export async function runBaselines(config: RunConfig, options: { fresh?: boolean
     }
     if (options.signal.aborted) return 130;
     prepared ??= await prepareRun(config);
+    const model = await prepared.buildModel();
+    if (options.signal.aborted) {
+      model.dispose();
+      return 130;
+    }
+    makeOutputDir(paths.baselinesDir);
+    const write = (log ??= eventLog(paths.baselineEvents));
     const reporter = new ProgressReporter(process.stdout, `${job.label}: `);
     const emit = (e: TrainingEvent) => {
-      log(e);
+      write(e);
       reporter.event(e, job.targets.length);
     };
-    const model = await prepared.buildModel();
+    const notes = modelNotes(model);
+    for (const n of notes) console.log(`${job.label}: note: ${n}`);
     const prior = !options.fresh && existsSync(file) ? await loadTrainingState(file).catch(() => undefined) : undefined;
     // Only a snapshot of this very job continues; anything else at that path is retrained from scratch.
     const resume = prior && sameRun(prior.meta.config, job.config) ? prior : undefined;
     emit({
       type: 'run-start', time: new Date().toISOString(), run: `${config.name}/${job.file.replace(/\.safetensors$/, '')}`, kind: job.kind, targets: job.targets,
-      backend: prepared.engine.label, config: portableConfig(job.config),
+      backend: prepared.engine.label, config: portableConfig(job.config), ...(notes.length ? { notes } : {}),
       ...(resume ? { resumedFrom: { phase: resume.training.phase, epoch: resume.training.epoch } } : {}),
     });
     const result = await prepared.train({
@@ -106,5 +116,7 @@ export async function runBaselines(config: RunConfig, options: { fresh?: boolean
 }
 
 export async function runBaselineCommand(configFile: string, options: { fresh?: boolean; backend?: string; only?: string; signal: AbortSignal }): Promise<number> {
-  return runBaselines(withBackend(loadRunConfig(configFile), options.backend), options);
+  const config = withBackend(requireBuiltinEngine(loadRunConfig(configFile), configFile), options.backend);
+  checkOutDir(configFile, runPaths(config).baselinesDir);
+  return runBaselines(config, options);
 }

@@ -1,10 +1,13 @@
 /** `elsa eval <checkpoint> [--level k|s]`: test accuracy of one or every level, on the run's dataset or --data. */
+import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
+import { checkpointDataSpec } from '../../core/config';
 import { loadDataset } from '../../core/data/dataset';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { evaluateModel } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const evalSpec: CommandSpec = {
@@ -23,25 +26,30 @@ export const evalSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-export async function runEvalCommand(file: string, values: Parsed['values']): Promise<number> {
+export async function runEvalCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
   const { meta } = ckpt;
   const requested = numberOption(values, 'level');
   const levels = requested === undefined ? meta.levels.map((l) => l.index) : [levelFromRequest(requested, meta, file)];
-  const config = (meta.config ?? {}) as { data?: { name?: string; path?: string; limitTest?: number } };
-  const dataSpec = values.data ? { path: values.data as string } : { ...(config.data ?? {}), limitTrain: 1 };
+  const dataSpec = values.data ? { path: path.resolve(values.data as string) } : { ...checkpointDataSpec(file, meta.config), limitTrain: 1 };
   const limit = numberOption(values, 'limit');
   if (limit !== undefined) Object.assign(dataSpec, { limitTest: limit });
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');
+  stopIfAborted(signal);
   const dataset = await loadDataset(dataSpec);
   const rows: { level: number; sparsity: number; accuracy: number; loss: number; recorded?: number }[] = [];
   for (const level of levels) {
-    const { model } = await loadLevelModel(file, level);
-    const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses });
-    model.dispose();
-    const info = meta.levels.find((l) => l.index === level);
-    rows.push({ level, sparsity: info?.sparsity ?? NaN, accuracy: ev.accuracy, loss: ev.loss, recorded: info?.metrics.accuracy });
+    stopIfAborted(signal);
+    const { model } = await loadLevelModel(file, level, { signal, logits: true });
+    try {
+      stopIfAborted(signal);
+      const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses, signal });
+      const info = meta.levels.find((l) => l.index === level);
+      rows.push({ level, sparsity: info?.sparsity ?? NaN, accuracy: ev.accuracy, loss: ev.loss, recorded: info?.metrics.accuracy });
+    } finally {
+      model.dispose();
+    }
   }
   if (values.json) console.log(JSON.stringify({ file, dataset: `${dataset.name} (${dataset.test.count} test)`, levels: rows }, null, 2));
   else {

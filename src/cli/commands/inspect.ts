@@ -1,19 +1,23 @@
 /** `elsa inspect <file>`: what is in any safetensors file, ELSA checkpoint, sparse export or TF.js model.json. */
 import { formatInspectReport, inspectFile } from '../../core/io/inspect';
+import { reportJson } from '../../core/io/inspectFormat';
 import type { CommandSpec, Parsed } from '../args';
+import { stopIfAborted } from '../supervisor';
 
 export const inspectSpec: CommandSpec = {
   name: 'inspect',
   usage: 'inspect <file> [--json]',
   summary: 'Show the tensors of a safetensors file (ELSA checkpoint or not), a sparse export or a TF.js model.json:\nshapes, dtypes, sizes, sparsity and statistics, and for ELSA checkpoints the levels.',
   options: { json: { type: 'boolean' } },
-  help: ['--json              print the report as JSON'],
+  help: ['--json              print the report as JSON (non-finite numbers as the strings "Infinity", "-Infinity", "NaN")'],
   minPositionals: 1,
   maxPositionals: 1,
 };
 
-export async function runInspectCommand(file: string, values: Parsed['values']): Promise<number> {
+/** Reads only; a stop request during the read is served by the supervisor ending the worker. */
+export async function runInspectCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const report = await inspectFile(file);
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatInspectReport(report));
+  stopIfAborted(signal);
+  console.log(values.json ? reportJson(report) : formatInspectReport(report));
   return 0;
 }

@@ -9,6 +9,7 @@ import { runPaths } from '../../core/run';
 import type { ReportPoint, RunReport } from '../../protocol/report';
 import { accuracyUncertainty, describeUncertainty } from '../../protocol/uncertainty';
 import type { CommandSpec } from '../args';
+import { stopIfAborted, trackOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const reportSpec: CommandSpec = {
@@ -82,9 +83,11 @@ export function formatReport(r: RunReport, markdown = false): string {
   ].join('\n');
 }
 
-export async function runReportCommand(runDir: string, options: { json?: boolean }): Promise<number> {
+export async function runReportCommand(runDir: string, options: { json?: boolean }, signal?: AbortSignal): Promise<number> {
   const report = await buildRunReport(runDir);
   const paths = runPaths({ name: report.run, outDir: runDir });
+  stopIfAborted(signal);
+  trackOutputDir(paths.dir);
   await writeFileAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
   await writeFileAtomic(paths.reportMarkdown, formatReport(report, true));
   console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

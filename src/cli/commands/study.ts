@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { withBackend } from '../../core/config';
-import { configError } from '../../core/errors';
+import { configError, isElsaError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { buildRunReport } from '../../core/report';
 import { runPaths } from '../../core/run';
@@ -88,7 +88,13 @@ export async function runStudy(file: string, options: { backend?: string; signal
     if (!existsSync(cellConfig) || readFileSync(cellConfig, 'utf8') !== text) await writeFileAtomic(cellConfig, text);
     const record: CellRecord = { format: 'elsa-study-cell/1', name: cell.name, identity: cellIdentity(cell), status: 'running', seconds: prior?.seconds ?? { elsa: 0, baselines: 0 } };
     let t = Date.now();
-    const elsa = await runTraining(cell.config, { signal: options.signal });
+    const elsa = await runTraining(cell.config, { signal: options.signal }).catch((e: unknown) => {
+      // `train` would suggest --fresh; a study keeps finished work, so say what to delete instead.
+      if (isElsaError(e) && /different config/.test(e.problem)) {
+        throw configError(e.file, `was trained with another config than ${path.basename(study.file)} now gives cell ${cell.name}; delete ${cell.dir} to retrain this cell`);
+      }
+      throw e;
+    });
     record.seconds.elsa += (Date.now() - t) / 1000;
     if (elsa !== 0) {
       await saveRecord(record, cell.dir);

@@ -1,14 +1,15 @@
 /** `elsa train <config>`: train ELSA levels, resuming an interrupted run of the same config. */
-import { existsSync, mkdirSync } from 'node:fs';
-import { loadRunConfig, portableConfig, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { existsSync } from 'node:fs';
+import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { configError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState, type SavedState } from '../../core/method/trainingCheckpoint';
-import { eventLog, prepareRun, runPaths } from '../../core/run';
+import { checkOutDir, eventLog, modelNotes, movePreviousRun, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
+import { makeOutputDir, stopIfAborted } from '../supervisor';
 import { levelsTable } from '../tables';
 
 export const trainSpec: CommandSpec = {
@@ -19,7 +20,7 @@ export const trainSpec: CommandSpec = {
     'earlier levels frozen, then the dense phase. Writes <outDir>/<name>.elsa.safetensors and events.jsonl after\n' +
     'every epoch; an interrupted run continues from its last completed epoch when started again.',
   options: { fresh: { type: 'boolean' }, backend: { type: 'string' } },
-  help: ['--fresh             start over even if a checkpoint of this run exists', '--backend <name>    auto | node | wasm | cpu (overrides the config)'],
+  help: ['--fresh             start over; the previous run\'s files move to <outDir>/previous-<n>/', '--backend <name>    auto | node | wasm | cpu (overrides the config)'],
   minPositionals: 1,
   maxPositionals: 1,
 };
@@ -31,7 +32,7 @@ async function priorState(path: string, config: RunConfig): Promise<'none' | 'co
   const status = ckpt.meta.training?.status;
   await ckpt.close();
   if (!sameRun(ckpt.meta.config, config)) {
-    throw configError(path, 'this checkpoint was trained with a different config; use --fresh to start over (the old file is replaced only when the first new epoch is saved)');
+    throw configError(path, 'this checkpoint was trained with a different config; use --fresh to start over (the old run is moved to previous-<n>/ in its folder, not deleted)');
   }
   if (status === 'complete') return 'complete';
   return (await loadTrainingState(path)) ?? 'none';
@@ -41,23 +42,38 @@ export async function runTrainingCommand(
   configFile: string,
   options: { fresh?: boolean; backend?: string; signal: AbortSignal },
 ): Promise<number> {
-  return runTraining(withBackend(loadRunConfig(configFile), options.backend), options);
+  const config = withBackend(requireBuiltinEngine(loadRunConfig(configFile), configFile), options.backend);
+  checkOutDir(configFile, config.outDir);
+  return runTraining(config, options);
 }
 
 /** Train (or continue, or find complete) the ELSA run of a resolved config; 130 when stopped by the signal. */
 export async function runTraining(config: RunConfig, options: { fresh?: boolean; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
+  console.log(`Run folder: ${paths.dir}`);
   const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
   if (prior === 'complete') {
     console.log(`${paths.checkpoint} is already complete (use --fresh to train again).`);
     return 0;
   }
   const resume = typeof prior === 'object' ? prior : undefined;
-  mkdirSync(paths.dir, { recursive: true });
-  if (!resume) await writeFileAtomic(paths.events, '');
+  // Data, engine and model are loaded (and so validated) before anything in the run folder is touched.
   const prepared = await prepareRun(config);
   const model = await prepared.buildModel();
-  const log = eventLog(paths.events);
+  let log: (e: TrainingEvent) => void;
+  try {
+    stopIfAborted(options.signal);
+    makeOutputDir(paths.dir);
+    if (options.fresh) {
+      const moved = movePreviousRun(paths);
+      if (moved) console.log(`The previous run is kept in ${moved}`);
+    }
+    if (!resume) await writeFileAtomic(paths.events, '');
+    log = eventLog(paths.events);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   const K = config.levels.length;
   const reporter = new ProgressReporter();
   const emit = (e: TrainingEvent) => {
@@ -68,6 +84,8 @@ export async function runTraining(config: RunConfig, options: { fresh?: boolean;
     `ELSA run "${config.name}": ${K} level${K === 1 ? '' : 's'} (${config.levels.map((s) => `${s * 100}%`).join(', ')}) + dense, model ${config.model.type}, ` +
       `${prepared.dataset.name} (${prepared.dataset.train.count} train / ${prepared.dataset.test.count} test), backend ${prepared.engine.label}`,
   );
+  const notes = modelNotes(model);
+  for (const n of notes) console.log(`Note: ${n}`);
   if (resume) console.log(`Resuming from phase ${resume.training.phase}, epoch ${resume.training.epoch} of ${paths.checkpoint}`);
   emit({
     type: 'run-start',
@@ -77,6 +95,7 @@ export async function runTraining(config: RunConfig, options: { fresh?: boolean;
     targets: config.levels,
     backend: prepared.engine.label,
     config: portableConfig(config),
+    ...(notes.length ? { notes } : {}),
     ...(resume ? { resumedFrom: { phase: resume.training.phase, epoch: resume.training.epoch } } : {}),
   });
   const started = Date.now();

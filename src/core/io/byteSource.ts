@@ -2,7 +2,7 @@
  * Random access to the bytes of a file without reading it whole (DESIGN §5: multi-gigabyte checkpoints
  * open header first, one tensor at a time). The extension implements this over `workspace.fs`.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { checkpointError } from '../errors';
 
@@ -21,9 +21,24 @@ export function fileByteSource(filePath: string, label = path.basename(filePath)
   let cachedSize: number | undefined;
   const open = () => {
     if (!handle) {
-      handle = fsp.open(filePath, 'r').catch((e: NodeJS.ErrnoException) => {
+      // O_NONBLOCK: opening a FIFO must not wait for a writer; then only regular files are accepted
+      // (a device such as /dev/zero would be an endless read, a directory is no checkpoint).
+      handle = fsp.open(filePath, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)).then(
+        async (h) => {
+          const st = await h.stat();
+          if (!st.isFile()) {
+            await h.close();
+            throw checkpointError(label, `not a regular file (${st.isDirectory() ? 'a directory' : 'a device, pipe or socket'})`);
+          }
+          cachedSize = st.size;
+          return h;
+        },
+        (e: NodeJS.ErrnoException) => {
+          throw checkpointError(label, `cannot open: ${e.code ?? e.message}`);
+        },
+      ).catch((e: unknown) => {
         handle = undefined;
-        throw checkpointError(label, `cannot open: ${e.code ?? e.message}`);
+        throw e;
       });
     }
     return handle;
@@ -31,8 +46,8 @@ export function fileByteSource(filePath: string, label = path.basename(filePath)
   return {
     label,
     async size() {
-      if (cachedSize === undefined) cachedSize = (await (await open()).stat()).size;
-      return cachedSize;
+      await open();
+      return cachedSize!;
     },
     async read(offset, length) {
       checkRange(label, offset, length);

@@ -135,8 +135,15 @@ export function floatToBFloat16Bits(value: number): number {
 export function decodeTensorData(dtype: DType, bytes: Uint8Array): HostTensorData {
   const size = DTYPE_SIZE[dtype];
   const n = Math.floor(bytes.byteLength / size);
-  if (dtype === 'U8' || dtype === 'BOOL') return bytes.slice(0, n);
-  if (dtype === 'I8') return new Int8Array(bytes.slice(0, n).buffer);
+  // Copy through Uint8Array.prototype.slice: on a Node Buffer `slice` is a view of the whole pooled
+  // ArrayBuffer, so `copy.buffer` would start at the pool's byte 0, not at this tensor's first byte.
+  const copyOf = (len: number): ArrayBuffer => {
+    const out = new Uint8Array(len);
+    out.set(bytes.subarray(0, len));
+    return out.buffer;
+  };
+  if (dtype === 'U8' || dtype === 'BOOL') return new Uint8Array(copyOf(n));
+  if (dtype === 'I8') return new Int8Array(copyOf(n));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'F16' || dtype === 'BF16') {
     const out = new Float32Array(n);
@@ -149,16 +156,16 @@ export function decodeTensorData(dtype: DType, bytes: Uint8Array): HostTensorDat
     }
     return out;
   }
-  const copy = bytes.slice(0, n * size); // fresh ArrayBuffer at offset 0, so aligned
   if (hostIsLittleEndian) {
+    const copy = copyOf(n * size); // a fresh ArrayBuffer of exactly n elements at offset 0, so aligned
     switch (dtype) {
-      case 'F32': return new Float32Array(copy.buffer);
-      case 'F64': return new Float64Array(copy.buffer);
-      case 'I32': return new Int32Array(copy.buffer);
-      case 'I64': return new BigInt64Array(copy.buffer);
-      case 'U16': return new Uint16Array(copy.buffer);
-      case 'I16': return new Int16Array(copy.buffer);
-      case 'U32': return new Uint32Array(copy.buffer);
+      case 'F32': return new Float32Array(copy);
+      case 'F64': return new Float64Array(copy);
+      case 'I32': return new Int32Array(copy);
+      case 'I64': return new BigInt64Array(copy);
+      case 'U16': return new Uint16Array(copy);
+      case 'I16': return new Int16Array(copy);
+      case 'U32': return new Uint32Array(copy);
     }
   }
   switch (dtype) {

@@ -12,6 +12,7 @@ import { checkpointError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
 import { maxCodeFor, packCodes, packedLength, packingBits, packingFor, unpackCodes } from './codePacking';
 import { elementCount } from './dtype';
+import { checkCodeCoverage, verifyLevelCodes } from './elsaContract';
 import {
   type HostTensor, type SafetensorsHeader, readSafetensorsHeader, readTensor, readTensorBytes, tensorNamesInFileOrder,
   writeSafetensors,
@@ -72,7 +73,9 @@ export function parseElsaMetadata(header: SafetensorsHeader): ElsaMetadata | und
   if (raw.kind !== undefined && raw.kind !== 'elsa' && raw.kind !== 'independent' && raw.kind !== 'dense') {
     throw bad(`unknown kind ${JSON.stringify(raw.kind)}`);
   }
-  return raw as unknown as ElsaMetadata;
+  const meta = raw as unknown as ElsaMetadata;
+  checkCodeCoverage(header, meta);
+  return meta;
 }
 
 function checkLevel(bad: (p: string) => Error, l: unknown, i: number, K: number): void {
@@ -123,7 +126,7 @@ export async function readLevelCodes(
   const codes = unpackCodes(await readTensorBytes(source, header, meta.codes[weightName]), count, meta.packing, label);
   const maxCode = meta.targets.length + 1;
   for (let i = 0; i < codes.length; i++) {
-    if (codes[i] > maxCode) throw checkpointError(label, `level code ${codes[i]} of "${weightName}" at index ${i} exceeds K+1 = ${maxCode}`);
+    if (codes[i] < 1 || codes[i] > maxCode) throw checkpointError(label, `level code ${codes[i]} of "${weightName}" at index ${i} is outside 1..${maxCode}`);
   }
   return codes;
 }
@@ -251,6 +254,8 @@ export async function readElsaCheckpoint(source: ByteSource | string): Promise<E
     const header = await readSafetensorsHeader(src);
     const meta = parseElsaMetadata(header);
     if (!meta) throw checkpointError(header.label, 'not an ELSA checkpoint (no __metadata__.elsa)');
+    // The contract is checked on open, so extract and eval never act on codes that contradict the levels.
+    await verifyLevelCodes(src, header, meta);
     const names = tensorNamesInFileOrder(header);
     const K = meta.targets.length;
     return {

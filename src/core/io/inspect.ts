@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
 import { checkpointError, isElsaError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
-import { packedLength, packingBits, unpackCodes } from './codePacking';
-import { DTYPE_SIZE, elementCount } from './dtype';
+import { elementCount } from './dtype';
 import { CODES_PREFIX, ELSA_TENSOR_PREFIX, parseElsaMetadata } from './elsaCheckpoint';
+import { sparsityAt, verifyLevelCodes } from './elsaContract';
 import { type SafetensorsHeader, readSafetensorsHeader, tensorNamesInFileOrder } from './safetensors';
 import { type SparseInfo, parseSparseMetadata, readSparseTensor } from './sparseFormat';
 import { type TensorStats, statsOf, streamTensorStats } from './tensorStats';
-import { readTfjsModel } from './tfjsModel';
+import { openTfjsModelFile, tfjsDtypeLabel } from './tfjsModel';
 
 export type { TensorStats } from './tensorStats';
 
@@ -64,6 +64,8 @@ export interface InspectReport {
     levelParamBytes: number;
   };
   sparse?: { source?: SparseInfo['source']; storedBytes: number; denseF32Bytes: number };
+  /** Contract violations of a file that claims to be an ELSA checkpoint; its tensors are still listed. */
+  problems?: string[];
   tensors: TensorReport[];
 }
 
@@ -97,8 +99,25 @@ export async function inspectFile(filePath: string, options: InspectOptions = {}
 /** Inspect a safetensors file from any ByteSource (the extension passes one over workspace.fs). */
 export async function inspectSafetensors(source: ByteSource, filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
   const header = await readSafetensorsHeader(source);
-  const elsa = parseElsaMetadata(header);
-  const sparse = elsa ? undefined : parseSparseMetadata(header);
+  const problems: string[] = [];
+  // A broken ELSA contract does not hide the file: its tensors are listed as plain safetensors, flagged.
+  let elsa: ElsaMetadata | undefined;
+  try {
+    elsa = parseElsaMetadata(header);
+  } catch (e) {
+    if (!isElsaError(e)) throw e;
+    problems.push(e.problem);
+  }
+  let histograms: Map<string, Float64Array> | undefined;
+  if (elsa) {
+    try {
+      histograms = await verifyLevelCodes(source, header, elsa);
+    } catch (e) {
+      if (!isElsaError(e)) throw e;
+      problems.push(e.problem);
+    }
+  }
+  const sparse = elsa || problems.length ? undefined : parseSparseMetadata(header);
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(header.metadata)) metadata[k] = shorten(v);
   const base = { path: filePath, label: header.label, fileSize: header.fileSize, metadata };
@@ -113,9 +132,8 @@ export async function inspectSafetensors(source: ByteSource, filePath: string, o
     if (options.stats !== false && role !== 'codes') {
       report.stats = await streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], report.bytes, options.maxStatsBytes ?? 64 << 20);
     }
-    if (elsa && role === 'weight' && Object.prototype.hasOwnProperty.call(elsa.codes, name)) {
-      report.levelSparsity = await levelSparsityOf(source, header, elsa, name);
-    }
+    const h = histograms?.get(name);
+    if (elsa && h) report.levelSparsity = Array.from({ length: elsa.targets.length + 1 }, (_, k) => sparsityAt(h, k + 1, report.params));
     tensors.push(report);
   }
   const modelTensors = tensors.filter((t) => t.role === 'weight' || t.role === 'param');
@@ -125,6 +143,7 @@ export async function inspectSafetensors(source: ByteSource, filePath: string, o
     tensorCount: tensors.length,
     totalParams: (elsa ? modelTensors : tensors).reduce((n, t) => n + t.params, 0),
     ...(elsa ? { elsa: elsaSummary(elsa, tensors) } : {}),
+    ...(problems.length ? { problems } : {}),
     tensors,
   };
 }
@@ -157,36 +176,6 @@ function elsaSummary(elsa: ElsaMetadata, tensors: TensorReport[]): NonNullable<I
   };
 }
 
-/** Per-level sparsity of one weight from a histogram of its codes, streamed in chunks. */
-async function levelSparsityOf(source: ByteSource, header: SafetensorsHeader, elsa: ElsaMetadata, name: string): Promise<number[]> {
-  const K = elsa.targets.length;
-  const count = elementCount(header.tensors[name].shape) ?? 0;
-  const codeEntry = header.tensors[elsa.codes[name]];
-  const bits = packingBits(elsa.packing, header.label);
-  // A chunk of a multiple of `bits` bytes holds a whole number of codes.
-  const chunkBytes = 8 * bits * 65536;
-  const codesPerChunk = elsa.packing === 'u8' ? chunkBytes : (chunkBytes * 8) / bits;
-  const histogram = new Float64Array(K + 2);
-  for (let done = 0; done < count; done += codesPerChunk) {
-    const n = Math.min(codesPerChunk, count - done);
-    const offset = elsa.packing === 'u8' ? done : (done * bits) / 8;
-    const packed = await source.read(header.dataOffset + codeEntry.offsets[0] + offset, packedLength(n, elsa.packing));
-    const codes = unpackCodes(packed, n, elsa.packing, header.label);
-    for (let i = 0; i < n; i++) {
-      const c = codes[i];
-      if (c > K + 1) throw checkpointError(header.label, `level code ${c} of "${name}" exceeds K+1 = ${K + 1}`);
-      histogram[c]++;
-    }
-  }
-  const out: number[] = [];
-  let inLevel = 0;
-  for (let k = 1; k <= K + 1; k++) {
-    inLevel += histogram[k];
-    out.push(count ? (count - inLevel) / count : 0);
-  }
-  return out;
-}
-
 async function inspectSparse(
   source: ByteSource, header: SafetensorsHeader, info: SparseInfo,
   base: Pick<InspectReport, 'path' | 'label' | 'fileSize' | 'metadata'>, options: InspectOptions,
@@ -215,22 +204,36 @@ async function inspectSparse(
 }
 
 async function inspectTfjs(filePath: string, options: InspectOptions): Promise<InspectReport> {
-  const { promises: fsp } = await import('node:fs');
-  const model = await readTfjsModel(filePath);
-  const tensors: TensorReport[] = Object.entries(model.weights).map(([name, t]) => ({
-    name, dtype: t.dtype, shape: t.shape, params: t.data.length, bytes: t.data.length * DTYPE_SIZE[t.dtype], role: 'param',
-    ...(options.stats !== false ? { stats: statsOf(t.data) } : {}),
-  }));
-  const size = (await fsp.stat(filePath)).size;
-  return {
-    path: filePath,
-    label: path.basename(filePath),
-    kind: 'tfjs-layers',
-    fileSize: size + model.weightBytes,
-    tensorCount: tensors.length,
-    totalParams: tensors.reduce((n, t) => n + t.params, 0),
-    metadata: { format: model.format ?? '(none)', weightBytes: String(model.weightBytes) },
-    tensors,
-  };
+  const reader = await openTfjsModelFile(filePath);
+  try {
+    const tensors: TensorReport[] = [];
+    for (const w of reader.manifest.weights) {
+      const report: TensorReport = { name: w.name, dtype: tfjsDtypeLabel(w), shape: [...w.shape], params: elementCount(w.shape) ?? 0, bytes: w.length, role: 'param' };
+      // Statistics of the values the model sees (quantized weights dequantized), as the extension shows them.
+      if (options.stats !== false) report.stats = statsOf((await reader.readWeight(w.name)).data);
+      tensors.push(report);
+    }
+    const m = reader.manifest;
+    const quantized = m.weights.filter((w) => w.quantization).length;
+    return {
+      path: filePath,
+      label: path.basename(filePath),
+      kind: 'tfjs-layers',
+      fileSize: reader.fileSize,
+      tensorCount: tensors.length,
+      totalParams: tensors.reduce((n, t) => n + t.params, 0),
+      metadata: {
+        format: m.format ?? '(none)',
+        weightBytes: String(reader.weightBytes),
+        shards: String(m.groups.reduce((n, g) => n + g.paths.length, 0)),
+        ...(quantized ? { quantized: `${quantized} of ${m.weights.length} weights (statistics of dequantized values)` } : {}),
+        ...(m.generatedBy ? { generatedBy: shorten(m.generatedBy) } : {}),
+        ...(m.convertedBy ? { convertedBy: shorten(m.convertedBy) } : {}),
+      },
+      tensors,
+    };
+  } finally {
+    await reader.close();
+  }
 }
 export { formatInspectReport } from './inspectFormat';

@@ -1,5 +1,6 @@
 /** The inspection report as an aligned text table, for the terminal (`elsa inspect`) and the log. */
 import type { InspectReport, TensorReport } from './inspect';
+import { shortName } from './limits';
 
 const KIND_NAMES: Record<InspectReport['kind'], string> = {
   'elsa-checkpoint': 'ELSA checkpoint',
@@ -7,6 +8,14 @@ const KIND_NAMES: Record<InspectReport['kind'], string> = {
   'elsa-sparse': 'ELSA sparse level',
   'tfjs-layers': 'TF.js Layers model',
 };
+
+/**
+ * The report as JSON for `elsa inspect --json`. JSON has no Infinity or NaN (JSON.stringify writes null, which
+ * reads as "no data"), so non-finite statistics are written as the strings "Infinity", "-Infinity" and "NaN".
+ */
+export function reportJson(report: InspectReport): string {
+  return JSON.stringify(report, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -17,30 +26,51 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(x > 0.999 && x < 1 ? 2 : 1)}%`;
-const num = (x: number) => (Number.isNaN(x) ? '-' : x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(4));
+/**
+ * A share as a percentage that never rounds to 100 % unless it is exactly 1, nor to 0 % unless exactly 0:
+ * 0.999995 prints as `>99.99%`, not `100.00%`, so a tensor with one weight left is not shown as empty.
+ */
+export function formatPercent(x: number | undefined, digits = 1, space = ''): string {
+  if (x === undefined || Number.isNaN(x)) return '–';
+  const d = x > 0.999 && x < 1 ? Math.max(digits, 2) : digits;
+  const text = (100 * x).toFixed(d);
+  const step = (10 ** -d).toFixed(d);
+  if (x < 1 && Number(text) >= 100) return `>${(100 - 10 ** -d).toFixed(d)}${space}%`;
+  if (x > 0 && Number(text) <= 0) return `<${step}${space}%`;
+  return `${text}${space}%`;
+}
+
+const pct = (x: number) => formatPercent(x);
+const num = (x: number) => (Number.isNaN(x) ? '-' : !Number.isFinite(x) ? (x > 0 ? '+Inf' : '-Inf') : x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(4));
+/** Integer tensors: min and max are integers and print as such (`-7`, not `-7.000`). */
+const intNum = (x: number) => (Number.isFinite(x) && Math.abs(x) < 1e15 ? String(x) : num(x));
+const INTEGER_DTYPES = new Set(['I64', 'I32', 'I16', 'I8', 'U32', 'U16', 'U8', 'BOOL', 'int32', 'bool']);
 const int = (x: number) => x.toLocaleString('en-US');
 
 /** Columns padded to their widest cell; numeric columns right-aligned. */
 export function alignTable(rows: string[][], rightAligned: boolean[]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  // Plain loops: spreading 200,000 widths into Math.max overflows the call stack.
+  const widths: number[] = rows[0].map(() => 0);
+  for (const r of rows) for (let c = 0; c < widths.length; c++) widths[c] = Math.max(widths[c], (r[c] ?? '').length);
+  return rows.map((r) => widths.map((w, c) => (rightAligned[c] ? (r[c] ?? '').padStart(w) : (r[c] ?? '').padEnd(w))).join('  ').trimEnd());
 }
 
-function tensorRow(t: TensorReport, withLevels: boolean): string[] {
+function tensorRow(t: TensorReport, withLevels: boolean, withNans: boolean): string[] {
   const s = t.stats;
+  const whole = INTEGER_DTYPES.has(t.dtype) ? intNum : num;
   const row = [
-    t.name + (t.role === 'weight' ? ' *' : ''),
+    shortName(t.name) + (t.role === 'weight' ? ' *' : ''),
     t.dtype + (t.encoding ? `/${t.encoding}` : ''),
-    `[${t.shape.join(',')}]`,
+    shortName(`[${t.shape.join(',')}]`, 40),
     int(t.params),
     formatBytes(t.bytes),
     s ? pct(s.zeroShare) + (s.sampled ? '~' : '') : '',
-    s ? num(s.min) : '',
-    s ? num(s.max) : '',
+    s ? whole(s.min) : '',
+    s ? whole(s.max) : '',
     s ? num(s.mean) : '',
     s ? num(s.std) : '',
   ];
+  if (withNans) row.push(s ? int(s.nans) : '');
   if (withLevels) row.push(t.levelSparsity ? t.levelSparsity.map(pct).join(' ') : '');
   return row;
 }
@@ -48,6 +78,7 @@ function tensorRow(t: TensorReport, withLevels: boolean): string[] {
 export function formatInspectReport(report: InspectReport): string {
   const lines: string[] = [];
   lines.push(`${report.label}: ${KIND_NAMES[report.kind]}, ${formatBytes(report.fileSize)}, ${report.tensorCount} tensors, ${int(report.totalParams)} parameters`);
+  for (const p of report.problems ?? []) lines.push(`NOT A VALID ELSA CHECKPOINT: ${p}`);
   const e = report.elsa;
   if (e) {
     lines.push(`levels: K=${e.targets.length}${e.kind ? `, ${e.kind} run` : ''}, codes ${e.packing} (${formatBytes(e.codeBytes)})` +
@@ -72,16 +103,19 @@ export function formatInspectReport(report: InspectReport): string {
     lines.push(`sparse storage: ${formatBytes(s.storedBytes)} of tensors vs ${formatBytes(s.denseF32Bytes)} dense F32 (${ratio.toFixed(2)}x smaller)` +
       (s.source?.level !== undefined ? `, level ${s.source.level}` : '') + (s.source?.checkpoint ? ` of ${s.source.checkpoint}` : ''));
   } else {
-    for (const [k, v] of Object.entries(report.metadata)) lines.push(`${k}: ${v.replace(/\s+/g, ' ')}`);
+    for (const [k, v] of Object.entries(report.metadata)) lines.push(`${shortName(k)}: ${v.replace(/\s+/g, ' ')}`);
   }
   const withLevels = report.tensors.some((t) => t.levelSparsity);
+  const withNans = report.tensors.some((t) => (t.stats?.nans ?? 0) > 0);
   const head = ['tensor', 'dtype', 'shape', 'params', 'bytes', 'zeros', 'min', 'max', 'mean', 'std'];
+  if (withNans) head.push('NaN');
   if (withLevels) head.push('sparsity per level (1..K+1)');
-  const rows = [head, ...report.tensors.map((t) => tensorRow(t, withLevels))];
-  lines.push('', ...alignTable(rows, [false, false, false, true, true, true, true, true, true, true, false]));
+  const rows = [head, ...report.tensors.map((t) => tensorRow(t, withLevels, withNans))];
+  lines.push('', ...alignTable(rows, [false, false, false, true, true, true, true, true, true, true, ...(withNans ? [true] : []), false]));
   const notes: string[] = [];
   if (withLevels) notes.push('* sparsifiable weight (has level codes)');
   if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor');
+  if (report.tensors.some((t) => t.stats && t.stats.nans > 0)) notes.push('NaN: elements that are NaN (min, max, mean and std leave them out)');
   if (notes.length) lines.push('', ...notes);
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { DType, TensorEntry } from '../contract';
 import { checkpointError } from '../errors';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
+import { MAX_NAME_CHARS, MAX_TENSORS, shortName } from './limits';
 import { type ByteSource, withByteSource } from './byteSource';
 import {
   DTYPE_SIZE, type HostTensor, type HostTensorData, decodeTensorData, elementCount, encodeTensorData, hostArrayName,
@@ -74,7 +75,11 @@ export function parseHeaderJson(label: string, fileSize: number, headerLength: n
   const dataSize = fileSize - dataOffset;
   const metadata: Record<string, string> = {};
   const entries: [string, TensorEntry][] = [];
+  const keys = Object.keys(parsed as Record<string, unknown>);
+  const tensorCount = keys.length - (keys.includes('__metadata__') ? 1 : 0);
+  if (tensorCount > MAX_TENSORS) throw checkpointError(label, `header lists ${tensorCount} tensors, more than the ${MAX_TENSORS} allowed`);
   for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
+    if (name.length > MAX_NAME_CHARS) throw checkpointError(label, `a tensor name of ${name.length} characters ("${shortName(name, 60)}"), more than the ${MAX_NAME_CHARS} allowed`);
     if (name === '__metadata__') {
       if (raw === null) continue;
       if (typeof raw !== 'object' || Array.isArray(raw)) throw checkpointError(label, `__metadata__ is ${describe(raw)}, expected an object of strings`);
@@ -91,7 +96,7 @@ export function parseHeaderJson(label: string, fileSize: number, headerLength: n
   let end = 0;
   let endName = '';
   for (const [name, e] of byBegin) {
-    if (e.offsets[0] < end) throw checkpointError(label, `tensor "${name}" bytes [${e.offsets[0]}, ${e.offsets[1]}) overlap tensor "${endName}" ending at ${end}`);
+    if (e.offsets[0] < end) throw checkpointError(label, `tensor "${shortName(name)}" bytes [${e.offsets[0]}, ${e.offsets[1]}) overlap tensor "${shortName(endName)}" ending at ${end}`);
     if (e.offsets[1] > end || endName === '') { end = e.offsets[1]; endName = name; }
   }
   if (end !== dataSize) {
@@ -101,7 +106,7 @@ export function parseHeaderJson(label: string, fileSize: number, headerLength: n
 }
 
 function parseEntry(label: string, name: string, raw: unknown, dataSize: number): TensorEntry {
-  const bad = (problem: string) => checkpointError(label, `tensor "${name}": ${problem}`);
+  const bad = (problem: string) => checkpointError(label, `tensor "${shortName(name)}": ${problem}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(`entry is ${describe(raw)}, expected an object`);
   const r = raw as Record<string, unknown>;
   if (!isDType(r.dtype)) throw bad(`unknown dtype ${JSON.stringify(r.dtype) ?? 'undefined'}`);

@@ -1,35 +1,174 @@
 /**
- * TF.js Layers models on disk: `model.json` (`modelTopology` + `weightsManifest`) and binary weight shards.
- * The manifest's groups are read in order; within a group the shards are concatenated and the weights lie
- * back to back in manifest order. Paths are relative to the model.json. Quantized weights are refused.
+ * TF.js Layers models on disk: the one reader of `model.json` + weight shards for `elsa inspect`, the
+ * extension's TensorStore and the trainer's model loader (parsing in tfjsManifest.ts). Bounded: every shard
+ * path is confined to the model's folder and must be a regular file, and the shards' sizes are checked
+ * against the manifest before a byte of them is read. Quantized weights (uint8/uint16 with scale and min,
+ * float16) are dequantized exactly as tfjs does it; callers see the stored dtype in `entry.stored`.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { DType } from '../contract';
-import { checkpointError } from '../errors';
+import { checkpointError, isElsaError } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { type HostTensor, decodeTensorData, elementCount, encodeTensorData } from './dtype';
+import { type ByteSource, fileByteSource } from './byteSource';
+import { type HostTensor, decodeTensorData, elementCount, encodeTensorData, halfBitsToFloat } from './dtype';
+import { MAX_JSON_BYTES, shortName } from './limits';
+import { type TfjsManifest, type TfjsWeightEntry, confineShardPath, parseTfjsManifest } from './tfjsManifest';
 
-export interface TfjsWeightSpec {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: unknown;
+export { confineShardPath, parseTfjsManifest, type TfjsManifest, type TfjsWeightEntry } from './tfjsManifest';
+
+/** Opens one weight shard, given its confined path relative to model.json. */
+export type ShardOpener = (relativePath: string) => Promise<ByteSource>;
+
+export interface TfjsModelReader {
+  manifest: TfjsManifest;
+  /** model.json plus every shard, in bytes. */
+  fileSize: number;
+  /** Bytes of the weight shards. */
+  weightBytes: number;
+  /** The stored bytes of one weight (quantized ones as stored). */
+  readRaw(name: string): Promise<Uint8Array>;
+  /** One weight as the model sees it: float32 (dequantized when quantized) as F32, int32 as I32, bool as BOOL. */
+  readWeight(name: string): Promise<HostTensor>;
+  close(): Promise<void>;
 }
 
-export interface TfjsModelJson {
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  modelTopology: unknown;
-  trainingConfig?: unknown;
-  weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
-  userDefinedMetadata?: Record<string, unknown>;
+const TFJS_TO_DTYPE: Record<TfjsWeightEntry['dtype'], DType> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+
+/**
+ * Opens a model from its model.json text. Every shard is opened and sized up front: a group whose shards
+ * do not add up to what its manifest describes is refused before any weight is read.
+ */
+export async function openTfjsModel(text: string, label: string, jsonSize: number, openShard: ShardOpener): Promise<TfjsModelReader> {
+  const manifest = parseTfjsManifest(text, label);
+  const sources = new Map<string, ByteSource>();
+  const close = async () => { for (const s of sources.values()) await s.close?.().catch(() => undefined); };
+  try {
+    const groupShards: { source: ByteSource; start: number; size: number }[][] = [];
+    let weightBytes = 0;
+    for (const group of manifest.groups) {
+      const shards: { source: ByteSource; start: number; size: number }[] = [];
+      let start = 0;
+      for (const p of group.paths) {
+        const rel = confineShardPath(label, p);
+        let source = sources.get(rel);
+        if (!source) {
+          source = await openShard(rel).catch((e: unknown) => { throw asShardError(label, p, e); });
+          sources.set(rel, source);
+        }
+        const size = await source.size().catch((e: unknown) => { throw asShardError(label, p, e); });
+        shards.push({ source, start, size });
+        start += size;
+      }
+      if (start !== group.bytes) {
+        throw checkpointError(label, `weight shards [${group.paths.map((p) => shortName(p, 60)).join(', ')}] hold ${start} bytes, the manifest describes ${group.bytes}`);
+      }
+      weightBytes += start;
+      groupShards.push(shards);
+    }
+    const byName = new Map(manifest.weights.map((w) => [w.name, w]));
+    const entryOf = (name: string) => {
+      const w = byName.get(name);
+      if (!w) throw checkpointError(label, `no weight named "${shortName(name)}"`);
+      return w;
+    };
+    const readRaw = async (name: string): Promise<Uint8Array> => {
+      const w = entryOf(name);
+      const out = new Uint8Array(w.length);
+      for (const s of groupShards[w.group]) {
+        const from = Math.max(w.offset, s.start);
+        const to = Math.min(w.offset + w.length, s.start + s.size);
+        if (to > from) out.set(await s.source.read(from - s.start, to - from), from - w.offset);
+      }
+      return out;
+    };
+    return {
+      manifest,
+      fileSize: jsonSize + weightBytes,
+      weightBytes,
+      readRaw,
+      readWeight: async (name) => decodeWeight(entryOf(name), await readRaw(name)),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** How a weight's dtype is shown: `float32`, or `float32/uint8` for a weight stored quantized. */
+export function tfjsDtypeLabel(w: TfjsWeightEntry): string {
+  return w.stored === w.dtype ? w.dtype : `${w.dtype}/${w.stored}`;
+}
+
+function asShardError(label: string, p: string, e: unknown): Error {
+  const why = isElsaError(e) ? e.problem : (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+  return checkpointError(label, `weight file "${shortName(p, 60)}": ${why}`);
+}
+
+/** Stored bytes -> the weight's values; quantized ones computed as tfjs's decodeWeights does (q * scale + min, in float32). */
+export function decodeWeight(w: TfjsWeightEntry, bytes: Uint8Array): HostTensor {
+  const shape = [...w.shape];
+  const q = w.quantization;
+  if (!q) return { dtype: TFJS_TO_DTYPE[w.dtype], shape, data: decodeTensorData(TFJS_TO_DTYPE[w.dtype], bytes) };
+  if (q.dtype === 'float16') {
+    const half = decodeTensorData('U16', bytes) as Uint16Array;
+    const out = new Float32Array(half.length);
+    for (let i = 0; i < half.length; i++) out[i] = halfBitsToFloat(half[i]);
+    return { dtype: 'F32', shape, data: out };
+  }
+  const codes = decodeTensorData(q.dtype === 'uint8' ? 'U8' : 'U16', bytes) as Uint8Array | Uint16Array;
+  const scale = q.scale!;
+  const min = q.min!;
+  if (w.dtype === 'int32') {
+    const out = new Int32Array(codes.length);
+    for (let i = 0; i < codes.length; i++) out[i] = Math.round(codes[i] * scale + min);
+    return { dtype: 'I32', shape, data: out };
+  }
+  const out = new Float32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i] * scale + min;
+  return { dtype: 'F32', shape, data: out };
+}
+
+/** Shards on the local disk: resolved (symlinks included) inside the model's folder, regular files only. */
+export function fileShardOpener(modelJsonPath: string): ShardOpener {
+  const dir = path.dirname(path.resolve(modelJsonPath));
+  let realDir: Promise<string> | undefined;
+  return async (rel) => {
+    let real: string;
+    let base: string;
+    try {
+      base = await (realDir ??= fsp.realpath(dir));
+      real = await fsp.realpath(path.join(dir, rel));
+    } catch (e) {
+      realDir = undefined;
+      throw checkpointError(undefined, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (real !== base && !real.startsWith(base.endsWith(path.sep) ? base : base + path.sep)) {
+      throw checkpointError(undefined, "resolves (through a link) outside the model's folder");
+    }
+    return fileByteSource(real, rel);
+  };
+}
+
+/** Reads a model.json from disk (bounded) and opens its shards beside it. */
+export async function openTfjsModelFile(modelJsonPath: string, label = path.basename(modelJsonPath)): Promise<TfjsModelReader> {
+  const json = fileByteSource(modelJsonPath, label);
+  let text: string;
+  let size: number;
+  try {
+    size = await json.size();
+    if (size > MAX_JSON_BYTES) throw checkpointError(label, `model.json is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
+    text = new TextDecoder().decode(await json.read(0, size));
+  } finally {
+    await json.close?.();
+  }
+  return openTfjsModel(text, label, size, fileShardOpener(modelJsonPath));
 }
 
 export interface TfjsModel {
   topology: unknown;
-  /** Manifest names, in manifest order. */
+  /** Manifest names, in manifest order, as the model sees them (quantized weights dequantized). */
   weights: Record<string, HostTensor>;
   /** The model.json `format` (`layers-model` for Layers models). */
   format: string | undefined;
@@ -37,100 +176,33 @@ export interface TfjsModel {
   weightBytes: number;
 }
 
-const TFJS_TO_DTYPE: Record<string, DType> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
-const DTYPE_TO_TFJS: Partial<Record<DType, string>> = { F32: 'float32', F16: 'float32', BF16: 'float32', I32: 'int32', BOOL: 'bool' };
-const TFJS_SIZE: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
-
-/** Parses and validates a model.json text. */
-export function parseTfjsModelJson(label: string, text: string): TfjsModelJson {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw checkpointError(label, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw checkpointError(label, 'not a JSON object');
-  const m = raw as Record<string, unknown>;
-  if (m.modelTopology === undefined || m.modelTopology === null) throw checkpointError(label, 'no modelTopology (not a TF.js Layers model.json)');
-  if (m.format !== undefined && m.format !== 'layers-model') throw checkpointError(label, `format "${String(m.format)}" is not a TF.js Layers model (expected "layers-model")`);
-  const manifest = m.weightsManifest ?? [];
-  if (!Array.isArray(manifest)) throw checkpointError(label, 'weightsManifest must be an array');
-  manifest.forEach((g: unknown, gi: number) => {
-    const group = g as Record<string, unknown>;
-    if (typeof group !== 'object' || group === null || !Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string') || !Array.isArray(group.weights)) {
-      throw checkpointError(label, `weightsManifest[${gi}] must have paths (strings) and weights (array)`);
-    }
-    group.weights.forEach((w: unknown, wi: number) => {
-      const spec = w as Record<string, unknown>;
-      if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || elementCount(spec.shape) === undefined) {
-        throw checkpointError(label, `weightsManifest[${gi}].weights[${wi}] needs a name and a valid shape`);
-      }
-      if (spec.quantization !== undefined) throw checkpointError(label, `weight "${spec.name}" is quantized; quantized TF.js models are not supported`);
-      if (typeof spec.dtype !== 'string' || !(spec.dtype in TFJS_TO_DTYPE)) {
-        throw checkpointError(label, `weight "${spec.name}" has dtype ${JSON.stringify(spec.dtype)}; supported: float32, int32, bool`);
-      }
-    });
-  });
-  return { ...(m as unknown as TfjsModelJson), weightsManifest: manifest as TfjsModelJson['weightsManifest'] };
-}
-
-/** Reads a model.json and its shards. */
+/** Reads a model.json and all its weights (small models; inspect and the store read one weight at a time). */
 export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
-  const label = path.basename(modelJsonPath);
-  let text: string;
+  const reader = await openTfjsModelFile(modelJsonPath);
   try {
-    text = await fsp.readFile(modelJsonPath, 'utf8');
-  } catch (e) {
-    throw checkpointError(label, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const json = parseTfjsModelJson(label, text);
-  const dir = path.dirname(modelJsonPath);
-  const weights: Record<string, HostTensor> = {};
-  let weightBytes = 0;
-  for (const group of json.weightsManifest) {
-    const shards: Uint8Array[] = [];
-    for (const p of group.paths) {
-      try {
-        shards.push(await fsp.readFile(path.resolve(dir, safeDecodeURI(p))));
-      } catch (e) {
-        throw checkpointError(label, `cannot read weight shard "${p}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+    const weights: Record<string, HostTensor> = {};
+    for (const w of reader.manifest.weights) {
+      Object.defineProperty(weights, w.name, { value: await reader.readWeight(w.name), enumerable: true, writable: true, configurable: true });
     }
-    const bytes = concat(shards);
-    weightBytes += bytes.byteLength;
-    let offset = 0;
-    for (const spec of group.weights) {
-      const dtype = TFJS_TO_DTYPE[spec.dtype];
-      const size = elementCount(spec.shape)! * TFJS_SIZE[spec.dtype];
-      if (offset + size > bytes.byteLength) {
-        throw checkpointError(label, `weight shards of group [${group.paths.join(', ')}] are ${bytes.byteLength} bytes, too short for weight "${spec.name}" (needs bytes ${offset}..${offset + size})`);
-      }
-      if (Object.prototype.hasOwnProperty.call(weights, spec.name)) throw checkpointError(label, `weight "${spec.name}" appears twice in the manifest`);
-      const data = decodeTensorData(dtype, bytes.subarray(offset, offset + size));
-      Object.defineProperty(weights, spec.name, { value: { dtype, shape: [...spec.shape], data }, enumerable: true, writable: true, configurable: true });
-      offset += size;
-    }
-    if (offset !== bytes.byteLength) throw checkpointError(label, `weight shards [${group.paths.join(', ')}] are ${bytes.byteLength} bytes but the manifest describes ${offset}`);
-  }
-  return { topology: json.modelTopology, weights, format: json.format, weightBytes };
-}
-
-// Manifest paths are URL-encoded by tf.io; a stray '%' in a hand-written one is taken literally.
-function safeDecodeURI(p: string): string {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    return p;
+    return { topology: reader.manifest.topology, weights, format: reader.manifest.format, weightBytes: reader.weightBytes };
+  } finally {
+    await reader.close();
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.byteLength; }
-  return out;
+interface TfjsWeightSpec { name: string; shape: number[]; dtype: string }
+
+interface TfjsModelJson {
+  format: string;
+  generatedBy: string;
+  convertedBy: null;
+  modelTopology: unknown;
+  trainingConfig?: unknown;
+  weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
+  userDefinedMetadata?: Record<string, unknown>;
 }
+
+const DTYPE_TO_TFJS: Partial<Record<DType, string>> = { F32: 'float32', F16: 'float32', BF16: 'float32', I32: 'int32', BOOL: 'bool' };
 
 export interface WriteTfjsModelOptions {
   /** Name of the single weight shard beside model.json (default `weights.bin`). */

@@ -14,7 +14,7 @@ export async function evaluateModel(
   model: tf.LayersModel,
   split: Split,
   shape: [number, number, number],
-  options: { batchSize?: number; keepLogits?: boolean; numClasses: number },
+  options: { batchSize?: number; keepLogits?: boolean; numClasses: number; signal?: AbortSignal },
 ): Promise<Evaluation> {
   const batchSize = options.batchSize ?? 256;
   const sampleSize = shape[0] * shape[1] * shape[2];
@@ -22,6 +22,8 @@ export async function evaluateModel(
   let lossSum = 0;
   const logitsOut = options.keepLogits ? new Float32Array(split.count * options.numClasses) : undefined;
   for (let start = 0; start < split.count; start += batchSize) {
+    // Checked between batches: `elsa eval` stops within a batch of SIGTERM (src/cli/supervisor.ts).
+    if (options.signal?.aborted) throw new Error('evaluation interrupted');
     const n = Math.min(batchSize, split.count - start);
     const { c, l, logits } = tf.tidy(() => {
       const x = tf.tensor4d(split.images.subarray(start * sampleSize, (start + n) * sampleSize), [n, ...shape]);

@@ -9,6 +9,7 @@ import type { ElsaMetadata } from '../contract';
 import { checkpointError } from '../errors';
 import type { HostTensor } from '../io/dtype';
 import { extractLevelWeights, readElsaCheckpoint } from '../io/elsaCheckpoint';
+import { withoutFinalSoftmax } from '../models/softmax';
 import { modelFromTopology, type LayersTopology } from '../models/weights';
 import { resolveLevel } from './levels';
 
@@ -35,13 +36,15 @@ export function levelFromRequest(request: number, meta: ElsaMetadata, file: stri
   }
 }
 
-export async function extractLevel(file: string, request: number): Promise<ExtractedLevel> {
+/** `signal` is checked between tensors, so a stop request ends a long extraction at the next one. */
+export async function extractLevel(file: string, request: number, signal?: AbortSignal): Promise<ExtractedLevel> {
   const ckpt = await readElsaCheckpoint(file);
   try {
     const level = levelFromRequest(request, ckpt.meta, file);
     const small = await ckpt.readLevelParams(level);
     const weights: Record<string, HostTensor> = {};
     for (const name of ckpt.weightNames) {
+      if (signal?.aborted) throw new Error('extraction interrupted');
       const stored = await ckpt.readWeight(name);
       if (ckpt.meta.codes[name]) {
         const codes = await ckpt.readCodes(name);
@@ -56,12 +59,23 @@ export async function extractLevel(file: string, request: number): Promise<Extra
   }
 }
 
-/** The TF.js model of one level, ready to predict. */
-export async function loadLevelModel(file: string, request: number): Promise<{ model: tf.LayersModel; extracted: ExtractedLevel }> {
-  const extracted = await extractLevel(file, request);
+/**
+ * The TF.js model of one level, ready to predict: as trained and exported, or with `logits` its final softmax
+ * (if any) left out, for a loss on logits like the trainer's.
+ */
+export async function loadLevelModel(
+  file: string,
+  request: number,
+  options: { signal?: AbortSignal; logits?: boolean } = {},
+): Promise<{ model: tf.LayersModel; extracted: ExtractedLevel }> {
+  const { signal } = options;
+  const extracted = await extractLevel(file, request, signal);
+  if (signal?.aborted) throw new Error('extraction interrupted');
   if (!extracted.meta.topology) throw checkpointError(file, 'the checkpoint has no model topology');
   const floats: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(extracted.weights)) floats[name] = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array);
-  const model = await modelFromTopology(extracted.meta.topology as LayersTopology, floats, file);
+  const stored = extracted.meta.topology as LayersTopology;
+  const topology = (options.logits && withoutFinalSoftmax(stored)) || stored;
+  const model = await modelFromTopology(topology, floats, file);
   return { model, extracted };
 }

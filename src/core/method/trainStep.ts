@@ -1,8 +1,9 @@
 /**
  * One training step: forward in training mode (batch norm updates its running statistics), softmax
- * cross-entropy, gradients of the still-trainable variables, masked optimizer update. Loss and the number
- * of correct predictions stay on the device as scalars; the caller accumulates them and reads them once
- * per epoch, so the loop has no host round trip per step.
+ * cross-entropy on the model's logits (an imported model that ends in softmax trains with that softmax split
+ * off, models/softmax.ts, so it is never applied twice), gradients of the still-trainable variables, masked
+ * optimizer update. Loss and the number of correct predictions stay on the device as scalars; the caller
+ * accumulates them and reads them once per epoch, so the loop has no host round trip per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaskedOptimizer } from './optimizer';

@@ -18,6 +18,7 @@ import { levelSparsity } from '../io/elsaCheckpoint';
 import type { TrainingEvent } from '../../protocol/events';
 import { evaluateModel } from './evaluate';
 import { totalSparsity } from './levels';
+import { eventLoopYielder } from './eventLoopYield';
 import { learningRateAt } from './lrSchedule';
 import { MaskedOptimizer } from './optimizer';
 import { planPhases, type Phase } from './phases';
@@ -211,6 +212,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const evaluate = () => evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses });
 
   let cancelled = false;
+  const yieldToSignals = eventLoopYielder();
   try {
     if (resume?.optimizerState) optimizer.importState(resume.optimizerState);
     if (config.smallParams === 'frozen' && position.phase >= 2) freezeSmallParams();
@@ -237,6 +239,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
         let correctSum = tf.scalar(0);
         let seen = 0;
         for (const batch of batches.epoch(position.globalEpoch)) {
+          await yieldToSignals();
           if (options.signal?.aborted) {
             cancelled = true;
             break;

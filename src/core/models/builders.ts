@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
 import { createRng, type Rng } from '../random';
 import { loadLayersModelFile } from './layersFile';
+import { withoutFinalSoftmax } from './softmax';
+import { listModelWeights, modelFromTopology, modelTopology, type LayersTopology } from './weights';
 
 export type BuiltinModelSpec = { type: 'mlp' } | { type: 'cnn' } | { type: 'resnet' };
 export type LayersJsonModelSpec = { type: 'layers-json'; path: string };
@@ -127,10 +129,36 @@ export function buildBuiltinModel(spec: BuiltinModelSpec, inputShape: [number, n
   }
 }
 
+/** The topology to store with a model whose final softmax was split off for training (see below). */
+const exportTopologies = new WeakMap<tf.LayersModel, LayersTopology>();
+
+/**
+ * The topology a checkpoint stores for `model`: the imported one, final softmax included, when the model
+ * trains on logits with its softmax split off; otherwise the model's own.
+ */
+export function exportTopology(model: tf.LayersModel): LayersTopology {
+  return exportTopologies.get(model) ?? modelTopology(model);
+}
+
+/** Whether the model was imported with a final softmax that training leaves out (it outputs logits). */
+export function hasSplitSoftmax(model: tf.LayersModel): boolean {
+  return exportTopologies.has(model);
+}
+
 async function buildLayersJsonModel(spec: LayersJsonModelSpec, inputShape: [number, number, number], numClasses: number): Promise<tf.LayersModel> {
   const model = await loadLayersModelFile(spec.path);
   checkImported(model, spec.path, inputShape, numClasses);
-  return model;
+  const original = modelTopology(model);
+  const logits = withoutFinalSoftmax(original);
+  if (!logits) return model;
+  // A Keras classifier usually ends in softmax; the trainer's softmax cross-entropy expects logits, and
+  // applying softmax twice caps how far the loss can fall. Train the same layers without the final softmax
+  // (same weights, same names) and keep the original topology for the checkpoint and every export.
+  const weights = Object.fromEntries(listModelWeights(model).map((w) => [w.name, w.variable.read().dataSync() as Float32Array]));
+  model.dispose();
+  const split = await modelFromTopology(logits, weights, spec.path);
+  exportTopologies.set(split, original);
+  return split;
 }
 
 /**

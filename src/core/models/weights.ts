@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
+import { SPARSIFIABLE } from './sparsifiable';
+import { checkLayersTopology } from './topologyCheck';
 
 export interface ModelWeight {
   /** Stable tensor name: `${layerName}/${shortName}`. */
@@ -24,17 +26,6 @@ export interface LayersTopology {
   config: unknown;
   [key: string]: unknown;
 }
-
-/** Per layer class, the short weight names that are prunable kernels. */
-const SPARSIFIABLE: Record<string, readonly string[]> = {
-  Dense: ['kernel'],
-  Conv1D: ['kernel'],
-  Conv2D: ['kernel'],
-  Conv3D: ['kernel'],
-  Conv2DTranspose: ['kernel'],
-  DepthwiseConv2D: ['depthwise_kernel'],
-  SeparableConv2D: ['depthwise_kernel', 'pointwise_kernel'],
-};
 
 /** The last path segment of a variable's original (un-uniquified) name: `kernel`, `bias`, `moving_mean`. */
 export function shortWeightName(variable: tf.LayerVariable): string {
@@ -94,6 +85,13 @@ export function modelTopology(model: tf.LayersModel): LayersTopology {
  * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored).
  */
 export async function modelFromTopology(topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string): Promise<tf.LayersModel> {
+  // elsa_torch writes a PyTorch module description here (docs/format.md, "topology"): TF.js cannot build it.
+  const format = (topology as { format?: unknown }).format;
+  if (typeof format === 'string' && format.startsWith('torch-module/')) {
+    throw modelError(file, `the model is a PyTorch module (topology ${format}), which TF.js cannot rebuild: use python3 -m elsa_torch, or extract --format safetensors|sparse`);
+  }
+  // An untrusted topology can make TF.js loop forever; refuse bad wiring first (topologyCheck.ts).
+  checkLayersTopology(topology, file, weights ? Object.keys(weights) : undefined);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel({ load: async () => ({ modelTopology: topology, format: 'layers-model' }) });

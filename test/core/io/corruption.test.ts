@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
 import { memoryByteSource } from '../../../src/core/io/byteSource';
-import { buildElsaCheckpoint, readElsaCheckpoint } from '../../../src/core/io/elsaCheckpoint';
+import { buildElsaCheckpoint, levelSparsity, readElsaCheckpoint } from '../../../src/core/io/elsaCheckpoint';
 import { formatInspectReport, inspectFile, inspectSafetensors } from '../../../src/core/io/inspect';
 import { encodeSafetensors, readSafetensorsHeader } from '../../../src/core/io/safetensors';
 import { expectCheckpointError, randInt, seededRandom, tempDir } from './ioTestUtil';
@@ -20,13 +20,14 @@ const LABEL = 'model.elsa.safetensors';
 function checkpointBytes(packing: 'u8' | 'bits'): Uint8Array {
   const rand = seededRandom(11);
   const kernel = Float32Array.from({ length: 24 }, () => rand() - 0.5);
+  const codes = Uint8Array.from({ length: 24 }, () => randInt(rand, 1, 4));
   const { tensors, meta } = buildElsaCheckpoint({
     weights: { 'd/kernel': { dtype: 'F32', shape: [4, 6], data: kernel }, 'd/bias': { dtype: 'F32', shape: [6], data: new Float32Array(6) } },
-    codes: { 'd/kernel': Uint8Array.from({ length: 24 }, () => randInt(rand, 1, 4)) },
+    codes: { 'd/kernel': codes },
     levelParams: { 1: { 'd/bias': { dtype: 'F32', shape: [6], data: new Float32Array(6).fill(1) } }, 2: { 'd/bias': { dtype: 'F32', shape: [6], data: new Float32Array(6).fill(2) } } },
     meta: {
       format: 'elsa/1', targets: [0.9, 0.5, 0.2],
-      levels: [{ index: 1, targetSparsity: 0.9, sparsity: 0.75, metrics: { accuracy: 0.5 } }, { index: 2, targetSparsity: 0.5, sparsity: 0.5, metrics: {} }],
+      levels: [{ index: 1, targetSparsity: 0.9, sparsity: levelSparsity(codes, 1), metrics: { accuracy: 0.5 } }, { index: 2, targetSparsity: 0.5, sparsity: levelSparsity(codes, 2), metrics: {} }],
       provenance: { tool: 'elsa', version: '0.1.0', backend: 'cpu', createdAt: '2026-01-01T00:00:00Z' },
     },
     packing,

@@ -10,9 +10,11 @@ import { expectCheckpointError, randInt, randomShape, randomTensor, sameBits, se
 const tmp = tempDir();
 after(tmp.cleanup);
 
-function levelsFor(targets: number[], done: number) {
+/** Finished levels recording the sparsity their codes give (the contract checked on open). */
+function levelsFor(targets: number[], done: number, codes: Record<string, Uint8Array> = {}) {
+  const all = Uint8Array.from(Object.values(codes).flatMap((c) => Array.from(c)));
   return Array.from({ length: done }, (_, i) => ({
-    index: i + 1, targetSparsity: targets[i] ?? 0, sparsity: targets[i] ?? 0, metrics: { accuracy: 0.9 - i / 100 }, ...(i === targets.length ? { dense: true } : {}),
+    index: i + 1, targetSparsity: targets[i] ?? 0, sparsity: levelSparsity(all, i + 1), metrics: { accuracy: 0.9 - i / 100 }, ...(i === targets.length ? { dense: true } : {}),
   }));
 }
 
@@ -43,7 +45,7 @@ describe('ELSA checkpoint round trip', () => {
       const file = tmp.file(`ck${seed}.elsa.safetensors`);
       const meta = await writeElsaCheckpoint(file, {
         weights, codes, levelParams, extraTensors: { 'elsa.optimizer/step': { dtype: 'I32', shape: [1], data: new Int32Array([seed]) } },
-        meta: { format: 'elsa/1', targets, levels: levelsFor(targets, finished), kind: 'elsa', smallParamsMode: mode },
+        meta: { format: 'elsa/1', targets, levels: levelsFor(targets, finished, codes), kind: 'elsa', smallParamsMode: mode },
         packing, floatDtype,
       });
       assert.equal(meta.packing, packing === 'u8' ? 'u8' : `bits${Math.max(1, Math.ceil(Math.log2(K + 1)))}`);

@@ -80,15 +80,32 @@ describe('TF.js Layers model files', () => {
     const file = path.join(dir, 'model.json');
     const manifest = (weights: unknown[], paths = ['w.bin']) => JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths, weights }] });
     writeFileSync(path.join(dir, 'w.bin'), new Uint8Array(8));
+    const fs = await import('node:fs');
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    (await import('node:child_process')).execFileSync('mkfifo', [path.join(dir, 'fifo')]); // must not block the open
+    writeFileSync(tmp.file('outside.bin'), new Uint8Array(8));
+    fs.symlinkSync(tmp.file('outside.bin'), path.join(dir, 'escape.bin'));
     const cases: [string, RegExp][] = [
       ['{"modelTopology": ', /not valid JSON/],
-      [JSON.stringify({ format: 'graph-model', modelTopology: {} }), /is not a TF.js Layers model/],
+      [JSON.stringify({ format: 'graph-model', modelTopology: {} }), /is a TF.js graph model/],
+      [JSON.stringify({ format: 'tfjs-other', modelTopology: {}, weightsManifest: [] }), /format "tfjs-other" is not a TF.js Layers model/],
       [JSON.stringify({ weightsManifest: [] }), /no modelTopology/],
-      [manifest([{ name: 'k', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } }]), /weight "k" is quantized/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }]), /weight "k": uint8 quantization needs finite numbers scale and min/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32', quantization: { dtype: 'int4' } }]), /quantization must be/],
       [manifest([{ name: 'k', shape: [2], dtype: 'string' }]), /dtype "string"; supported: float32, int32, bool/],
-      [manifest([{ name: 'k', shape: [4], dtype: 'float32' }]), /too short for weight "k"/],
-      [manifest([{ name: 'k', shape: [1], dtype: 'float32' }]), /are 8 bytes but the manifest describes 4/],
-      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['gone.bin']), /cannot read weight shard "gone.bin": ENOENT/],
+      [manifest([{ name: 'k', shape: [4], dtype: 'float32' }]), /hold 8 bytes, the manifest describes 16/],
+      [manifest([{ name: 'k', shape: [1], dtype: 'float32' }]), /hold 8 bytes, the manifest describes 4/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['gone.bin']), /weight file "gone.bin": cannot open \(ENOENT\)/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['../broken/w.bin']), /leaves the model's folder/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['%2E%2E/x.bin']), /leaves the model's folder/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['/dev/zero']), /absolute path/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['zero']), /weight file "zero": resolves \(through a link\) outside/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['sub']), /weight file "sub": not a regular file \(a directory\)/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['fifo']), /weight file "fifo": not a regular file \(a device, pipe or socket\)/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }], ['escape.bin']), /outside the model's folder/],
+      [manifest([{ name: 'k', shape: [2], dtype: 'float32' }, { name: 'k', shape: [0], dtype: 'float32' }]), /weight "k" appears twice/],
+      [manifest([{ name: 'x'.repeat(5000), shape: [2], dtype: 'float32' }]), /weight name of 5000 characters/],
     ];
     for (const [text, re] of cases) {
       writeFileSync(file, text);

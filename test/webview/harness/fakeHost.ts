@@ -2,18 +2,19 @@
  * A stand-in for the extension host inside the harness page: provides `acquireVsCodeApi`, answers the
  * dashboard's requests from the fixtures, and (with `live`) appends training events over time the way the real
  * host tails events.jsonl (byte offsets, stream continuing from the furthest offset served).
- * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken|many-layers|training|file&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`;
+ * Options come from the page URL: `?scenario=elsa|meta-only|foreign|broken|many-layers|training|file|study&theme=light|dark|hc&live=1&liveBatch=25&liveTick=250`;
  * `training` is a run folder while it trains: no checkpoint (summary error) until 300 events, then `summaryChanged`;
+ * `study` answers `getStudy` (open study.html, whose page says it shows a study folder);
  * `file` serves `window.elsaRealData`, computed from a real checkpoint by shoot.ts --file (see realFile.ts).
  */
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
 import type { VsCodeApi } from '../../../webview/vscodeApi';
-import { heatmapFor, histogramFor, makeEvents, makeModel, type Scenario } from './fixtures';
+import { heatmapFor, histogramFor, makeEvents, makeModel, makeStudy, sensitivityFor, type Scenario } from './fixtures';
 import type { RealData } from './realFile';
 
 const params = new URLSearchParams(location.search);
-const scenario = (params.get('scenario') ?? 'elsa') as Scenario | 'file' | 'training';
+const scenario = (params.get('scenario') ?? 'elsa') as Scenario | 'file' | 'training' | 'study';
 /** `training`: events written before the first checkpoint appears. */
 const CHECKPOINT_AFTER = 300;
 const real = (window as unknown as { elsaRealData?: RealData | null }).elsaRealData ?? undefined;
@@ -25,7 +26,7 @@ const liveTick = Number(params.get('liveTick') ?? 250);
 const theme = params.get('theme') ?? 'dark';
 document.documentElement.className = `theme-${theme}`;
 document.body.classList.add(theme === 'light' ? 'vscode-light' : theme === 'hc' ? 'vscode-high-contrast' : 'vscode-dark');
-const model = makeModel(scenario === 'file' || scenario === 'training' ? 'elsa' : scenario);
+const model = makeModel(scenario === 'file' || scenario === 'training' || scenario === 'study' ? 'elsa' : scenario);
 const allEvents: TrainingEvent[] = real && scenario === 'file' ? real.events : scenario === 'foreign' ? [] : makeEvents();
 const encoder = new TextEncoder();
 /** Byte offset after each event's line, as in events.jsonl. */
@@ -68,11 +69,15 @@ function answer(body: WebviewMessage['body']): HostResponse {
     case 'getHistogram':
       if (real && scenario === 'file') return { kind: 'histogram', histogram: real.histograms[body.layer] };
       return { kind: 'histogram', histogram: histogramFor(model, body.layer, body.bins) };
+    case 'getStudy':
+      return scenario === 'study' ? { kind: 'study', study: makeStudy() } : { kind: 'error', message: 'not a study folder' };
     case 'getEvents': {
       const r = eventsSince(body.since);
       streamed = Math.max(streamed, r.next);
       return { kind: 'events', ...r };
     }
+    case 'getSensitivity':
+      return { kind: 'sensitivity', sensitivity: sensitivityFor(model, body.target) };
     default:
       return { kind: 'error', message: `unexpected ${body.kind}` };
   }

@@ -7,8 +7,12 @@ import type { LevelInfo } from '../../../src/core/contract';
 import { createRng } from '../../../src/core/random';
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { RunReport } from '../../../src/protocol/report';
-import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../../../src/protocol/webview';
-import { codeShare, downsampleCodes } from '../../../webview/heatmap';
+import type { StudyGroup, StudyPoint, StudySummary } from '../../../src/protocol/study';
+import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary, SensitivityData } from '../../../src/protocol/webview';
+import { suggestLayerTargets, type SensitivityScan } from '../../../src/core/sensitivity';
+import { cellValues } from '../../../src/core/heatmapGrid';
+import { heatmapOf } from '../../../src/core/inspectViews';
+import { codeShare } from '../../../webview/heatmap';
 
 export type Scenario = 'elsa' | 'meta-only' | 'foreign' | 'broken' | 'many-layers';
 
@@ -185,19 +189,9 @@ export function heatmapFor(model: FixtureModel, layer: string, maxCells: number)
   const foreign = model.summary.levelCount === 0;
   const levelCount = foreign ? 2 : model.summary.levelCount;
   const codes = foreign ? Array.from(l.weights, (w) => (w === 0 ? 2 : 1)) : Array.from(l.codes);
-  const ds = downsampleCodes({ rows, cols, codes }, maxCells, 'min');
-  return {
-    layer,
-    rows: ds.rows,
-    cols: ds.cols,
-    codes: ds.codes,
-    reduction: ds.block === 1 ? 'exact' : 'min',
-    sourceRows: rows,
-    sourceCols: cols,
-    levelCount,
-    codeShare: codeShare(codes, levelCount),
-    nestingOk: true,
-  };
+  // The host's own functions: the same grid, cell <-> weight mapping and value statistics as the extension.
+  const heatmap = heatmapOf(layer, [rows, cols], codes, levelCount, maxCells, foreign ? 'mode' : 'min');
+  return { ...heatmap, values: cellValues(l.weights, heatmap.rowStarts, heatmap.colStarts) };
 }
 
 export function histogramFor(model: FixtureModel, layer: string, bins: number): HistogramData {
@@ -252,4 +246,52 @@ export function makeEvents(): TrainingEvent[] {
   }
   out.push({ type: 'run-end', time, status: 'complete', seconds: 164 });
   return out;
+}
+
+/**
+ * A sensitivity answer for the fixture model: smooth made-up curves (bigger layers tolerate more), and the
+ * suggestion the real core computes from them, so the view shows what the CLI would send.
+ */
+export function sensitivityFor(model: FixtureModel, target: number): SensitivityData {
+  const baseline = { accuracy: 0.88, loss: 0.35 };
+  const layers = model.summary.layers.map((l, i) => ({
+    name: l.name, size: l.params, baseSparsity: 0,
+    points: [0, 0.5, 0.75, 0.9, 0.95, 0.98].map((s) => {
+      const drop = (s ** (3 + i)) * (0.2 + 0.6 / Math.log10(10 + l.params));
+      return { sparsity: s, accuracy: Math.max(0.1, baseline.accuracy - drop), loss: baseline.loss + drop };
+    }),
+  }));
+  const scan: SensitivityScan = { baseline, layers, fractions: [0.5, 0.75, 0.9, 0.95, 0.98], evaluations: 1 + 5 * layers.length, interrupted: false };
+  const s = suggestLayerTargets(scan, target);
+  return {
+    level: model.summary.levelCount, dataset: 'fashion-mnist-small (1000 test)', seconds: 8.3, baseline, layers,
+    suggestion: { target: s.target, reached: s.reached, reachable: s.reachable, layers: s.layers.map((l) => ({ name: l.name, sparsity: l.sparsity, accuracyAlone: l.accuracyAlone })) },
+    configUri: 'file:///work/runs/demo/demo.suggested.elsa.json',
+  };
+}
+
+/** A finished study of two groups (3 seeds; the second group has one complete seed), as study.json holds it. */
+export function makeStudy(): StudySummary {
+  const stat = (level: number, targetSparsity: number, mean: number, std: number, epochs: number, n = 3): StudyPoint => ({
+    level, targetSparsity, sparsity: targetSparsity, mean, std, low: mean - (n > 1 ? std : 0.006), high: mean + (n > 1 ? std : 0.006), interval: n > 1 ? 'seed-std' : 'binomial-95', n, epochs,
+  });
+  const group = (model: string, seeds: number[], shift: number): StudyGroup => {
+    const n = seeds.length;
+    return {
+      key: `${model}-gmp`, model, sparsifier: 'gmp', levels: [0.9, 0.5], seeds, seconds: { elsa: 120, baselines: 300 },
+      storage: { elsaBytes: 900_000, separatePlainBytes: 2_700_000, separateSparseBytes: 1_500_000, networks: 3 },
+      series: [
+        { method: 'elsa', points: [stat(1, 0.9, 0.88 + shift, 0.003, 7, n), stat(2, 0.5, 0.9 + shift, 0.002, 11, n), stat(3, 0, 0.905 + shift, 0.002, 14, n)] },
+        { method: 'independent-strict', points: [stat(1, 0.9, 0.88 + shift, 0.003, 7, n), stat(2, 0.5, 0.902 + shift, 0.004, 11, n)] },
+        { method: 'independent-cheap', points: [stat(1, 0.9, 0.88 + shift, 0.003, 7, n), stat(2, 0.5, 0.895 + shift, 0.004, 7, n)] },
+        { method: 'dense', points: [stat(3, 0, 0.907 + shift, 0.001, 14, n)] },
+      ],
+    };
+  };
+  return {
+    format: 'elsa-study/1', name: 'fashion-mnist', createdAt: '2026-11-30T12:00:00Z', dataset: 'fashion-mnist (idx; 60000 train / 10000 test)', testCount: 10000, trainCount: 60000,
+    levels: [0.9, 0.5], epochs: { warmup: 3, perPhase: 4, dense: 3 }, training: 'sgd lr 0.05 (cosine to 0.01× within each phase), batch 128', seeds: [1, 2, 3],
+    groups: [group('cnn', [1, 2, 3], 0), group('mlp', [1], -0.02)],
+    cells: [1, 2, 3].flatMap((seed) => ['cnn', 'mlp'].map((m) => ({ name: `${m}-gmp-s${seed}`, model: m, sparsifier: 'gmp', seed, status: m === 'mlp' && seed > 1 ? 'pending' as const : 'complete' as const }))),
+  };
 }

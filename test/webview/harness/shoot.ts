@@ -74,6 +74,10 @@ export async function buildHarness(outDir: string, sourcemap = true, realFile?: 
     .replace(`<script nonce="${NONCE}" src="harness.js">`, `<script nonce="${NONCE}" src="realdata.js"></script>\n  <script nonce="${NONCE}" src="harness.js">`);
   if (!html.includes('realdata.js')) throw new Error('harness: the dashboard page no longer loads its script as expected');
   writeFileSync(path.join(outDir, 'index.html'), html);
+  // The same page for a study folder (the host marks the target as a study).
+  const studyPage = dashboardHtml({ cspSource: "'self'", scriptUri: 'harness.js', styleUris: ['dashboard.css'], nonce: NONCE, target: { uri: 'file:///harness', label: 'harness', kind: 'study' }, host: 'panel' })
+    .replace('</head>', `  <style nonce="${NONCE}">\n${themeCss()}  </style>\n</head>`);
+  writeFileSync(path.join(outDir, 'study.html'), studyPage);
 }
 
 /** Waits until the dashboard has loaded and, for an ELSA file, drawn its heatmap and histogram. */

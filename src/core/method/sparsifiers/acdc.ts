@@ -3,7 +3,8 @@
  * train) stretches, ending compressed. Here: a short dense start, then equal alternating stretches until
  * `rampFraction`, then compressed fine-tuning.
  */
-import { selectMagnitude } from './select';
+import type { LayerTargets } from './layerTargets';
+import { magnitudeSelector } from './select';
 import type { SelectionRequest, Sparsifier } from './types';
 
 export function acdcSparsity(progress: number, start: number, target: number, rampFraction: number): number {
@@ -15,11 +16,12 @@ export function acdcSparsity(progress: number, start: number, target: number, ra
   return i % 2 === 0 ? target : start;
 }
 
-export function createAcdc(options: { scope: 'global' | 'layer'; rampFraction: number }): Sparsifier {
+export function createAcdc(options: { scope: 'global' | 'layer'; rampFraction: number; layerTargets?: LayerTargets }): Sparsifier {
+  const select = magnitudeSelector(options);
   return {
     name: `acdc(${options.scope})`,
     updateEvery: 1,
     sparsityAt: (p, start, target) => acdcSparsity(p, start, target, options.rampFraction),
-    select: (r: SelectionRequest) => selectMagnitude(r.tensors, r.sparsity, options.scope),
+    select: (r: SelectionRequest) => select(r.tensors, r.sparsity),
   };
 }

@@ -1,4 +1,5 @@
 /** Magnitude selection among free weights, shared by the magnitude-based sparsifiers. */
+import { checkLayerTargetNames, layerSparsityCurve, type LayerSparsityOf, type LayerTargets } from './layerTargets';
 import type { SparsifiableTensor } from './types';
 
 /** Keep the `keep` largest |w| among the free entries of `candidates` (ties: lower index first). */
@@ -102,11 +103,15 @@ export function selectGlobalMagnitude(tensors: SparsifiableTensor[], sparsity: n
   return out;
 }
 
-/** Layer-wise magnitude ranking: every tensor reaches `sparsity` on its own. */
-export function selectLayerMagnitude(tensors: SparsifiableTensor[], sparsity: number): Uint8Array[] {
+/**
+ * Layer-wise magnitude ranking: every tensor reaches `sparsity` on its own, or the sparsity `perLayer` gives
+ * it for that overall value (per-layer targets).
+ */
+export function selectLayerMagnitude(tensors: SparsifiableTensor[], sparsity: number, perLayer?: LayerSparsityOf): Uint8Array[] {
   const out = frozenMasks(tensors);
   tensors.forEach((t, ti) => {
-    const keep = Math.round((1 - sparsity) * t.values.length) - frozenCount(t);
+    const s = perLayer ? perLayer(t.name, sparsity) : sparsity;
+    const keep = Math.round((1 - s) * t.values.length) - frozenCount(t);
     const entries: { tensor: number; index: number; magnitude: number }[] = [];
     for (let i = 0; i < t.values.length; i++) if (!t.frozen[i]) entries.push({ tensor: ti, index: i, magnitude: Math.abs(t.values[i]) });
     keepLargest(entries, keep, out);
@@ -141,6 +146,19 @@ export function selectNM(tensors: SparsifiableTensor[], n: number, m: number): U
   return out;
 }
 
-export function selectMagnitude(tensors: SparsifiableTensor[], sparsity: number, scope: 'global' | 'layer'): Uint8Array[] {
-  return scope === 'global' ? selectGlobalMagnitude(tensors, sparsity) : selectLayerMagnitude(tensors, sparsity);
+export function selectMagnitude(tensors: SparsifiableTensor[], sparsity: number, scope: 'global' | 'layer', perLayer?: LayerSparsityOf): Uint8Array[] {
+  return scope === 'global' ? selectGlobalMagnitude(tensors, sparsity) : selectLayerMagnitude(tensors, sparsity, perLayer);
+}
+
+/** The magnitude selection of a sparsifier spec: layer-wise ones honour `layerTargets`, checked on first use. */
+export function magnitudeSelector(options: { scope: 'global' | 'layer'; layerTargets?: LayerTargets }): (tensors: SparsifiableTensor[], sparsity: number) => Uint8Array[] {
+  const perLayer = options.layerTargets ? layerSparsityCurve(options.layerTargets) : undefined;
+  let checked = false;
+  return (tensors, sparsity) => {
+    if (options.layerTargets && !checked) {
+      checkLayerTargetNames(options.layerTargets, tensors.map((t) => t.name));
+      checked = true;
+    }
+    return selectMagnitude(tensors, sparsity, options.scope, perLayer);
+  };
 }

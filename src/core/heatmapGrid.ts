@@ -1,0 +1,92 @@
+/**
+ * The one definition of the heatmap grid's cell <-> weight mapping. Downsampling (inspectViews.ts) puts
+ * source row r into cell floor(r · cells / source); so cell i holds the rows r with
+ * i ≤ r · cells / source < i + 1, i.e. [ceil(i · source / cells), ceil((i + 1) · source / cells)). The host
+ * sends these starts with every heatmap, and the webview reads index ranges from them instead of guessing a
+ * block size (cells are 1 or 2 rows high when 784 rows go into 395 cells, never a fixed block of 2).
+ */
+import type { CellValues } from '../protocol/webview';
+
+/** The cell that source index `index` falls in, along an axis of `source` indices shown in `cells` cells. */
+export function cellOf(index: number, cells: number, source: number): number {
+  return Math.floor((index * cells) / source);
+}
+
+/** Start of every cell along an axis, plus the end: cell i covers [starts[i], starts[i + 1]). */
+export function cellStarts(cells: number, source: number): number[] {
+  const starts = new Array<number>(cells + 1);
+  // Integer ceil(i · source / cells): exact for any size a heatmap can have (products stay below 2^53).
+  for (let i = 0; i <= cells; i++) starts[i] = Math.floor((i * source + cells - 1) / cells);
+  return starts;
+}
+
+/** Index of the cell whose range holds `index` (binary search over `starts`), or -1 outside the axis. */
+export function cellContaining(starts: readonly number[], index: number): number {
+  if (index < starts[0] || index >= starts[starts.length - 1]) return -1;
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+// Six significant digits: the hover reads as exact, and a 160 × 160 grid stays a few hundred kilobytes.
+const short = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(6)) : 0);
+
+/**
+ * Mean, min and max of the stored weights in every cell of the grid given by `rowStarts` × `colStarts`,
+ * over a row-major `sourceRows × sourceCols` matrix. One pass over the weights.
+ */
+export function cellValues(values: ArrayLike<number>, rowStarts: readonly number[], colStarts: readonly number[]): CellValues {
+  const rows = rowStarts.length - 1;
+  const cols = colStarts.length - 1;
+  const sourceRows = rowStarts[rows];
+  const sourceCols = colStarts[cols];
+  if (values.length !== sourceRows * sourceCols) throw new RangeError(`${values.length} values for a ${sourceRows} × ${sourceCols} grid`);
+  const cells = rows * cols;
+  const sum = new Float64Array(cells);
+  const min = new Float64Array(cells).fill(Number.POSITIVE_INFINITY);
+  const max = new Float64Array(cells).fill(Number.NEGATIVE_INFINITY);
+  const colCell = new Int32Array(sourceCols);
+  for (let c = 0; c < cols; c++) for (let j = colStarts[c]; j < colStarts[c + 1]; j++) colCell[j] = c;
+  for (let r = 0; r < rows; r++) {
+    for (let i = rowStarts[r]; i < rowStarts[r + 1]; i++) {
+      const base = r * cols;
+      const src = i * sourceCols;
+      for (let j = 0; j < sourceCols; j++) {
+        const v = values[src + j];
+        if (!Number.isFinite(v)) continue;
+        const cell = base + colCell[j];
+        sum[cell] += v;
+        if (v < min[cell]) min[cell] = v;
+        if (v > max[cell]) max[cell] = v;
+      }
+    }
+  }
+  const out: CellValues = { mean: new Array(cells), min: new Array(cells), max: new Array(cells), scale: 0 };
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const cell = r * cols + c;
+      const n = (rowStarts[r + 1] - rowStarts[r]) * (colStarts[c + 1] - colStarts[c]);
+      const mean = sum[cell] / n;
+      out.mean[cell] = short(mean);
+      out.min[cell] = short(min[cell]);
+      out.max[cell] = short(max[cell]);
+    }
+  }
+  out.scale = colourScale(out.mean);
+  return out;
+}
+
+/**
+ * The end of the diverging colour scale: the 98th percentile of |cell mean|. The largest mean would let a few
+ * outlier cells wash every other cell out to the background colour.
+ */
+export function colourScale(means: readonly number[]): number {
+  if (means.length === 0) return 0;
+  const mags = Float64Array.from(means, Math.abs).sort();
+  return mags[Math.min(mags.length - 1, Math.floor(0.98 * (mags.length - 1)))];
+}

@@ -161,6 +161,50 @@ function restoreShadow(state: SavedState, dir: string): void {
   }
 }
 
+/**
+ * The independent 90 % network's route with ELSA's schedule shape but no detour through 95 %: warm-up, one
+ * 3-epoch GMP phase to 90 %, then a 3-epoch fine-tune of that fixed mask with the cosine restarted (8 epochs).
+ * Run as ELSA with levels [0.9, 0.8999999] (level 2 adds no weight) whose phase-2 update mask is replaced by
+ * level 1's weights: the 90 % network trains, the free weights stay at +0 and are never re-opened.
+ */
+const twoCycle: Variant = {
+  name: 'two-cycle-90',
+  what: 'probe: 90 % in one phase, then a fixed-mask phase with the LR restarted (ELSA\'s schedule, no 95 % detour)',
+  epochs: (pp) => 2 + 2 * pp,
+  async run({ run, config, dir }) {
+    const cfg: RunConfig = { ...config, levels: [0.9, 0.8999999] };
+    const { out, emit } = recorder(2);
+    const controller = new AbortController();
+    const original = MaskedOptimizer.prototype.setUpdateMask;
+    let inPhase2 = false;
+    const levelOne = new Map<string, Uint8Array>();
+    MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
+      if (!inPhase2 || !mask) return original.call(this, name, mask);
+      // The first phase-2 mask is "every free weight" (all active at the phase start): level 1 is its complement.
+      if (!levelOne.has(name)) levelOne.set(name, mask.map((m) => (m ? 0 : 1)));
+      return original.call(this, name, levelOne.get(name) as Uint8Array);
+    };
+    try {
+      await run.train({
+        config: cfg,
+        targets: cfg.levels,
+        kind: 'elsa',
+        model: await run.buildModel(),
+        checkpointPath: path.join(dir, 'two-cycle-90.elsa.safetensors'),
+        emit,
+        signal: controller.signal,
+        onLevelDone: async (level) => {
+          if (level === 1) inPhase2 = true;
+          if (level === 2) controller.abort();
+        },
+      });
+    } finally {
+      MaskedOptimizer.prototype.setUpdateMask = original;
+    }
+    return out;
+  },
+};
+
 const VARIANTS: Variant[] = [
   {
     name: 'prefix',
@@ -204,6 +248,7 @@ const VARIANTS: Variant[] = [
     unfreezeLevel1: true,
     state: restoreShadow,
   }),
+  twoCycle,
   phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),

@@ -296,6 +296,9 @@ const VARIANTS: Variant[] = [
   phase2('ramp-0.5', 'phase 2 reaches its target at 1/2 of the phase (1.5 epochs of fine-tuning instead of 0.75)', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.5 } }),
   }),
+  phase2('ramp-0.9', 'phase 2 reaches its target at 0.9 of the phase (a longer, gentler ramp; 0.3 epochs of fine-tuning)', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.9 } }),
+  }),
   phase2('restore-rampstart', 'H1: restore + ramp start 1/3', (pp) => 2 + 2 * pp, {
     state: restoreShadow,
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),

@@ -69,6 +69,12 @@ const MUTANTS = [
     patches: [['src/core/method/trainer.ts', ".filter((p) => !(options.kind === 'independent' && p.kind === 'dense'))", '']],
     tests: [T('baseline')],
   },
+  {
+    name: 'gmp-ignores-ramp-start',
+    why: "GMP's ramp starts at the phase start whatever rampStart says (docs/experiments/level-gap.md)",
+    patches: [['src/core/method/sparsifiers/gmp.ts', 'const t = Math.max(0, progress - rampStart) / (rampFraction - rampStart);', 'const t = Math.max(0, progress) / rampFraction;']],
+    tests: [T('gmpRampStart')],
+  },
 ];
 
 function scratchCopy() {

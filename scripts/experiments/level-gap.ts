@@ -1,0 +1,443 @@
+// Why is ELSA's level 2 below the independent network trained for the same epochs? (docs/experiments/level-gap.md)
+//
+// Controlled experiments on the study's base config (full Fashion-MNIST, MLP, GMP global, SGD 0.05 + momentum
+// 0.9 + wd 5e-4, cosine per phase, batch 128), levels 95 % / 90 %, epochs warm-up 2 / per phase 3. Every
+// variant changes phase 2 only, so each seed trains warm-up + phase 1 once ("prefix", level 1) and every variant
+// resumes from that checkpoint (the trainer's own resume: bit-identical to an uninterrupted run). The reference
+// is `elsa baseline`'s independent 90 % network at the strict budget (warm-up 2 + one 6-epoch phase = 8 epochs).
+//
+//   nice -n 5 node --import tsx scripts/experiments/level-gap.ts [--seeds 1,2] [--only v0,restore] [--out DIR]
+//   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
+//
+// Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
+// variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
+// wrapping the optimizer, never in the trainer.
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { baselineJobs } from '../../src/core/budgets';
+import { resolveRunConfig, type RunConfig } from '../../src/core/config';
+import { MaskedOptimizer } from '../../src/core/method/optimizer';
+import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
+import { prepareRun, type PreparedRun } from '../../src/core/run';
+import type { TrainingEvent } from '../../src/protocol/events';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const outDir = path.resolve(opt('out') ?? 'runs/experiments/level-gap');
+const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
+/** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
+const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
+const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
+/** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
+const perPhase = Number(opt('per-phase') ?? 3);
+const resultsFile = path.join(outDir, 'results.jsonl');
+/** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
+const limit = opt('limit') ? Number(opt('limit')) : undefined;
+
+const BASE = {
+  name: 'level-gap',
+  model: { type: 'mlp' },
+  data: { path: '/usr/share/datasets/fashion-mnist' },
+  levels: [0.95, 0.9],
+  sparsifier: { type: 'gmp', scope: 'global' },
+  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
+  lrSchedule: { type: 'cosine', minFactor: 0.01 },
+  epochs: { warmup: 2, perPhase, dense: 0 },
+  batchSize: 128,
+  evalEvery: 'phase',
+};
+
+export interface Result {
+  seed: number;
+  variant: string;
+  /** Test accuracy (10,000 images) of the level the variant is about (2, or 1 for the prefix). */
+  accuracy: number;
+  loss: number;
+  /** Training loss / accuracy of the last epoch. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Epochs behind the measured network. */
+  epochs: number;
+  sparsity: number;
+  seconds: number;
+}
+
+interface Variant {
+  name: string;
+  what: string;
+  /** Epochs behind level 2 (prefix: level 1), given the epochs per phase. */
+  epochs: (perPhase: number) => number;
+  run(ctx: { seed: number; run: PreparedRun; config: RunConfig; dir: string }): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>>;
+}
+
+const prefixPath = (dir: string) => path.join(dir, 'prefix.elsa.safetensors');
+const shadowPath = (dir: string) => path.join(dir, 'shadow.json');
+
+/** Collects the level-done accuracy and the last epoch's training numbers from the trainer's events. */
+function recorder(level: number) {
+  const out = { accuracy: NaN, loss: NaN, trainLoss: NaN, trainAccuracy: NaN, sparsity: NaN };
+  const emit = (e: TrainingEvent) => {
+    if (e.type === 'epoch') {
+      out.trainLoss = e.loss;
+      out.trainAccuracy = e.accuracy;
+    }
+    if (e.type === 'level-done' && e.level === level) Object.assign(out, { accuracy: e.accuracy, loss: e.loss, sparsity: e.sparsity });
+  };
+  return { out, emit };
+}
+
+/** Phase 2 resumed from the seed's level-1 checkpoint, with a changed config and/or start state. */
+function phase2(
+  name: string,
+  what: string,
+  epochs: (perPhase: number) => number,
+  change: {
+    config?: (c: RunConfig) => RunConfig;
+    state?: (s: SavedState, dir: string) => void;
+    /** Level-1 weights stay trainable in phase 2 (a probe of what freezing costs; breaks nesting). */
+    unfreezeLevel1?: boolean;
+  } = {},
+): Variant {
+  return {
+    name,
+    what,
+    epochs,
+    async run({ run, config, dir }) {
+      const state = await loadTrainingState(prefixPath(dir));
+      if (!state || state.training.phase !== 2 || state.training.epoch !== 0) throw new Error(`${prefixPath(dir)} is not a phase-2 start`);
+      change.state?.(state, dir);
+      const cfg = change.config ? change.config(config) : config;
+      const { out, emit } = recorder(2);
+      const controller = new AbortController();
+      const restore = change.unfreezeLevel1 ? unfreeze(state) : () => {};
+      try {
+        await run.train({
+          config: cfg,
+          kind: 'elsa',
+          model: await run.buildModel(),
+          checkpointPath: path.join(dir, `${name}.elsa.safetensors`),
+          resumeFrom: state,
+          emit,
+          signal: controller.signal,
+          onLevelDone: async (level) => {
+            if (level === 2) controller.abort();
+          },
+        });
+      } finally {
+        restore();
+      }
+      return out;
+    },
+  };
+}
+
+/** Wrap MaskedOptimizer.setUpdateMask so that level-1 weights (code 1) are updated too. Returns the undo. */
+function unfreeze(state: SavedState): () => void {
+  const original = MaskedOptimizer.prototype.setUpdateMask;
+  MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
+    const codes = state.codes[name];
+    if (mask && codes) {
+      const m = Uint8Array.from(mask);
+      for (let i = 0; i < m.length; i++) if (codes[i] === 1) m[i] = 1;
+      return original.call(this, name, m);
+    }
+    return original.call(this, name, mask);
+  };
+  return () => {
+    MaskedOptimizer.prototype.setUpdateMask = original;
+  };
+}
+
+/** Free weights (code > 1) restart from the value they had when phase 1 pruned them, instead of +0. */
+function restoreShadow(state: SavedState, dir: string): void {
+  const shadow = JSON.parse(readFileSync(shadowPath(dir), 'utf8')) as Record<string, Record<string, number>>;
+  for (const [name, entries] of Object.entries(shadow)) {
+    const w = state.weights[name].data as Float32Array;
+    const codes = state.codes[name];
+    for (const [i, v] of Object.entries(entries)) if (codes[Number(i)] > 1) w[Number(i)] = v;
+  }
+}
+
+/**
+ * The independent 90 % network's route with ELSA's schedule shape but no detour through 95 %: warm-up, one
+ * 3-epoch GMP phase to 90 %, then a 3-epoch fine-tune of that fixed mask with the cosine restarted (8 epochs).
+ * Run as ELSA with levels [0.9, 0.8999999] (level 2 adds no weight) whose phase-2 update mask is replaced by
+ * level 1's weights: the 90 % network trains, the free weights stay at +0 and are never re-opened.
+ */
+const twoCycle: Variant = {
+  name: 'two-cycle-90',
+  what: 'probe: 90 % in one phase, then a fixed-mask phase with the LR restarted (ELSA\'s schedule, no 95 % detour)',
+  epochs: (pp) => 2 + 2 * pp,
+  async run({ run, config, dir }) {
+    const cfg: RunConfig = { ...config, levels: [0.9, 0.8999999] };
+    const { out, emit } = recorder(2);
+    const controller = new AbortController();
+    const original = MaskedOptimizer.prototype.setUpdateMask;
+    let inPhase2 = false;
+    const levelOne = new Map<string, Uint8Array>();
+    MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
+      if (!inPhase2 || !mask) return original.call(this, name, mask);
+      // The first phase-2 mask is "every free weight" (all active at the phase start): level 1 is its complement.
+      if (!levelOne.has(name)) levelOne.set(name, mask.map((m) => (m ? 0 : 1)));
+      return original.call(this, name, levelOne.get(name) as Uint8Array);
+    };
+    try {
+      await run.train({
+        config: cfg,
+        targets: cfg.levels,
+        kind: 'elsa',
+        model: await run.buildModel(),
+        checkpointPath: path.join(dir, 'two-cycle-90.elsa.safetensors'),
+        emit,
+        signal: controller.signal,
+        onLevelDone: async (level) => {
+          if (level === 1) inPhase2 = true;
+          if (level === 2) controller.abort();
+        },
+      });
+    } finally {
+      MaskedOptimizer.prototype.setUpdateMask = original;
+    }
+    return out;
+  },
+};
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'prefix',
+    what: 'warm-up + phase 1 (level 1, 95 %); records each pruned weight\'s last value',
+    epochs: (pp) => 2 + pp,
+    async run({ run, config, dir }) {
+      const { out, emit } = recorder(1);
+      const controller = new AbortController();
+      const shadow: Record<string, Record<number, number>> = {};
+      await run.train({
+        config,
+        kind: 'elsa',
+        model: await run.buildModel(),
+        checkpointPath: prefixPath(dir) + '.tmp.elsa.safetensors',
+        emit,
+        signal: controller.signal,
+        onSelect: (sel) => {
+          if (sel.phase !== 1) return;
+          sel.tensors.forEach((t, j) => {
+            const m = sel.masks[j];
+            const s = (shadow[t.name] ??= {});
+            for (let i = 0; i < m.length; i++) if (!m[i] && !t.frozen[i] && t.values[i] !== 0) s[i] = t.values[i];
+          });
+        },
+        onLevelDone: async (level) => {
+          if (level === 1) controller.abort();
+        },
+      });
+      writeFileSync(shadowPath(dir), JSON.stringify(shadow));
+      copyFileSync(prefixPath(dir) + '.tmp.elsa.safetensors', prefixPath(dir));
+      return out;
+    },
+  },
+  phase2('v0', 'ELSA as it is (control: must equal the study\'s level 2)', (pp) => 2 + 2 * pp),
+  phase2('restore', 'H1: free weights restart from their value before phase-1 pruning, not +0', (pp) => 2 + 2 * pp, { state: restoreShadow }),
+  phase2('rampstart-0.33', 'H1: GMP ramp starts after 1/3 of the phase (free weights train 1 epoch first)', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
+  }),
+  phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', (pp) => 2 + 2 * pp, { unfreezeLevel1: true }),
+  phase2('unfrozen-restore', 'probe: unfrozen + restore (no nesting, no regrowth from zero: only the 95 % detour is left)', (pp) => 2 + 2 * pp, {
+    unfreezeLevel1: true,
+    state: restoreShadow,
+  }),
+  twoCycle,
+  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
+  }),
+  {
+    name: 'independent-90-cheap',
+    what: 'elsa baseline: independent 90 % at the cheap budget (warm-up 2 + one phase)',
+    epochs: (pp) => 2 + pp,
+    async run({ run, config, dir }) {
+      const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('cheap'));
+      if (!job) throw new Error('no cheap level-2 baseline job');
+      const { out, emit } = recorder(1);
+      await run.train({ config: job.config, kind: 'independent', targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
+      return out;
+    },
+  },
+  {
+    name: 'independent-90-11ep',
+    what: 'independent 90 % with 3 more epochs (warm-up 2 + one 9-epoch phase): the budget of phase2-6ep',
+    epochs: () => 11,
+    async run({ run, config, dir }) {
+      const cfg: RunConfig = { ...config, epochs: { warmup: 2, perPhase: 9, dense: 0 } };
+      const { out, emit } = recorder(1);
+      await run.train({ config: cfg, kind: 'independent', targets: [0.9], model: await run.buildModel(), checkpointPath: path.join(dir, 'independent-90-11ep.safetensors'), emit });
+      return out;
+    },
+  },
+  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 2 } }),
+  }),
+  {
+    name: 'independent-90-strict',
+    what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one phase of 2 × per-phase epochs)',
+    epochs: (pp) => 2 + 2 * pp,
+    async run({ run, config, dir }) {
+      const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('strict'));
+      if (!job) throw new Error('no strict level-2 baseline job');
+      const { out, emit } = recorder(1);
+      await run.train({ config: job.config, kind: 'independent', targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
+      return out;
+    },
+  },
+  phase2('phase2-6ep', 'H2: phase 2 trains twice the epochs of phase 1 (11 epochs in all at per-phase 3)', (pp) => 2 + 3 * pp, {
+    config: (c) => ({ ...c, epochs: { ...c.epochs, perPhase: 2 * c.epochs.perPhase } }),
+  }),
+  phase2('ramp-0.5', 'phase 2 reaches its target at 1/2 of the phase (1.5 epochs of fine-tuning instead of 0.75)', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.5 } }),
+  }),
+  phase2('ramp-0.9', 'phase 2 reaches its target at 0.9 of the phase (a longer, gentler ramp; 0.3 epochs of fine-tuning)', (pp) => 2 + 2 * pp, {
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampFraction: 0.9 } }),
+  }),
+  phase2('restore-rampstart', 'H1: restore + ramp start 1/3', (pp) => 2 + 2 * pp, {
+    state: restoreShadow,
+    config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
+  }),
+];
+
+function readResults(): Result[] {
+  if (!existsSync(resultsFile)) return [];
+  return readFileSync(resultsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Result)
+    .map((r) => ({ ...r, variant: ALIASES[r.variant] ?? r.variant }));
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (n − 1); NaN for fewer than two values. */
+const sd = (xs: number[]) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/**
+ * One row per variant: accuracy per seed, mean ± sd over seeds, and the paired difference to the independent
+ * 90 % network trained for the same number of epochs on the same seed (mean ± sd of the per-seed differences).
+ */
+function table(): void {
+  const results = readResults();
+  const names = [...new Set(results.map((r) => r.variant))];
+  const seedList = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
+  const independent = (seed: number, epochs: number) => results.find((r) => r.seed === seed && r.epochs === epochs && r.variant.startsWith('independent'));
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
+  console.log(`Test accuracy (%) on the 10,000 test images; ${resultsFile}`);
+  console.log('');
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs independent 90 % at equal epochs, mean ± sd (per seed) | train loss |`);
+  console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
+  for (const n of names) {
+    const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
+    const present = rows.filter((r): r is Result => !!r);
+    const accs = present.map((r) => r.accuracy);
+    const paired = present.flatMap((r) => {
+      const ref = independent(r.seed, r.epochs);
+      return ref && !n.startsWith('independent') && n !== 'prefix' ? [r.accuracy - ref.accuracy] : [];
+    });
+    const epochs = [...new Set(present.map((r) => r.epochs))].join('/');
+    const delta = paired.length ? `${signed(mean(paired))} ± ${pct(sd(paired))} (${paired.map(signed).join(', ')})` : '';
+    console.log(
+      `| ${n} | ${epochs} | ${rows.map((r) => (r ? pct(r.accuracy) : '—')).join(' | ')} | ${pct(mean(accs))} ± ${pct(sd(accs))} | ${delta} | ${mean(present.map((r) => r.trainLoss)).toFixed(4)} |`,
+    );
+  }
+}
+
+/** Per-layer weights kept at the measured level of every checkpoint of one seed (how global ranking split them). */
+async function layers(): Promise<void> {
+  const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
+  const { readdirSync } = await import('node:fs');
+  for (const seed of seeds) {
+    const dir = path.join(outDir, `s${seed}`);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.safetensors') && !x.includes('.tmp.'))) {
+      const ckpt = await readElsaCheckpoint(path.join(dir, f));
+      const level = f.startsWith('independent') || f.startsWith('prefix') ? 1 : 2;
+      const parts: string[] = [];
+      for (const n of ckpt.sparseWeightNames) {
+        const c = await ckpt.readCodes(n);
+        let kept = 0;
+        for (let i = 0; i < c.length; i++) if (c[i] <= level) kept++;
+        parts.push(`${n} ${kept}/${c.length} (${((100 * kept) / c.length).toFixed(1)} %)`);
+      }
+      await ckpt.close();
+      console.log(`seed ${seed} ${f} level ${level}: ${parts.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * How much of ELSA's level 1 an unconstrained 90 % network would have kept: the share of level-1 weights (prefix,
+ * code 1) inside the strict independent 90 % network's mask, and the overlap of ELSA's level-2 mask with it.
+ */
+async function overlap(): Promise<void> {
+  const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
+  const masks = async (file: string, level: number) => {
+    const ckpt = await readElsaCheckpoint(file);
+    const out = new Map<string, Uint8Array>();
+    for (const n of ckpt.sparseWeightNames) out.set(n, (await ckpt.readCodes(n)).map((c) => (c <= level ? 1 : 0)));
+    await ckpt.close();
+    return out;
+  };
+  const share = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) => {
+    let both = 0;
+    let inA = 0;
+    for (const [n, m] of a) {
+      const other = b.get(n) as Uint8Array;
+      for (let i = 0; i < m.length; i++) {
+        if (!m[i]) continue;
+        inA++;
+        both += other[i];
+      }
+    }
+    return `${both}/${inA} (${((100 * both) / inA).toFixed(1)} %)`;
+  };
+  for (const seed of seeds) {
+    const dir = path.join(outDir, `s${seed}`);
+    const independent = path.join(dir, `independent-90-strict-${2 + 2 * perPhase}ep.safetensors`);
+    if (!existsSync(independent) || !existsSync(prefixPath(dir))) continue;
+    const ind = await masks(independent, 1);
+    const l1 = await masks(prefixPath(dir), 1);
+    const parts = [`level 1 ${share(l1, ind)}`];
+    for (const v of ['v0', 'restore', 'unfrozen', 'unfrozen-restore', 'phase2-6ep']) {
+      const file = path.join(dir, `${v}.elsa.safetensors`);
+      if (existsSync(file)) parts.push(`${v} level 2 ${share(await masks(file, 2), ind)}`);
+    }
+    console.log(`seed ${seed}, weights inside the independent 90 % mask: ${parts.join('; ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (args.includes('--overlap')) return overlap();
+  if (args.includes('--table')) return table();
+  if (args.includes('--layers')) return layers();
+  mkdirSync(outDir, { recursive: true });
+  const done = new Set(readResults().map((r) => `${r.seed}/${r.variant}`));
+  for (const seed of seeds) {
+    const config = resolveRunConfig({ ...BASE, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
+    const dir = path.join(outDir, `s${seed}`);
+    mkdirSync(dir, { recursive: true });
+    let run: PreparedRun | undefined;
+    for (const v of VARIANTS) {
+      if (done.has(`${seed}/${v.name}`) || (only && !only.includes(v.name) && v.name !== 'prefix')) continue;
+      run ??= await prepareRun(config);
+      const started = Date.now();
+      console.log(`[${new Date().toISOString()}] seed ${seed} ${v.name}: ${v.what}`);
+      const r = await v.run({ seed, run, config, dir });
+      const result: Result = { seed, variant: v.name, epochs: v.epochs(perPhase), ...r, seconds: (Date.now() - started) / 1000 };
+      appendFileSync(resultsFile, JSON.stringify(result) + '\n');
+      console.log(`  -> level acc ${(100 * result.accuracy).toFixed(2)} %, train loss ${result.trainLoss.toFixed(4)}, ${result.seconds.toFixed(0)} s`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

@@ -8,6 +8,7 @@
 //
 //   nice -n 5 node --import tsx scripts/experiments/level-gap.ts [--seeds 1,2] [--only v0,restore] [--out DIR]
 //   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
+//   ... --lr constant --out DIR                                                 the same without a schedule
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -33,6 +34,8 @@ const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-
 const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
 /** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
 const perPhase = Number(opt('per-phase') ?? 3);
+/** `--lr constant` repeats the comparison without a schedule (issue 8's first look was at a constant rate). */
+const lrSchedule = opt('lr') === 'constant' ? { type: 'constant' } : { type: 'cosine', minFactor: 0.01 };
 const resultsFile = path.join(outDir, 'results.jsonl');
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
@@ -44,7 +47,7 @@ const BASE = {
   levels: [0.95, 0.9],
   sparsifier: { type: 'gmp', scope: 'global' },
   optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
-  lrSchedule: { type: 'cosine', minFactor: 0.01 },
+  lrSchedule,
   epochs: { warmup: 2, perPhase, dense: 0 },
   batchSize: 128,
   evalEvery: 'phase',

@@ -1,5 +1,5 @@
 /**
- * The checkpoint contract (DESIGN §2): what `__metadata__["elsa"]` of a `*.elsa.safetensors` holds.
+ * The checkpoint contract (docs/format.md): what `__metadata__["elsa"]` of a `*.elsa.safetensors` holds.
  * Other tools and our tests rely on these names; change them only with a new `format`.
  */
 

@@ -221,7 +221,7 @@ export interface SummaryInput {
   engine?: string;
 }
 
-/** The dashboard's overview of one checkpoint (DESIGN §4): per-layer level sparsity, code shares, nesting. */
+/** The dashboard's overview of one checkpoint (docs/architecture.md §4): per-layer level sparsity, code shares, nesting. */
 export function buildSummary(input: SummaryInput): CheckpointSummary {
   const levelCount = input.meta ? input.meta.targets.length + 1 : 0;
   const invalid = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * One read-only view over the files the inspector opens — a safetensors checkpoint (ELSA or foreign) or a
  * TF.js Layers `model.json` with its weight shards — so the summary, heatmap and histogram code does not care
- * which. Header first; tensor bytes only when asked for (DESIGN §5).
+ * which. Header first; tensor bytes only when asked for (docs/architecture.md §5).
  */
 import type { DType, ElsaMetadata } from './contract';
 import type { ByteSource } from './io/byteSource';

@@ -1,5 +1,5 @@
 /**
- * Random access to the bytes of a file without reading it whole (DESIGN §5: multi-gigabyte checkpoints
+ * Random access to the bytes of a file without reading it whole (docs/architecture.md §5: multi-gigabyte checkpoints
  * open header first, one tensor at a time). The extension implements this over `workspace.fs`.
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Level codes on disk (DESIGN §1): each weight's code is in 1..K+1. `u8` stores the code as one byte;
+ * Level codes on disk (docs/architecture.md §1): each weight's code is in 1..K+1. `u8` stores the code as one byte;
  * `bits<N>` stores code-1 in N bits, N = ceil(log2(K+1)) (at least 1), as a little-endian bit stream:
  * weight i occupies bits [i*N, (i+1)*N) counted from the least significant bit of byte 0, and the unused
  * high bits of the last byte are zero. Packed length is ceil(count*N/8) bytes.

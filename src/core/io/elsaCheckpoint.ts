@@ -1,5 +1,5 @@
 /**
- * `NAME.elsa.safetensors` (DESIGN §2): a plain safetensors file whose `__metadata__["elsa"]` holds the
+ * `NAME.elsa.safetensors` (docs/format.md): a plain safetensors file whose `__metadata__["elsa"]` holds the
  * ElsaMetadata JSON. Tensor naming:
  * - model weights under their own names (F32, or F16 on request), in the model's order;
  * - `elsa.codes/<weight>`: the level codes of a sparsifiable weight, U8; with packing `u8` shaped like the

@@ -1,5 +1,5 @@
 /**
- * Extraction of one level (DESIGN §1): `W ⊙ [code <= k]` for sparsifiable weights, the level's own copy of the
+ * Extraction of one level (docs/architecture.md §1): `W ⊙ [code <= k]` for sparsifiable weights, the level's own copy of the
  * non-sparsified parameters, everything else as stored. One pass over the weights, no training. Zeros are
  * written as +0 from the host, exactly as the trainer zeroes pruned weights, so the extracted network's
  * predictions are bit-identical to the sparse network at the end of its phase.

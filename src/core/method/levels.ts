@@ -1,5 +1,5 @@
 /**
- * Level codes (DESIGN §1): every sparsifiable weight carries code(w) in 1..K+1, the sparsest level that
+ * Level codes (docs/architecture.md §1): every sparsifiable weight carries code(w) in 1..K+1, the sparsest level that
  * contains it. The mask of level k is `code <= k`, so masks are nested by construction.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The phase plan of a run (DESIGN §1): phase 0 dense warm-up, phases 1..K sparsify to s_1 > … > s_K with
+ * The phase plan of a run (docs/architecture.md §1): phase 0 dense warm-up, phases 1..K sparsify to s_1 > … > s_K with
  * the weights of earlier levels frozen, phase K+1 trains the remaining free weights densely.
  */
 export interface Phase {

@@ -1,5 +1,5 @@
 /**
- * The exactness invariant (DESIGN §1): the extracted level k predicts bit-identically to the sparse network at
+ * The exactness invariant (docs/architecture.md §1): the extracted level k predicts bit-identically to the sparse network at
  * the end of phase k, and frozen weights stay bit-identical from their phase to the end — under SGD with
  * momentum + weight decay and under Adam, whose stale moments must not move them.
  */

@@ -5,6 +5,7 @@
  */
 import { checkpointError, errorLine } from './errors';
 import { shortName } from './io/limits';
+import { nmPatternOf } from './io/nmPattern';
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
 import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
@@ -44,7 +45,10 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
         const bytes = elementCountOf(l.shape) * 4;
         if (bytes <= budget) {
           budget -= bytes;
-          input.zeroShare = zeroShare(await store.readValues(l.name));
+          const values = await store.readValues(l.name);
+          input.zeroShare = zeroShare(values);
+          // The same measure `elsa inspect` prints (io/nmPattern.ts), on the values already read.
+          input.nm = nmPatternOf(l.shape, values);
         }
       }
     } catch (e) {

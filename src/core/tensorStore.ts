@@ -8,6 +8,7 @@ import type { ByteSource } from './io/byteSource';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';
 import { type ShardOpener, openTfjsModel, tfjsDtypeLabel } from './io/tfjsModel';
+import { openShardedSafetensors } from './io/shardedSafetensors';
 
 export interface StoreLayer {
   name: string;
@@ -17,6 +18,7 @@ export interface StoreLayer {
 
 export interface TensorStore {
   label: string;
+  /** A sharded model (`*.safetensors.index.json`) is `safetensors` too: the same tensors, more files. */
   format: 'safetensors' | 'tfjs';
   /** Bytes on disk (all shards for TF.js). */
   fileSize: number;
@@ -72,5 +74,25 @@ export async function openTfjsStore(modelJsonText: string, label: string, modelJ
     tensorCount: weights.length,
     readValues: async (name) => (await reader.readWeight(name)).data as ArrayLike<number>,
     close: () => reader.close(),
+  };
+}
+
+/**
+ * Opens a Hugging Face sharded model (`*.safetensors.index.json`) as one store through the one index reader
+ * (io/shardedSafetensors.ts): the index and every shard's header now, a tensor's bytes when asked for.
+ * `openShard(name)` gives a ByteSource for a shard beside the index, confined as for TF.js shards.
+ */
+export async function openShardedSafetensorsStore(indexText: string, label: string, indexSize: number, openShard: ShardOpener): Promise<TensorStore> {
+  const model = await openShardedSafetensors(indexText, label, indexSize, openShard);
+  return {
+    label,
+    format: 'safetensors',
+    fileSize: model.fileSize,
+    layers: model.tensors
+      .filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX) && FLOAT_DTYPES.has(t.entry.dtype) && t.entry.shape.length >= 1)
+      .map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
+    tensorCount: model.tensors.length,
+    readValues: async (name) => (await model.readTensor(name)).data as ArrayLike<number>,
+    close: () => model.close(),
   };
 }

@@ -6,6 +6,9 @@
 import { checkpointError, errorLine } from './errors';
 import { shortName } from './io/limits';
 import { nmPatternOf } from './io/nmPattern';
+import { DTYPE_SIZE } from './io/dtype';
+
+const DTYPE_BYTES: Readonly<Record<string, number>> = DTYPE_SIZE;
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
 import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
@@ -14,6 +17,11 @@ import type { RunReport } from '../protocol/report';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
 export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
+/**
+ * Foreign safetensors files: per tensor at most this many bytes are streamed (evenly spaced 4 MiB chunks beyond,
+ * as `elsa inspect` samples), so every layer of a multi-gigabyte model gets a zero share and N:M within the budget.
+ */
+export const SUMMARY_TENSOR_BYTES = 16 * 1024 * 1024;
 /** ELSA files: read level codes of at most this many weights; beyond it, use the sparsity the metadata records. */
 export const SUMMARY_CODE_BUDGET = 256 * 1024 * 1024;
 
@@ -40,6 +48,15 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
         else {
           codeBudget -= count;
           input.codes = await store.readCodes(l.name);
+        }
+      } else if (store.streamStats) {
+        // Bounded memory (one 4 MiB chunk at a time); sampled tensors are flagged as `elsa inspect` flags them.
+        if (budget > 0) {
+          const stats = await store.streamStats(l.name, Math.min(SUMMARY_TENSOR_BYTES, budget));
+          budget -= stats.count * (DTYPE_BYTES[l.dtype] ?? 4);
+          input.zeroShare = stats.zeroShare;
+          if (stats.nm) input.nm = stats.nm;
+          if (stats.sampled) input.sampled = true;
         }
       } else {
         const bytes = elementCountOf(l.shape) * 4;

@@ -165,6 +165,8 @@ export interface LayerInput {
   zeroShare?: number;
   /** N:M structured sparsity, for files without codes (io/nmPattern.ts). */
   nm?: NmReport;
+  /** zeroShare and nm come from evenly spaced chunks of a large tensor. */
+  sampled?: boolean;
   /** ELSA layers too large to read within budget: per-level sparsity as recorded in the metadata. */
   recordedLevelSparsity?: number[];
 }
@@ -242,6 +244,7 @@ export function buildSummary(input: SummaryInput): CheckpointSummary {
     if (l.nm) {
       layer.nm = { ...(l.nm.holds ? { holds: l.nm.holds } : {}), patterns: l.nm.patterns.map((p) => ({ pattern: p.pattern, axis: p.axis, share: p.share })) };
     }
+    if (l.sampled) layer.sampled = true;
     return layer;
   });
   const problems = input.meta ? nestingProblems(layers, invalid, input.meta) : [];

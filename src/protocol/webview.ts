@@ -30,6 +30,8 @@ export interface LayerSummary {
   codeShare: number[];
   /** Files without level codes: N:M structured sparsity ("is it really sparse"), when measured. */
   nm?: LayerNm;
+  /** The zero share (and nm) were measured on evenly spaced chunks of a large tensor. */
+  sampled?: boolean;
 }
 
 /** Per N:M pattern, the share of groups of M with at most N nonzeros, along the fan-in order that fits best. */

@@ -256,20 +256,7 @@ async function inspectSharded(indexPath: string, options: InspectOptions): Promi
       const report: TensorReport = {
         name: t.name, dtype: e.dtype, shape: [...e.shape], params: elementCount(e.shape) ?? 0, bytes: e.offsets[1] - e.offsets[0], role: 'param', shard: t.shard,
       };
-      if (options.stats !== false) {
-        const source = model.sourceOf(t.shard);
-        try {
-          report.stats = await streamTensorStats(
-            source, e.dtype, model.headers.get(t.shard)!.dataOffset + e.offsets[0], report.bytes, options.maxStatsBytes ?? DEFAULT_MAX_STATS_BYTES,
-            isFloatDType(e.dtype) ? e.shape : undefined,
-          );
-        } catch (err) {
-          if (!isElsaError(err)) throw err;
-          throw checkpointError(model.label, `shard "${t.shard}": ${err.problem}`);
-        } finally {
-          await source.close?.(); // one descriptor at a time, however many shards
-        }
-      }
+      if (options.stats !== false) report.stats = await model.streamStats(t.name, options.maxStatsBytes ?? DEFAULT_MAX_STATS_BYTES);
       tensors.push(report);
     }
     const metadata: Record<string, string> = { shards: String(model.index.shards.length) };

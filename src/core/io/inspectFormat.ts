@@ -61,12 +61,13 @@ function nmCell(t: TensorReport): string {
   const nm = t.stats?.nm;
   if (!nm) return '';
   const axis = (a: string) => (a === 'first' ? '↓' : '→');
+  const sampled = t.stats?.sampled ? '~' : '';
   if (nm.holds) {
     const p = nm.patterns.find((q) => q.pattern === nm.holds)!;
-    return `${p.pattern}${axis(p.axis)} all`;
+    return `${p.pattern}${axis(p.axis)} all${sampled}`;
   }
   const p = nm.patterns.find((q) => q.pattern === '2:4') ?? nm.patterns[0];
-  return `${p.pattern}${axis(p.axis)} ${pct(p.share)}`;
+  return `${p.pattern}${axis(p.axis)} ${pct(p.share)}${sampled}`;
 }
 
 function tensorRow(t: TensorReport, withLevels: boolean, withNans: boolean, withShards: boolean): string[] {
@@ -135,7 +136,7 @@ export function formatInspectReport(report: InspectReport): string {
   if (report.tensors.some((t) => t.stats?.nm)) {
     notes.push('N:M: "2:4→ all" = every group of 4 holds at most 2 nonzeros; else the share of 2:4 groups. → groups along the last axis (PyTorch [out, in…] fan-in), ↓ along the first axes (TF.js [… in, out] fan-in)');
   }
-  if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor');
+  if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor (zeros and N:M too)');
   if (report.tensors.some((t) => t.stats && t.stats.nans > 0)) notes.push('NaN: elements that are NaN (min, max, mean and std leave them out)');
   if (notes.length) lines.push('', ...notes);
   return lines.join('\n');

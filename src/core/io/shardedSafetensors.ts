@@ -9,9 +9,10 @@ import type { TensorEntry } from '../contract';
 import { checkpointError, isElsaError } from '../errors';
 import type { ByteSource } from './byteSource';
 import { fileByteSource } from './byteSource';
-import { type HostTensor, decodeTensorData } from './dtype';
+import { type HostTensor, decodeTensorData, isFloatDType } from './dtype';
 import { MAX_JSON_BYTES, MAX_NAME_CHARS, MAX_SHARDS, MAX_TENSORS, shortName } from './limits';
 import { type SafetensorsHeader, readSafetensorsHeader } from './safetensors';
+import { type TensorStats, streamTensorStats } from './tensorStats';
 import { type ShardOpener, fileShardOpener } from './tfjsModel';
 
 /** `*.safetensors.index.json`: how an index is recognised by name (the CLI and the extension agree on it). */
@@ -93,6 +94,8 @@ export interface ShardedSafetensors {
   /** The shard's ByteSource (opened on first read) and its data section offset. */
   sourceOf(shard: string): ByteSource;
   readTensor(name: string): Promise<HostTensor>;
+  /** Streamed statistics (io/tensorStats.ts) of one tensor, at most `maxBytes` read; N:M for float tensors. */
+  streamStats(name: string, maxBytes: number): Promise<TensorStats>;
   close(): Promise<void>;
 }
 
@@ -138,12 +141,28 @@ export async function openShardedSafetensors(text: string, label: string, indexS
     const order = new Map(index.shards.map((s, i) => [s, i]));
     tensors.sort((a, b) => order.get(a.shard)! - order.get(b.shard)! || a.entry.offsets[0] - b.entry.offsets[0]);
     const byName = new Map(tensors.map((t) => [t.name, t]));
+    const tensorOf = (name: string) => {
+      const t = byName.get(name);
+      if (!t) throw checkpointError(label, `no tensor named "${shortName(name)}"`);
+      return t;
+    };
     return {
       label, fileSize, index, headers, tensors,
       sourceOf: (shard) => sources.get(shard)!,
+      async streamStats(name, maxBytes) {
+        const t = tensorOf(name);
+        const s = sources.get(t.shard)!;
+        const e = t.entry;
+        try {
+          return await streamTensorStats(s, e.dtype, headers.get(t.shard)!.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], maxBytes, isFloatDType(e.dtype) ? e.shape : undefined);
+        } catch (err) {
+          throw shardError(t.shard, err);
+        } finally {
+          await s.close?.(); // one descriptor at a time, however many shards
+        }
+      },
       async readTensor(name) {
-        const t = byName.get(name);
-        if (!t) throw checkpointError(label, `no tensor named "${shortName(name)}"`);
+        const t = tensorOf(name);
         const h = headers.get(t.shard)!;
         const s = sources.get(t.shard)!;
         try {

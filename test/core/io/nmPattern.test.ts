@@ -79,8 +79,8 @@ describe('N:M pattern detection', () => {
 });
 
 describe('F16 and BF16 values', () => {
-  const f16 = (...bits: number[]) => decodeTensorData('F16', new Uint8Array(Uint16Array.from(bits).buffer));
-  const bf16 = (...bits: number[]) => decodeTensorData('BF16', new Uint8Array(Uint16Array.from(bits).buffer));
+  const f16 = (...bits: number[]) => decodeTensorData('F16', new Uint8Array(Uint16Array.from(bits).buffer)) as Float32Array;
+  const bf16 = (...bits: number[]) => decodeTensorData('BF16', new Uint8Array(Uint16Array.from(bits).buffer)) as Float32Array;
 
   it('decode known bit patterns: normals, subnormals, signed zero, infinities, NaN', () => {
     assert.deepEqual(Array.from(f16(0x3c00, 0xc000, 0x7bff, 0x0400, 0x0001, 0x03ff, 0x8000, 0x7c00, 0xfc00)),

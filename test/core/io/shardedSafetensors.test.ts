@@ -107,7 +107,13 @@ describe('sharded safetensors models', () => {
       assert.deepEqual(store.layers.map((l) => l.name), report.tensors.map((t) => t.name));
       const all = model();
       for (const l of store.layers) assert.deepEqual(Array.from(await store.readValues(l.name)), Array.from(all[l.name].data as Float32Array), l.name);
+      // The summary streams (bounded chunks); it never asks for a whole tensor.
+      const readValues = store.readValues;
+      store.readValues = () => Promise.reject(new Error('the summary read a whole tensor'));
       const summary = await summarizeStore(store, { uri: 'file:///x', fileName: INDEX });
+      store.readValues = readValues;
+      assert.equal(summary.layers.length, 6);
+      assert.ok(summary.layers.every((l) => l.levelSparsity.length === 1 && !l.sampled));
       for (const l of summary.layers) {
         const t = report.tensors.find((x) => x.name === l.name)!;
         assert.deepEqual(l.levelSparsity, [t.stats!.zeroShare], l.name);

@@ -2,6 +2,7 @@
  * `elsa inspect` and the checkpoint explorer: what is in a checkpoint file, ours or not. Reads the header,
  * then one tensor at a time through a ByteSource, with statistics streamed in chunks (bounded memory).
  */
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
 import { checkpointError, isElsaError } from '../errors';
@@ -87,7 +88,8 @@ const shorten = (s: string) => (s.length > MAX_META_CHARS ? `${s.slice(0, MAX_ME
 export async function inspectFile(filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
   const label = path.basename(filePath);
   try {
-    if (isShardIndexPath(filePath)) return await inspectSharded(filePath, options);
+    const index = isShardIndexPath(filePath) ? filePath : await shardIndexInFolder(filePath);
+    if (index) return await inspectSharded(index, options);
     if (filePath.toLowerCase().endsWith('.json')) return await inspectTfjs(filePath, options);
     const source = fileByteSource(filePath, label);
     try {
@@ -243,6 +245,20 @@ async function inspectTfjs(filePath: string, options: InspectOptions): Promise<I
     await reader.close();
   }
 }
+/** A folder given to `elsa inspect`: the one `*.safetensors.index.json` in it (a Hugging Face model folder). */
+async function shardIndexInFolder(p: string): Promise<string | undefined> {
+  const st = await fsp.stat(p).catch(() => undefined);
+  if (!st?.isDirectory()) return undefined; // not a folder: the file readers report what is wrong with it
+  const names = await fsp.readdir(p).catch((e: NodeJS.ErrnoException) => {
+    throw checkpointError(path.basename(p), `cannot list the folder (${e.code ?? e.message})`);
+  });
+  const indexes = names.filter(isShardIndexPath).sort();
+  if (indexes.length === 1) return path.join(p, indexes[0]);
+  throw checkpointError(path.basename(p), indexes.length === 0
+    ? 'a folder without a *.safetensors.index.json; give a checkpoint file or a sharded model\'s index'
+    : `a folder with ${indexes.length} sharded-model indexes (${indexes.slice(0, 3).join(', ')}${indexes.length > 3 ? ', …' : ''}); give one of them`);
+}
+
 /**
  * A Hugging Face sharded model as one model: every indexed tensor with its shard, statistics streamed one
  * tensor at a time exactly as for a single file (so the numbers are the same as for the unsharded file).

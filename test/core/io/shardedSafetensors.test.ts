@@ -99,6 +99,17 @@ describe('sharded safetensors models', () => {
     assert.match(text, /tf\.kernel .*2:4↓ all +model-00003-of-00003\.safetensors/);
   });
 
+  it('a model folder opens through its one index; no index or several is one line', async () => {
+    assert.deepEqual(await inspectFile(path.dirname(index)), await inspectFile(index));
+    const empty = path.join(tmp.dir, 'empty');
+    mkdirSync(empty);
+    assert.match(await expectCheckpointError(inspectFile(empty), 'empty'), /a folder without a \*\.safetensors\.index\.json/);
+    const two = path.join(tmp.dir, 'two');
+    await writeModel(two);
+    writeFileSync(path.join(two, 'other.safetensors.index.json'), '{}');
+    assert.match(await expectCheckpointError(inspectFile(two), 'two'), /a folder with 2 sharded-model indexes \(model\.safetensors\.index\.json, other\.safetensors\.index\.json\)/);
+  });
+
   it("the extension's store reads the same tensors and shows the same zero shares and N:M", async () => {
     const text = JSON.stringify(JSON.parse((await import('node:fs')).readFileSync(index, 'utf8')));
     const store = await openShardedSafetensorsStore(text, INDEX, text.length, fileShardOpener(index));

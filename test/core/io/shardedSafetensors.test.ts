@@ -178,4 +178,27 @@ describe('sharded safetensors models', () => {
     const many = Object.fromEntries(Array.from({ length: MAX_SHARDS + 1 }, (_, i) => [`t${i}`, `s${i}.safetensors`]));
     assert.match(await expectCheckpointError(() => parseShardIndex(JSON.stringify({ weight_map: many }), INDEX), INDEX), /more than 10000 shard files/);
   });
+
+  it('a randomly damaged index is opened or refused in one typed line, never anything else', async () => {
+    const dir = path.join(tmp.dir, 'fuzz');
+    const idx = await writeModel(dir);
+    const text = (await import('node:fs')).readFileSync(idx, 'utf8');
+    const rand = seededRandom(99);
+    const pieces = ['"', '/', '..', '\\u0000', '{', '}', '[', ']', ',', ':', 'null', '1e400', '"model-00001-of-00003.safetensors"', '"../a"', ''];
+    let ok = 0;
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const at = Math.floor(rand() * text.length);
+      const cut = Math.floor(rand() * 8);
+      writeFileSync(idx, text.slice(0, at) + pieces[Math.floor(rand() * pieces.length)] + text.slice(at + cut));
+      try {
+        await inspectFile(idx);
+        ok++;
+      } catch {
+        await expectCheckpointError(inspectFile(idx), INDEX);
+        refused++;
+      }
+    }
+    assert.ok(ok > 0 && refused > 0, `${ok} opened, ${refused} refused`);
+  });
 });

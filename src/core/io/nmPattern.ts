@@ -31,41 +31,55 @@ export interface NmReport {
 /** The patterns tested, sparsest first. */
 export const NM_PATTERNS: readonly { n: number; m: number }[] = [{ n: 1, m: 4 }, { n: 2, m: 4 }, { n: 4, m: 8 }];
 
-/** One fan-in order and one group size M: zero counts of the open groups, and the satisfied-group tallies. */
-class GroupTracker {
-  private readonly open: Uint8Array;
-  readonly satisfied: number[];
-  total = 0;
+/**
+ * One fan-in order: groups of 4 (for 1:4 and 2:4) and of 8 (4:8, two consecutive groups of 4) counted in one
+ * pass — this runs per weight. `stride` 1 is the `last` order; otherwise the `first`, one column per counter.
+ */
+class AxisTracker {
+  private readonly open4: Uint8Array;
+  private readonly open8: Uint8Array;
+  /** Groups of 4 with ≤ 1 and ≤ 2 nonzeros; groups of 8 with ≤ 4. */
+  readonly sat = [0, 0, 0];
+  total4 = 0;
+  total8 = 0;
   /** False once a gap in the stream made the groups unknowable (sampled statistics of a huge tensor). */
   valid = true;
-  constructor(private readonly m: number, private readonly stride: number, private readonly ns: number[]) {
-    this.open = new Uint8Array(stride);
-    this.satisfied = ns.map(() => 0);
+  constructor(readonly axis: 'last' | 'first', private readonly stride: number, readonly has8: boolean) {
+    this.open4 = new Uint8Array(stride);
+    this.open8 = new Uint8Array(stride);
   }
 
-  /** `zero(i)` tells whether element `start + i` is exactly zero (NaN counts as nonzero). */
-  add(start: number, len: number, isZero: (i: number) => boolean): void {
-    const { m, stride, open } = this;
+  /** Values of elements [start, start + data.length), in memory order. */
+  add(start: number, data: ArrayLike<number>): void {
+    const { stride, open4, open8, sat } = this;
+    const len = data.length;
+    let col = stride === 1 ? 0 : start % stride;
+    // Position within the group of 8 (its low two bits: within the group of 4).
+    let pos = (stride === 1 ? start : Math.floor(start / stride)) % 8;
     for (let i = 0; i < len; i++) {
-      const idx = start + i;
-      // `last`: stride 1, element idx is position idx % m of group idx / m. `first`: column idx % stride,
-      // row idx / stride; position (row % m) of that column's open group.
-      const col = stride === 1 ? 0 : idx % stride;
-      const pos = stride === 1 ? idx % m : Math.floor(idx / stride) % m;
-      if (pos === 0) open[col] = 0;
-      if (isZero(i)) open[col]++;
-      if (pos === m - 1) {
-        const zeros = open[col];
-        this.total++;
-        for (let p = 0; p < this.ns.length; p++) if (zeros >= m - this.ns[p]) this.satisfied[p]++;
+      const z = data[i] === 0 ? 1 : 0;
+      const z4 = (pos & 3) === 0 ? z : open4[col] + z;
+      const z8 = pos === 0 ? z : open8[col] + z;
+      open4[col] = z4;
+      open8[col] = z8;
+      if ((pos & 3) === 3) {
+        this.total4++;
+        if (z4 >= 3) sat[0]++;
+        if (z4 >= 2) sat[1]++;
+        if (pos === 7) {
+          this.total8++;
+          if (z8 >= 4) sat[2]++;
+        }
       }
+      if (stride === 1) pos = (pos + 1) & 7;
+      else if (++col === stride) { col = 0; pos = (pos + 1) & 7; }
     }
   }
 }
 
 /** Streams one tensor's values (in memory order) and reports the N:M shares; rank < 2 tensors have none. */
 export class NmAccumulator {
-  private readonly trackers: { axis: 'last' | 'first'; m: number; t: GroupTracker }[] = [];
+  private readonly trackers: AxisTracker[] = [];
   private next = 0;
 
   constructor(shape: readonly number[]) {
@@ -75,11 +89,9 @@ export class NmAccumulator {
     const last = shape[shape.length - 1];
     const rowLength = count / shape[0]; // PyTorch fan-in: everything after the first axis
     const rows = count / last; // TF.js fan-in: everything before the last axis
-    for (const m of [...new Set(NM_PATTERNS.map((p) => p.m))]) {
-      const ns = NM_PATTERNS.filter((p) => p.m === m).map((p) => p.n);
-      if (rowLength % m === 0) this.trackers.push({ axis: 'last', m, t: new GroupTracker(m, 1, ns) });
-      if (rows % m === 0) this.trackers.push({ axis: 'first', m, t: new GroupTracker(m, last, ns) });
-    }
+    // Groups never cross a row (`last`) or a column (`first`): the fan-in length must be a multiple of M.
+    if (rowLength % 4 === 0) this.trackers.push(new AxisTracker('last', 1, rowLength % 8 === 0));
+    if (rows % 4 === 0) this.trackers.push(new AxisTracker('first', last, rows % 8 === 0));
   }
 
   /** Values of elements [start, start + data.length). A gap (start != where the last chunk ended) is allowed
@@ -87,26 +99,26 @@ export class NmAccumulator {
   add(start: number, data: ArrayLike<number>): void {
     if (this.trackers.length === 0) return;
     const gap = start !== this.next;
-    for (const { t, m, axis } of this.trackers) {
+    for (const t of this.trackers) {
       if (!t.valid) continue;
-      if (gap && (axis === 'first' || start % m !== 0 || this.next % m !== 0)) { t.valid = false; continue; }
-      t.add(start, data.length, (i) => data[i] === 0);
+      if (gap && (t.axis === 'first' || start % 8 !== 0 || this.next % 8 !== 0)) { t.valid = false; continue; }
+      t.add(start, data);
     }
     this.next = start + data.length;
   }
 
   result(): NmReport | undefined {
     const patterns: NmPatternShare[] = [];
-    for (const p of NM_PATTERNS) {
+    NM_PATTERNS.forEach((p, k) => {
       let best: NmPatternShare | undefined;
-      for (const { t, m, axis } of this.trackers) {
-        if (m !== p.m || !t.valid || t.total === 0) continue;
-        const k = NM_PATTERNS.filter((q) => q.m === m).findIndex((q) => q.n === p.n);
-        const share = t.satisfied[k] / t.total;
-        if (!best || share > best.share) best = { pattern: `${p.n}:${p.m}`, n: p.n, m: p.m, axis, share, groups: t.total };
+      for (const t of this.trackers) {
+        const groups = p.m === 4 ? t.total4 : t.has8 ? t.total8 : 0;
+        if (!t.valid || groups === 0) continue;
+        const share = t.sat[k] / groups;
+        if (!best || share > best.share) best = { pattern: `${p.n}:${p.m}`, n: p.n, m: p.m, axis: t.axis, share, groups };
       }
       if (best) patterns.push(best);
-    }
+    });
     if (patterns.length === 0) return undefined;
     const holds = patterns.find((p) => p.share === 1)?.pattern;
     return { patterns, ...(holds ? { holds } : {}) };

@@ -7,6 +7,7 @@ import { checkpointError, errorLine } from './errors';
 import { shortName } from './io/limits';
 import { nmPatternOf } from './io/nmPattern';
 import { DTYPE_SIZE } from './io/dtype';
+import { STATS_CHUNK_BYTES } from './io/tensorStats';
 
 const DTYPE_BYTES: Readonly<Record<string, number>> = DTYPE_SIZE;
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
@@ -19,7 +20,8 @@ import type { RunReport } from '../protocol/report';
 export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
 /**
  * Foreign safetensors files: per tensor at most this many bytes are streamed (evenly spaced 4 MiB chunks beyond,
- * as `elsa inspect` samples), so every layer of a multi-gigabyte model gets a zero share and N:M within the budget.
+ * as `elsa inspect` samples; less when the budget must stretch over many layers), so every layer of a
+ * multi-gigabyte model gets a zero share and N:M within SUMMARY_READ_BUDGET_BYTES (64 large layers at least).
  */
 export const SUMMARY_TENSOR_BYTES = 16 * 1024 * 1024;
 /** ELSA files: read level codes of at most this many weights; beyond it, use the sparsity the metadata records. */
@@ -37,7 +39,7 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
   const unreadable: string[] = [];
   let budget = SUMMARY_READ_BUDGET_BYTES;
   let codeBudget = SUMMARY_CODE_BUDGET;
-  for (const l of store.layers) {
+  for (const [i, l] of store.layers.entries()) {
     const input: LayerInput = { name: l.name, shape: l.shape };
     try {
       if (store.meta && store.readCodes) {
@@ -52,7 +54,10 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
       } else if (store.streamStats) {
         // Bounded memory (one 4 MiB chunk at a time); sampled tensors are flagged as `elsa inspect` flags them.
         if (budget > 0) {
-          const stats = await store.streamStats(l.name, Math.min(SUMMARY_TENSOR_BYTES, budget));
+          // The budget is shared out over the layers still to come (one 4 MiB chunk at least), so a model with
+          // hundreds of large layers gets a sampled zero share for each rather than exact ones for the first few.
+          const share = Math.max(STATS_CHUNK_BYTES, Math.floor(budget / (store.layers.length - i)));
+          const stats = await store.streamStats(l.name, Math.min(SUMMARY_TENSOR_BYTES, share));
           budget -= stats.count * (DTYPE_BYTES[l.dtype] ?? 4);
           input.zeroShare = stats.zeroShare;
           if (stats.nm) input.nm = stats.nm;

@@ -7,9 +7,9 @@ import type { LevelInfo } from '../src/core/contract';
 import type { ReportPoint } from '../src/protocol/report';
 import type { StudyGroup, StudyMethod } from '../src/protocol/study';
 import { accuracyUncertainty, datasetCounts } from '../src/protocol/uncertainty';
-import type { CheckpointSummary, HistogramData } from '../src/protocol/webview';
+import type { CheckpointSummary, HistogramData, LayerSummary } from '../src/protocol/webview';
 import { epochsBehind } from '../src/core/budgets';
-import { levelLabel } from './format';
+import { levelLabel, pct } from './format';
 
 export interface XY {
   x: number;
@@ -134,6 +134,17 @@ export interface LayerSparsitySeries {
   layers: string[];
   datasets: LevelDataset[];
   note?: string;
+  /** Foreign files: per layer, its N:M structure in words ('' where not measured). */
+  nm?: string[];
+}
+
+/** `2:4 in every group`, or `2:4 in 63.0 % of groups`; `~` when measured on chunks of a large tensor. */
+export function nmLabel(l: LayerSummary): string {
+  if (!l.nm) return '';
+  const mark = l.sampled ? ' (sampled)' : '';
+  if (l.nm.holds) return `${l.nm.holds} in every group${mark}`;
+  const p = l.nm.patterns.find((q) => q.pattern === '2:4') ?? l.nm.patterns[0];
+  return p ? `${p.pattern} in ${pct(p.share)} of groups${mark}` : '';
 }
 
 /**
@@ -143,10 +154,16 @@ export interface LayerSparsitySeries {
 export function layerSparsitySeries(summary: CheckpointSummary): LayerSparsitySeries {
   const layers = summary.layers.map((l) => l.name);
   if (summary.levelCount === 0) {
+    const holding = summary.layers.filter((l) => l.nm?.holds);
+    const measured = summary.layers.filter((l) => l.nm).length;
+    const structure = holding.length > 0
+      ? ` N:M structure: ${holding.length} of ${measured} layers keep at most N nonzeros in every group of M (${[...new Set(holding.map((l) => l.nm!.holds))].join(', ')}).`
+      : measured > 0 ? ' No layer is N:M sparse (1:4, 2:4 or 4:8 in every group).' : '';
     return {
       layers,
       datasets: [{ level: 0, label: 'zeros', values: summary.layers.map((l) => l.levelSparsity[0] ?? 0) }],
-      note: 'No ELSA levels in this file: the bars show the share of weights that are exactly zero.',
+      note: `No ELSA levels in this file: the bars show the share of weights that are exactly zero.${structure}`,
+      ...(measured > 0 ? { nm: summary.layers.map(nmLabel) } : {}),
     };
   }
   const metaLevels = summary.meta?.levels ?? [];

@@ -5,6 +5,11 @@
  */
 import { checkpointError, errorLine } from './errors';
 import { shortName } from './io/limits';
+import { nmPatternOf } from './io/nmPattern';
+import { DTYPE_SIZE } from './io/dtype';
+import { STATS_CHUNK_BYTES } from './io/tensorStats';
+
+const DTYPE_BYTES: Readonly<Record<string, number>> = DTYPE_SIZE;
 import { buildSummary, heatmapOf, magnitudeHistogram, type LayerInput, zeroPatternCodes, zeroShare, elementCountOf } from './inspectViews';
 import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
@@ -13,6 +18,12 @@ import type { RunReport } from '../protocol/report';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
 export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
+/**
+ * Foreign safetensors files: per tensor at most this many bytes are streamed (evenly spaced 4 MiB chunks beyond,
+ * as `elsa inspect` samples; less when the budget must stretch over many layers), so every layer of a
+ * multi-gigabyte model gets a zero share and N:M within SUMMARY_READ_BUDGET_BYTES (64 large layers at least).
+ */
+export const SUMMARY_TENSOR_BYTES = 16 * 1024 * 1024;
 /** ELSA files: read level codes of at most this many weights; beyond it, use the sparsity the metadata records. */
 export const SUMMARY_CODE_BUDGET = 256 * 1024 * 1024;
 
@@ -28,7 +39,7 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
   const unreadable: string[] = [];
   let budget = SUMMARY_READ_BUDGET_BYTES;
   let codeBudget = SUMMARY_CODE_BUDGET;
-  for (const l of store.layers) {
+  for (const [i, l] of store.layers.entries()) {
     const input: LayerInput = { name: l.name, shape: l.shape };
     try {
       if (store.meta && store.readCodes) {
@@ -40,11 +51,26 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
           codeBudget -= count;
           input.codes = await store.readCodes(l.name);
         }
+      } else if (store.streamStats) {
+        // Bounded memory (one 4 MiB chunk at a time); sampled tensors are flagged as `elsa inspect` flags them.
+        if (budget > 0) {
+          // The budget is shared out over the layers still to come (one 4 MiB chunk at least), so a model with
+          // hundreds of large layers gets a sampled zero share for each rather than exact ones for the first few.
+          const share = Math.max(STATS_CHUNK_BYTES, Math.floor(budget / (store.layers.length - i)));
+          const stats = await store.streamStats(l.name, Math.min(SUMMARY_TENSOR_BYTES, share));
+          budget -= stats.count * (DTYPE_BYTES[l.dtype] ?? 4);
+          input.zeroShare = stats.zeroShare;
+          if (stats.nm) input.nm = stats.nm;
+          if (stats.sampled) input.sampled = true;
+        }
       } else {
         const bytes = elementCountOf(l.shape) * 4;
         if (bytes <= budget) {
           budget -= bytes;
-          input.zeroShare = zeroShare(await store.readValues(l.name));
+          const values = await store.readValues(l.name);
+          input.zeroShare = zeroShare(values);
+          // The same measure `elsa inspect` prints (io/nmPattern.ts), on the values already read.
+          input.nm = nmPatternOf(l.shape, values);
         }
       }
     } catch (e) {

@@ -7,6 +7,7 @@ import type { ElsaMetadata } from './contract';
 import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../protocol/webview';
 import type { RunReport } from '../protocol/report';
 import { cellStarts } from './heatmapGrid';
+import type { NmReport } from './io/nmPattern';
 
 /** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
 export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
@@ -162,6 +163,10 @@ export interface LayerInput {
   codes?: ArrayLike<number>;
   /** Share of exact zeros, for files without codes. */
   zeroShare?: number;
+  /** N:M structured sparsity, for files without codes (io/nmPattern.ts). */
+  nm?: NmReport;
+  /** zeroShare and nm come from evenly spaced chunks of a large tensor. */
+  sampled?: boolean;
   /** ELSA layers too large to read within budget: per-level sparsity as recorded in the metadata. */
   recordedLevelSparsity?: number[];
 }
@@ -235,7 +240,12 @@ export function buildSummary(input: SummaryInput): CheckpointSummary {
     if (input.meta && l.recordedLevelSparsity) {
       return { name: l.name, shape: [...l.shape], params, levelSparsity: [...l.recordedLevelSparsity], codeShare: codeShareFromLevelSparsity(l.recordedLevelSparsity) };
     }
-    return { name: l.name, shape: [...l.shape], params, levelSparsity: l.zeroShare === undefined ? [] : [l.zeroShare], codeShare: [] };
+    const layer: LayerSummary = { name: l.name, shape: [...l.shape], params, levelSparsity: l.zeroShare === undefined ? [] : [l.zeroShare], codeShare: [] };
+    if (l.nm) {
+      layer.nm = { ...(l.nm.holds ? { holds: l.nm.holds } : {}), patterns: l.nm.patterns.map((p) => ({ pattern: p.pattern, axis: p.axis, share: p.share })) };
+    }
+    if (l.sampled) layer.sampled = true;
+    return layer;
   });
   const problems = input.meta ? nestingProblems(layers, invalid, input.meta) : [];
   const summary: CheckpointSummary = {

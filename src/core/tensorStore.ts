@@ -5,9 +5,14 @@
  */
 import type { DType, ElsaMetadata } from './contract';
 import type { ByteSource } from './io/byteSource';
+import { checkpointError } from './errors';
+import { shortName } from './io/limits';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';
 import { type ShardOpener, openTfjsModel, tfjsDtypeLabel } from './io/tfjsModel';
+import { openShardedSafetensors } from './io/shardedSafetensors';
+import { type TensorStats, streamTensorStats } from './io/tensorStats';
+import { isFloatDType } from './io/dtype';
 
 export interface StoreLayer {
   name: string;
@@ -17,6 +22,7 @@ export interface StoreLayer {
 
 export interface TensorStore {
   label: string;
+  /** A sharded model (`*.safetensors.index.json`) is `safetensors` too: the same tensors, more files. */
   format: 'safetensors' | 'tfjs';
   /** Bytes on disk (all shards for TF.js). */
   fileSize: number;
@@ -26,6 +32,11 @@ export interface TensorStore {
   /** Number of tensors in the file, bookkeeping included. */
   tensorCount: number;
   readValues(name: string): Promise<ArrayLike<number>>;
+  /**
+   * Safetensors files: streamed statistics of one tensor (zero share, N:M …; io/tensorStats.ts), reading at
+   * most `maxBytes` in 4 MiB chunks — the dashboard's summary of a huge model without whole tensors in memory.
+   */
+  streamStats?(name: string, maxBytes: number): Promise<TensorStats>;
   /** Level codes of an ELSA weight; undefined for files without codes. */
   readCodes?(name: string): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -49,6 +60,11 @@ export async function openSafetensorsStore(source: ByteSource): Promise<TensorSt
     layers,
     tensorCount: names.length,
     readValues: async (name) => (await readTensor(source, header, name)).data as ArrayLike<number>,
+    streamStats: async (name, maxBytes) => {
+      const e = header.tensors[name];
+      if (!e) throw checkpointError(header.label, `no tensor named "${shortName(name)}"`);
+      return streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], maxBytes, isFloatDType(e.dtype) ? e.shape : undefined);
+    },
     close: async () => { await source.close?.(); },
   };
   if (meta) store.readCodes = (name) => readLevelCodes(source, header, meta, name);
@@ -72,5 +88,26 @@ export async function openTfjsStore(modelJsonText: string, label: string, modelJ
     tensorCount: weights.length,
     readValues: async (name) => (await reader.readWeight(name)).data as ArrayLike<number>,
     close: () => reader.close(),
+  };
+}
+
+/**
+ * Opens a Hugging Face sharded model (`*.safetensors.index.json`) as one store through the one index reader
+ * (io/shardedSafetensors.ts): the index and every shard's header now, a tensor's bytes when asked for.
+ * `openShard(name)` gives a ByteSource for a shard beside the index, confined as for TF.js shards.
+ */
+export async function openShardedSafetensorsStore(indexText: string, label: string, indexSize: number, openShard: ShardOpener): Promise<TensorStore> {
+  const model = await openShardedSafetensors(indexText, label, indexSize, openShard);
+  return {
+    label,
+    format: 'safetensors',
+    fileSize: model.fileSize,
+    layers: model.tensors
+      .filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX) && FLOAT_DTYPES.has(t.entry.dtype) && t.entry.shape.length >= 1)
+      .map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
+    tensorCount: model.tensors.length,
+    readValues: async (name) => (await model.readTensor(name)).data as ArrayLike<number>,
+    streamStats: (name, maxBytes) => model.streamStats(name, maxBytes),
+    close: () => model.close(),
   };
 }

@@ -13,7 +13,7 @@ import {
 } from './treeModel';
 
 export const CHECKPOINT_VIEW_ID = 'elsa.checkpoints';
-export const DEFAULT_CHECKPOINT_GLOB = '**/{*.safetensors,events.jsonl,study.json,model.json,*.model.json}';
+export const DEFAULT_CHECKPOINT_GLOB = '**/{*.safetensors,*.safetensors.index.json,events.jsonl,study.json,model.json,*.model.json}';
 const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
 const MAX_FILES = 5000;
 const PARALLEL_READS = 4;

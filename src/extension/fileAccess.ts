@@ -9,7 +9,8 @@ import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../cor
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
 import { fileShardOpener } from '../core/io/tfjsModel';
-import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
+import { isShardIndexPath } from '../core/io/shardedSafetensors';
+import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
 import { isRunReport, type RunReport } from '../protocol/report';
 import { artifactType, baseName } from './treeModel';
 
@@ -51,18 +52,20 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-/** A safetensors file or a TF.js model.json, opened header first. Close it when done. */
+/** A safetensors file, a sharded model's `*.safetensors.index.json` or a TF.js model.json, opened header first. Close it when done. */
 export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
   const label = uriBaseName(uri);
-  if (artifactType(uri.path) === 'tfjs') {
+  const sharded = isShardIndexPath(uri.path);
+  if (sharded || artifactType(uri.path) === 'tfjs') {
     // Bounded like the CLI: the size is checked before the JSON is read, shard paths are confined to the
     // model's folder by the core reader, and local shards must be regular files inside it (symlinks resolved).
     const size = (await vscode.workspace.fs.stat(uri)).size;
-    if (size > MAX_JSON_BYTES) throw checkpointError(label, `model.json is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
+    if (size > MAX_JSON_BYTES) throw checkpointError(label, `${sharded ? 'index' : 'model.json'} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
     const bytes = await vscode.workspace.fs.readFile(uri);
     const dir = vscode.Uri.joinPath(uri, '..');
     const openShard = uri.scheme === 'file' ? fileShardOpener(uri.fsPath) : async (rel: string) => byteSourceFor(vscode.Uri.joinPath(dir, rel));
-    return openTfjsStore(new TextDecoder().decode(bytes), label, bytes.byteLength, openShard);
+    const text = new TextDecoder().decode(bytes);
+    return sharded ? openShardedSafetensorsStore(text, label, bytes.byteLength, openShard) : openTfjsStore(text, label, bytes.byteLength, openShard);
   }
   const source = byteSourceFor(uri);
   try {

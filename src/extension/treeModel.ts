@@ -68,7 +68,7 @@ export type ArtifactType = 'elsa' | 'safetensors' | 'tfjs' | 'runMarker' | 'stud
 export function artifactType(path: string): ArtifactType {
   const name = baseName(path).toLowerCase();
   if (name.endsWith('.elsa.safetensors')) return 'elsa';
-  if (name.endsWith('.safetensors')) return 'safetensors';
+  if (name.endsWith('.safetensors') || name.endsWith('.safetensors.index.json')) return 'safetensors';
   if (name === RUN_MARKER) return 'runMarker';
   if (name === STUDY_MARKER) return 'studyMarker';
   if (name === 'model.json' || name.endsWith('.model.json')) return 'tfjs';

@@ -28,6 +28,17 @@ export interface LayerSummary {
   levelSparsity: number[];
   /** Share of this layer's weights per code 1..K+1 (sums to 1). */
   codeShare: number[];
+  /** Files without level codes: N:M structured sparsity ("is it really sparse"), when measured. */
+  nm?: LayerNm;
+  /** The zero share (and nm) were measured on evenly spaced chunks of a large tensor. */
+  sampled?: boolean;
+}
+
+/** Per N:M pattern, the share of groups of M with at most N nonzeros, along the fan-in order that fits best. */
+export interface LayerNm {
+  /** The sparsest pattern every group satisfies (e.g. `2:4`), if any. */
+  holds?: string;
+  patterns: { pattern: string; axis: 'last' | 'first'; share: number }[];
 }
 
 export interface CheckpointSummary {

@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { buildElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
 import { memoryByteSource } from '../../src/core/io/byteSource';
 import { encodeSafetensors } from '../../src/core/io/safetensors';
-import { heatmapFromStore, histogramFromStore, summarizeStore } from '../../src/core/inspectStore';
+import { heatmapFromStore, histogramFromStore, summarizeStore, SUMMARY_READ_BUDGET_BYTES, SUMMARY_TENSOR_BYTES } from '../../src/core/inspectStore';
+import { STATS_CHUNK_BYTES } from '../../src/core/io/tensorStats';
 import { parseTfjsManifest } from '../../src/core/io/tfjsManifest';
-import { openSafetensorsStore, openTfjsStore } from '../../src/core/tensorStore';
+import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../../src/core/tensorStore';
 import { isElsaError } from '../../src/core/errors';
 
 const concat = (chunks: Uint8Array[]) => {
@@ -122,5 +123,26 @@ describe('TensorStore over a TF.js model', () => {
 
   it('says when a model.json is not a TF.js model', () => {
     assert.throws(() => parseTfjsManifest('{"name": "my-package"}', 'model.json'), /model\.json: not a TF\.js model \(no weightsManifest\)/);
+  });
+});
+
+describe('summary of a foreign model with many large layers', () => {
+  it('streams every layer, sharing the read budget out, never a whole tensor', async () => {
+    const asked: number[] = [];
+    const layers = Array.from({ length: 100 }, (_, i) => ({ name: `l${i}`, shape: [4096, 4096], dtype: 'F32' }));
+    const store: TensorStore = {
+      label: 'big', format: 'safetensors', fileSize: 100 * 64 * 2 ** 20, layers, tensorCount: 100,
+      readValues: () => Promise.reject(new Error('read a whole tensor')),
+      streamStats: async (_name, maxBytes) => {
+        asked.push(maxBytes);
+        const count = Math.max(STATS_CHUNK_BYTES, maxBytes) / 4; // whole 4 MiB chunks are read
+        return { count, zeros: count / 2, zeroShare: 0.5, nans: 0, min: 0, max: 1, mean: 0.5, std: 0.5, sampled: true };
+      },
+      close: async () => {},
+    };
+    const s = await summarizeStore(store, { uri: 'u', fileName: 'big' });
+    assert.equal(s.layers.filter((l) => l.levelSparsity[0] === 0.5 && l.sampled).length, 64, 'the 256 MiB budget covers 64 layers of one 4 MiB chunk');
+    assert.ok(asked.every((b) => b >= STATS_CHUNK_BYTES && b <= SUMMARY_TENSOR_BYTES));
+    assert.ok(asked.reduce((a, b) => a + Math.max(b, STATS_CHUNK_BYTES), 0) <= SUMMARY_READ_BUDGET_BYTES);
   });
 });

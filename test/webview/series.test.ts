@@ -179,3 +179,27 @@ describe('selection and labels', () => {
     assert.equal(pct(0.12345, 2), '12.35%');
   });
 });
+
+describe('N:M structure of a foreign file', () => {
+  const layer = (name: string, nm?: CheckpointSummary['layers'][number]['nm'], sampled?: boolean) => ({
+    name, shape: [4, 8], params: 32, levelSparsity: [0.5], codeShare: [], ...(nm ? { nm } : {}), ...(sampled ? { sampled } : {}),
+  });
+  const summary = (layers: CheckpointSummary['layers']): CheckpointSummary => ({ uri: 'u', fileName: 'f', fileSize: 1, layers, levelCount: 0, nestingOk: true });
+
+  it('names the layers that are N:M in every group, and the share of groups elsewhere', () => {
+    const s = layerSparsitySeries(summary([
+      layer('a', { holds: '2:4', patterns: [{ pattern: '2:4', axis: 'last', share: 1 }] }),
+      layer('b', { patterns: [{ pattern: '1:4', axis: 'last', share: 0 }, { pattern: '2:4', axis: 'first', share: 0.6875 }] }, true),
+      layer('c'),
+    ]));
+    assert.deepEqual(s.nm, ['2:4 in every group', '2:4 in 68.8% of groups (sampled)', '']);
+    assert.match(s.note!, /N:M structure: 1 of 2 layers keep at most N nonzeros in every group of M \(2:4\)/);
+  });
+
+  it('says so when no layer is N:M, and adds nothing when it was not measured', () => {
+    assert.match(layerSparsitySeries(summary([layer('a', { patterns: [{ pattern: '2:4', axis: 'last', share: 0.1 }] })])).note!, /No layer is N:M sparse/);
+    const none = layerSparsitySeries(summary([layer('a')]));
+    assert.equal(none.nm, undefined);
+    assert.doesNotMatch(none.note!, /N:M/);
+  });
+});

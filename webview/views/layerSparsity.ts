@@ -40,12 +40,14 @@ export class LayerSparsityView {
     clear(this.table);
     this.table.append(
       h('caption', { text: 'Per-layer sparsity per level' }),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Layer' }), ...s.datasets.map((d) => h('th', { scope: 'col', 'data-level': d.level, text: d.label })))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Layer' }), ...s.datasets.map((d) => h('th', { scope: 'col', 'data-level': d.level, text: d.label })),
+        ...(s.nm ? [h('th', { scope: 'col', text: 'N:M' })] : []))),
       h(
         'tbody',
         {},
         ...s.layers.map((layer, i) =>
-          h('tr', { 'data-layer': layer }, h('th', { scope: 'row', text: layer }), ...s.datasets.map((d) => h('td', { 'data-level': d.level, 'data-value': d.values[i], text: pct(d.values[i], 2) }))),
+          h('tr', { 'data-layer': layer }, h('th', { scope: 'row', text: layer }), ...s.datasets.map((d) => h('td', { 'data-level': d.level, 'data-value': d.values[i], text: pct(d.values[i], 2) })),
+            ...(s.nm ? [h('td', { 'data-nm': '', text: s.nm[i] })] : [])),
         ),
       ),
     );
@@ -88,7 +90,7 @@ export class LayerSparsityView {
         plugins: {
           // Start-aligned: a wide chart scrolls, and a centred legend would sit off-screen.
           legend: { position: 'bottom', align: 'start', display: shown.length > 1 || this.levelCount === 0 },
-          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${pct(ctx.parsed.y, 2)}` } },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${pct(ctx.parsed.y, 2)}`, afterLabel: (ctx) => (s.nm?.[ctx.dataIndex] ? `N:M: ${s.nm[ctx.dataIndex]}` : '') } },
         },
       },
     });

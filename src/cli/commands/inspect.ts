@@ -7,7 +7,7 @@ import { stopIfAborted } from '../supervisor';
 export const inspectSpec: CommandSpec = {
   name: 'inspect',
   usage: 'inspect <file> [--json]',
-  summary: 'Show the tensors of a safetensors file (ELSA checkpoint or not), a sparse export or a TF.js model.json:\nshapes, dtypes, sizes, sparsity and statistics, and for ELSA checkpoints the levels.',
+  summary: 'Show the tensors of a safetensors file (ELSA checkpoint or not), a sharded model (model.safetensors.index.json,\nor its folder), a sparse export or a TF.js model.json: shapes, dtypes, sizes, zeros, N:M sparsity and statistics,\nand for ELSA checkpoints the levels.',
   options: { json: { type: 'boolean' } },
   help: ['--json              print the report as JSON (non-finite numbers as the strings "Infinity", "-Infinity", "NaN")'],
   minPositionals: 1,

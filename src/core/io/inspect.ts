@@ -2,21 +2,23 @@
  * `elsa inspect` and the checkpoint explorer: what is in a checkpoint file, ours or not. Reads the header,
  * then one tensor at a time through a ByteSource, with statistics streamed in chunks (bounded memory).
  */
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
 import { checkpointError, isElsaError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
-import { elementCount } from './dtype';
+import { elementCount, isFloatDType } from './dtype';
 import { CODES_PREFIX, ELSA_TENSOR_PREFIX, parseElsaMetadata } from './elsaCheckpoint';
 import { sparsityAt, verifyLevelCodes } from './elsaContract';
 import { type SafetensorsHeader, readSafetensorsHeader, tensorNamesInFileOrder } from './safetensors';
 import { type SparseInfo, parseSparseMetadata, readSparseTensor } from './sparseFormat';
 import { type TensorStats, statsOf, streamTensorStats } from './tensorStats';
 import { openTfjsModelFile, tfjsDtypeLabel } from './tfjsModel';
+import { isShardIndexPath, openShardedSafetensorsFile } from './shardedSafetensors';
 
 export type { TensorStats } from './tensorStats';
 
-export type InspectKind = 'elsa-checkpoint' | 'safetensors' | 'elsa-sparse' | 'tfjs-layers';
+export type InspectKind = 'elsa-checkpoint' | 'safetensors' | 'safetensors-sharded' | 'elsa-sparse' | 'tfjs-layers';
 export type TensorRole = 'weight' | 'param' | 'codes' | 'levelParam' | 'extra';
 
 export interface TensorReport {
@@ -32,6 +34,8 @@ export interface TensorReport {
   levelSparsity?: number[];
   /** Sparse format: how the tensor is stored. */
   encoding?: 'bitmap' | 'dense';
+  /** Sharded models: the shard file that holds the tensor. */
+  shard?: string;
 }
 
 export interface LevelSummary {
@@ -77,12 +81,15 @@ export interface InspectOptions {
 }
 
 const MAX_META_CHARS = 200;
+const DEFAULT_MAX_STATS_BYTES = 64 << 20;
 const shorten = (s: string) => (s.length > MAX_META_CHARS ? `${s.slice(0, MAX_META_CHARS - 1)}…` : s);
 
 /** Inspect a `.safetensors` (ELSA checkpoint, sparse level, or any other) or a TF.js `model.json`. */
 export async function inspectFile(filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
   const label = path.basename(filePath);
   try {
+    const index = isShardIndexPath(filePath) ? filePath : await shardIndexInFolder(filePath);
+    if (index) return await inspectSharded(index, options);
     if (filePath.toLowerCase().endsWith('.json')) return await inspectTfjs(filePath, options);
     const source = fileByteSource(filePath, label);
     try {
@@ -130,7 +137,9 @@ export async function inspectSafetensors(source: ByteSource, filePath: string, o
       name, dtype: e.dtype, shape: e.shape, params: elementCount(e.shape) ?? 0, bytes: e.offsets[1] - e.offsets[0], role,
     };
     if (options.stats !== false && role !== 'codes') {
-      report.stats = await streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], report.bytes, options.maxStatsBytes ?? 64 << 20);
+      report.stats = await streamTensorStats(
+        source, e.dtype, header.dataOffset + e.offsets[0], report.bytes, options.maxStatsBytes ?? DEFAULT_MAX_STATS_BYTES, isFloatDType(e.dtype) ? e.shape : undefined,
+      );
     }
     const h = histograms?.get(name);
     if (elsa && h) report.levelSparsity = Array.from({ length: elsa.targets.length + 1 }, (_, k) => sparsityAt(h, k + 1, report.params));
@@ -189,7 +198,7 @@ async function inspectSparse(
     const dense = await readSparseTensor(source, header, info, name);
     tensors.push({
       name, dtype: dense.dtype, shape: t.shape, params: dense.data.length, bytes, role: 'param', encoding: t.encoding,
-      ...(options.stats !== false ? { stats: statsOf(dense.data) } : {}),
+      ...(options.stats !== false ? { stats: statsOf(dense.data, isFloatDType(dense.dtype) ? t.shape : undefined) } : {}),
     });
   }
   const totalParams = tensors.reduce((n, t) => n + t.params, 0);
@@ -210,7 +219,7 @@ async function inspectTfjs(filePath: string, options: InspectOptions): Promise<I
     for (const w of reader.manifest.weights) {
       const report: TensorReport = { name: w.name, dtype: tfjsDtypeLabel(w), shape: [...w.shape], params: elementCount(w.shape) ?? 0, bytes: w.length, role: 'param' };
       // Statistics of the values the model sees (quantized weights dequantized), as the extension shows them.
-      if (options.stats !== false) report.stats = statsOf((await reader.readWeight(w.name)).data);
+      if (options.stats !== false) report.stats = statsOf((await reader.readWeight(w.name)).data, w.dtype === 'float32' ? w.shape : undefined);
       tensors.push(report);
     }
     const m = reader.manifest;
@@ -236,4 +245,45 @@ async function inspectTfjs(filePath: string, options: InspectOptions): Promise<I
     await reader.close();
   }
 }
+/** A folder given to `elsa inspect`: the one `*.safetensors.index.json` in it (a Hugging Face model folder). */
+async function shardIndexInFolder(p: string): Promise<string | undefined> {
+  const st = await fsp.stat(p).catch(() => undefined);
+  if (!st?.isDirectory()) return undefined; // not a folder: the file readers report what is wrong with it
+  const names = await fsp.readdir(p).catch((e: NodeJS.ErrnoException) => {
+    throw checkpointError(path.basename(p), `cannot list the folder (${e.code ?? e.message})`);
+  });
+  const indexes = names.filter(isShardIndexPath).sort();
+  if (indexes.length === 1) return path.join(p, indexes[0]);
+  throw checkpointError(path.basename(p), indexes.length === 0
+    ? 'a folder without a *.safetensors.index.json; give a checkpoint file or a sharded model\'s index'
+    : `a folder with ${indexes.length} sharded-model indexes (${indexes.slice(0, 3).join(', ')}${indexes.length > 3 ? ', …' : ''}); give one of them`);
+}
+
+/**
+ * A Hugging Face sharded model as one model: every indexed tensor with its shard, statistics streamed one
+ * tensor at a time exactly as for a single file (so the numbers are the same as for the unsharded file).
+ */
+async function inspectSharded(indexPath: string, options: InspectOptions): Promise<InspectReport> {
+  const model = await openShardedSafetensorsFile(indexPath);
+  try {
+    const tensors: TensorReport[] = [];
+    for (const t of model.tensors) {
+      const e = t.entry;
+      const report: TensorReport = {
+        name: t.name, dtype: e.dtype, shape: [...e.shape], params: elementCount(e.shape) ?? 0, bytes: e.offsets[1] - e.offsets[0], role: 'param', shard: t.shard,
+      };
+      if (options.stats !== false) report.stats = await model.streamStats(t.name, options.maxStatsBytes ?? DEFAULT_MAX_STATS_BYTES);
+      tensors.push(report);
+    }
+    const metadata: Record<string, string> = { shards: String(model.index.shards.length) };
+    for (const [k, v] of Object.entries(model.index.metadata)) metadata[k] = shorten(v);
+    return {
+      path: indexPath, label: model.label, kind: 'safetensors-sharded', fileSize: model.fileSize, tensorCount: tensors.length,
+      totalParams: tensors.reduce((n, t) => n + t.params, 0), metadata, tensors,
+    };
+  } finally {
+    await model.close();
+  }
+}
+
 export { formatInspectReport } from './inspectFormat';

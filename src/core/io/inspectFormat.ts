@@ -5,6 +5,7 @@ import { shortName } from './limits';
 const KIND_NAMES: Record<InspectReport['kind'], string> = {
   'elsa-checkpoint': 'ELSA checkpoint',
   safetensors: 'safetensors',
+  'safetensors-sharded': 'sharded safetensors model',
   'elsa-sparse': 'ELSA sparse level',
   'tfjs-layers': 'TF.js Layers model',
 };
@@ -55,7 +56,21 @@ export function alignTable(rows: string[][], rightAligned: boolean[]): string[] 
   return rows.map((r) => widths.map((w, c) => (rightAligned[c] ? (r[c] ?? '').padStart(w) : (r[c] ?? '').padEnd(w))).join('  ').trimEnd());
 }
 
-function tensorRow(t: TensorReport, withLevels: boolean, withNans: boolean): string[] {
+/** The N:M column: the sparsest pattern every group satisfies, else the best share of 2:4 groups. */
+function nmCell(t: TensorReport): string {
+  const nm = t.stats?.nm;
+  if (!nm) return '';
+  const axis = (a: string) => (a === 'first' ? '↓' : '→');
+  const sampled = t.stats?.sampled ? '~' : '';
+  if (nm.holds) {
+    const p = nm.patterns.find((q) => q.pattern === nm.holds)!;
+    return `${p.pattern}${axis(p.axis)} all${sampled}`;
+  }
+  const p = nm.patterns.find((q) => q.pattern === '2:4') ?? nm.patterns[0];
+  return `${p.pattern}${axis(p.axis)} ${pct(p.share)}${sampled}`;
+}
+
+function tensorRow(t: TensorReport, withLevels: boolean, withNans: boolean, withShards: boolean): string[] {
   const s = t.stats;
   const whole = INTEGER_DTYPES.has(t.dtype) ? intNum : num;
   const row = [
@@ -69,7 +84,9 @@ function tensorRow(t: TensorReport, withLevels: boolean, withNans: boolean): str
     s ? whole(s.max) : '',
     s ? num(s.mean) : '',
     s ? num(s.std) : '',
+    nmCell(t),
   ];
+  if (withShards) row.push(shortName(t.shard ?? '', 60));
   if (withNans) row.push(s ? int(s.nans) : '');
   if (withLevels) row.push(t.levelSparsity ? t.levelSparsity.map(pct).join(' ') : '');
   return row;
@@ -107,14 +124,19 @@ export function formatInspectReport(report: InspectReport): string {
   }
   const withLevels = report.tensors.some((t) => t.levelSparsity);
   const withNans = report.tensors.some((t) => (t.stats?.nans ?? 0) > 0);
-  const head = ['tensor', 'dtype', 'shape', 'params', 'bytes', 'zeros', 'min', 'max', 'mean', 'std'];
+  const withShards = report.tensors.some((t) => t.shard !== undefined);
+  const head = ['tensor', 'dtype', 'shape', 'params', 'bytes', 'zeros', 'min', 'max', 'mean', 'std', 'N:M'];
+  if (withShards) head.push('shard');
   if (withNans) head.push('NaN');
   if (withLevels) head.push('sparsity per level (1..K+1)');
-  const rows = [head, ...report.tensors.map((t) => tensorRow(t, withLevels, withNans))];
-  lines.push('', ...alignTable(rows, [false, false, false, true, true, true, true, true, true, true, ...(withNans ? [true] : []), false]));
+  const rows = [head, ...report.tensors.map((t) => tensorRow(t, withLevels, withNans, withShards))];
+  lines.push('', ...alignTable(rows, [false, false, false, true, true, true, true, true, true, true, false, ...(withShards ? [false] : []), ...(withNans ? [true] : []), false]));
   const notes: string[] = [];
   if (withLevels) notes.push('* sparsifiable weight (has level codes)');
-  if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor');
+  if (report.tensors.some((t) => t.stats?.nm)) {
+    notes.push('N:M: "2:4→ all" = every group of 4 holds at most 2 nonzeros; else the share of 2:4 groups. → groups along the last axis (PyTorch [out, in…] fan-in), ↓ along the first axes (TF.js [… in, out] fan-in)');
+  }
+  if (report.tensors.some((t) => t.stats?.sampled)) notes.push('~ statistics from evenly spaced chunks of a large tensor (zeros and N:M too)');
   if (report.tensors.some((t) => t.stats && t.stats.nans > 0)) notes.push('NaN: elements that are NaN (min, max, mean and std leave them out)');
   if (notes.length) lines.push('', ...notes);
   return lines.join('\n');

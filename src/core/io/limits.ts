@@ -18,3 +18,6 @@ export function shortName(name: string, max = SHOWN_NAME_CHARS): string {
   const head = Math.ceil((max - 1) / 2);
   return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
 }
+
+/** Shard files one `model.safetensors.index.json` may name (the largest public models use a few hundred). */
+export const MAX_SHARDS = 10_000;

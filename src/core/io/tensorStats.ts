@@ -6,6 +6,7 @@
 import type { DType } from '../contract';
 import type { ByteSource } from './byteSource';
 import { DTYPE_SIZE, type HostTensorData, decodeTensorData } from './dtype';
+import { NmAccumulator, type NmReport } from './nmPattern';
 
 export interface TensorStats {
   /** Elements the statistics cover (fewer than the tensor's when `sampled`). */
@@ -21,6 +22,8 @@ export interface TensorStats {
   std: number;
   /** True when the tensor exceeded the byte cap and evenly spaced chunks stood in for it. */
   sampled: boolean;
+  /** N:M structured sparsity of a rank >= 2 tensor (when the shape was given). */
+  nm?: NmReport;
 }
 
 export class StatsAccumulator {
@@ -33,8 +36,15 @@ export class StatsAccumulator {
   private mean = 0;
   private m2 = 0;
   sampled = false;
+  private readonly nm?: NmAccumulator;
 
-  add(data: HostTensorData): void {
+  /** With a shape, N:M patterns are measured too (values must then arrive with their element index). */
+  constructor(shape?: readonly number[]) {
+    if (shape) this.nm = new NmAccumulator(shape);
+  }
+
+  /** `start`: the element index of data[0] in the tensor (defaults to right after the previous chunk). */
+  add(data: HostTensorData, start = this.count): void {
     const len = data.length;
     let cn = 0;
     let sum = 0;
@@ -49,6 +59,7 @@ export class StatsAccumulator {
       cn++;
     }
     this.count += len;
+    this.nm?.add(start, values as ArrayLike<number>);
     if (cn === 0) return;
     const cmean = sum / cn;
     let cm2 = 0;
@@ -65,6 +76,7 @@ export class StatsAccumulator {
 
   result(): TensorStats {
     const has = this.n > 0;
+    const nm = this.nm?.result();
     return {
       count: this.count,
       zeros: this.zeros,
@@ -75,6 +87,7 @@ export class StatsAccumulator {
       mean: has ? this.mean : NaN,
       std: has ? Math.sqrt(this.m2 / this.n) : NaN,
       sampled: this.sampled,
+      ...(nm ? { nm } : {}),
     };
   }
 }
@@ -86,9 +99,9 @@ export const STATS_CHUNK_BYTES = 4 << 20;
  * `maxBytes`, evenly spaced chunks totalling about `maxBytes` are read instead.
  */
 export async function streamTensorStats(
-  source: ByteSource, dtype: DType, begin: number, length: number, maxBytes: number,
+  source: ByteSource, dtype: DType, begin: number, length: number, maxBytes: number, shape?: readonly number[],
 ): Promise<TensorStats> {
-  const acc = new StatsAccumulator();
+  const acc = new StatsAccumulator(shape);
   const size = DTYPE_SIZE[dtype];
   const chunk = Math.max(size, Math.floor(STATS_CHUNK_BYTES / size) * size);
   const chunks = Math.ceil(length / chunk);
@@ -98,13 +111,13 @@ export async function streamTensorStats(
     const c = keep < chunks ? Math.floor((j * chunks) / keep) : j;
     const start = c * chunk;
     const n = Math.min(chunk, length - start);
-    acc.add(decodeTensorData(dtype, await source.read(begin + start, n)));
+    acc.add(decodeTensorData(dtype, await source.read(begin + start, n)), start / size);
   }
   return acc.result();
 }
 
-export function statsOf(data: HostTensorData): TensorStats {
-  const acc = new StatsAccumulator();
+export function statsOf(data: HostTensorData, shape?: readonly number[]): TensorStats {
+  const acc = new StatsAccumulator(shape);
   acc.add(data);
   return acc.result();
 }

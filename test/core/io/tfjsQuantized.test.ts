@@ -125,9 +125,12 @@ describe('a quantized, sharded TF.js model', () => {
         const t = report.tensors.find((r) => r.name === l.name)!;
         assert.equal(l.dtype, t.dtype, l.name);
         assert.deepEqual(l.shape, t.shape);
-        const shown = statsOf(Float32Array.from(await store.readValues(l.name)));
+        const shown = statsOf(Float32Array.from(await store.readValues(l.name)), l.shape);
         assert.deepEqual(shown, t.stats, l.name);
-        assert.equal(summary.layers.find((s) => s.name === l.name)!.levelSparsity[0], t.stats!.zeroShare, l.name);
+        const layer = summary.layers.find((s) => s.name === l.name)!;
+        assert.equal(layer.levelSparsity[0], t.stats!.zeroShare, l.name);
+        assert.equal(layer.nm?.holds, t.stats!.nm?.holds, l.name);
+        assert.deepEqual(layer.nm?.patterns.map((p) => p.share), t.stats!.nm?.patterns.map((p) => p.share), l.name);
       }
       // The real parameter count, not the byte count of the shards.
       assert.equal(report.totalParams, kerasStyleModel().countParams());

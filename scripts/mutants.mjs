@@ -79,7 +79,10 @@ const MUTANTS = [
 
 function scratchCopy() {
   const dir = mkdtempSync(path.join(tmpdir(), 'elsa-mutant-'));
-  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  // The method tests need no e2e runtime state (code-server's folders hold sockets cpSync cannot copy).
+  const skip = ['test/e2e/run', 'test/e2e/node_modules', 'test/e2e/shots'].map((p) => path.join(root, p));
+  const filter = (src) => !skip.some((p) => src === p || src.startsWith(p + path.sep));
+  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
 }

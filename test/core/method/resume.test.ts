@@ -74,6 +74,7 @@ describe('resume', () => {
     assert.deepEqual(Object.keys(b.out).sort(), Object.keys(a.out).sort());
     for (const name of Object.keys(a.out)) assert.ok(a.out[name].equals(b.out[name]), `tensor ${name} differs after resume`);
     assert.deepEqual(b.meta.levels, a.meta.levels);
+    return b;
   }
 
   it('re-freezes small parameters when a frozen-mode run resumes after phase 1 (MLP biases)', async () => {
@@ -83,24 +84,8 @@ describe('resume', () => {
 
   for (const optimizer of [{ type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.001 }, { type: 'adam', learningRate: 0.01 }]) {
     it(`continues an interrupted run to the same final checkpoint (${optimizer.type})`, async () => {
-      const overrides = { optimizer, epochs: { warmup: 1, perPhase: 3, dense: 1 } };
-      const straight = await run(overrides);
-      assert.equal(straight.result.status, 'complete');
-      const dir = straight.config.baseDir + '-interrupted';
-      (await import('node:fs')).mkdirSync(dir);
       // 5 batches per epoch: stop in the middle of phase 1's third epoch.
-      const stopped = await run(overrides, 5 + 5 * 2 + 3, false, dir);
-      assert.equal(stopped.result.status, 'cancelled');
-      const saved = await loadTrainingState(stopped.paths.checkpoint);
-      assert.ok(saved, 'an in-progress checkpoint is on disk');
-      assert.deepEqual([saved.training.phase, saved.training.epoch], [1, 2]);
-      const resumed = await run(overrides, undefined, true, dir);
-      assert.equal(resumed.result.status, 'complete');
-      const a = await tensorsOf(straight.paths.checkpoint);
-      const b = await tensorsOf(resumed.paths.checkpoint);
-      assert.deepEqual(Object.keys(b.out).sort(), Object.keys(a.out).sort());
-      for (const name of Object.keys(a.out)) assert.ok(a.out[name].equals(b.out[name]), `tensor ${name} differs after resume`);
-      assert.deepEqual(b.meta.levels, a.meta.levels);
+      const b = await sameFinalCheckpoint({ optimizer, epochs: { warmup: 1, perPhase: 3, dense: 1 } }, 5 + 5 * 2 + 3, [1, 2]);
       assert.equal(b.meta.training?.status, 'complete');
       assert.ok(!Object.keys(b.out).some((n) => n.startsWith('elsa.state/')), 'the complete checkpoint drops the resume state');
     });

@@ -54,7 +54,7 @@ const MUTANTS = [
   {
     name: 'frozen-recoded',
     why: 'codes are reassigned to every active weight, frozen ones included',
-    patches: [['src/core/method/levelBook.ts', 'if (a[i] && c[i] === denseLevel) c[i] = phase.index;', 'if (a[i]) c[i] = phase.index;']],
+    patches: [['src/core/method/levelBook.ts', 'if (a[i] && c[i] === denseLevel) c[i] = level;', 'if (a[i]) c[i] = level;']],
     tests: [T('nesting')],
   },
   {

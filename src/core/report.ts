@@ -11,6 +11,7 @@ import { runIdentity, type RunConfig } from './config';
 import type { ElsaMetadata, LevelInfo } from './contract';
 import { checkpointError } from './errors';
 import { readElsaCheckpoint } from './io/elsaCheckpoint';
+import { BASELINES_DIR, isCheckpointFile, isSafetensorsFile } from '../protocol/runFolder';
 
 async function readMeta(file: string): Promise<ElsaMetadata> {
   const ckpt = await readElsaCheckpoint(file);
@@ -41,7 +42,7 @@ function point(meta: ElsaMetadata, l: LevelInfo, file: string): ReportPoint | un
 /** The ELSA checkpoint of a run folder (exactly one `*.elsa.safetensors`). */
 export function findRunCheckpoint(runDir: string): string {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw checkpointError(runDir, 'not a run folder');
-  const found = readdirSync(runDir).filter((f) => f.endsWith('.elsa.safetensors'));
+  const found = readdirSync(runDir).filter(isCheckpointFile);
   if (found.length === 0) throw checkpointError(runDir, 'no *.elsa.safetensors checkpoint in this folder; run `elsa train` first');
   if (found.length > 1) throw checkpointError(runDir, `several checkpoints here (${found.join(', ')}); keep one run per folder`);
   return path.join(runDir, found[0]);
@@ -69,14 +70,14 @@ export async function buildRunReport(runDir: string): Promise<RunReport> {
   const elsa = meta.levels.map((l) => point(meta, l, rel(checkpoint))).filter((p): p is ReportPoint => p !== undefined);
   const K = meta.targets.length;
   const notes: string[] = [];
-  const baselineDir = path.join(runDir, 'baselines');
+  const baselineDir = path.join(runDir, BASELINES_DIR);
   const independent: ReportPoint[] = [];
   const independentCheap: ReportPoint[] = [];
   let dense: ReportPoint | undefined;
   if (existsSync(baselineDir)) {
     // A baseline must share everything with the ELSA run but its epochs.
     const runKey = runIdentity(meta.config, ['epochs']);
-    for (const f of readdirSync(baselineDir).filter((n) => n.endsWith('.safetensors')).sort()) {
+    for (const f of readdirSync(baselineDir).filter(isSafetensorsFile).sort()) {
       const file = path.join(baselineDir, f);
       const m = await readMeta(file);
       if (m.training?.status !== 'complete' || m.levels.length === 0) continue;

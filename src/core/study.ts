@@ -18,6 +18,7 @@ import { STUDY_TABLE_HEADER, studyRows } from './studyTable';
 
 export { formatStat, STUDY_TABLE_HEADER, studyRows } from './studyTable';
 import type { StudyCell, StudyConfig } from './studyConfig';
+import { REPORT_FILE, STUDY_FILE, STUDY_MARKDOWN_FILE } from '../protocol/runFolder';
 
 export interface CellRecord {
   format: 'elsa-study-cell/1';
@@ -44,7 +45,7 @@ export function readCellRecord(cell: StudyCell): CellRecord | undefined {
 
 export function readCellReport(cell: Pick<StudyCell, 'dir'>): RunReport | undefined {
   try {
-    const r: unknown = JSON.parse(readFileSync(path.join(cell.dir, 'report.json'), 'utf8'));
+    const r: unknown = JSON.parse(readFileSync(path.join(cell.dir, REPORT_FILE), 'utf8'));
     return isRunReport(r) ? r : undefined;
   } catch {
     return undefined;
@@ -205,7 +206,7 @@ export function studyMarkdown(s: StudySummary): string {
 }
 
 export function studyOutputs(dir: string) {
-  return { json: path.join(dir, 'study.json'), markdown: path.join(dir, 'study.md') };
+  return { json: path.join(dir, STUDY_FILE), markdown: path.join(dir, STUDY_MARKDOWN_FILE) };
 }
 
 export function isStudyDir(dir: string): boolean {

@@ -19,6 +19,7 @@ import { initLog, log } from './log';
 import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
 import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
+import { isCheckpointFile } from '../protocol/runFolder';
 
 function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
@@ -75,7 +76,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   }));
 
   async function pickArtifact(title: string, elsaOnly: boolean): Promise<vscode.Uri | undefined> {
-    const files = (await tree.artifacts()).filter((f) => !elsaOnly || f.path.endsWith('.elsa.safetensors'));
+    const files = (await tree.artifacts()).filter((f) => !elsaOnly || isCheckpointFile(f.path));
     if (files.length === 0) {
       void vscode.window.showInformationMessage(elsaOnly ? 'ELSA: no *.elsa.safetensors checkpoint in this workspace yet. Train one first.' : 'ELSA: no checkpoints or models in this workspace.');
       return undefined;
@@ -232,6 +233,6 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   });
   reg('elsa.openWithDashboardEditor', async (arg: unknown) => {
     const uri = uriOf(arg);
-    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.elsa.safetensors') ? 'elsa.checkpointEditor' : 'elsa.safetensorsEditor');
+    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, isCheckpointFile(uri.path) ? 'elsa.checkpointEditor' : 'elsa.safetensorsEditor');
   });
 }

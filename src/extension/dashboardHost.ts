@@ -21,7 +21,8 @@ import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseNam
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
-import { artifactType, STUDY_MARKER } from './treeModel';
+import { artifactType } from './treeModel';
+import { EVENTS_FILE, isCheckpointFile, isReportFile, isSafetensorsFile, STUDY_FILE, TFJS_MODEL_FILE } from '../protocol/runFolder';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
 export interface DashboardSubject {
@@ -38,7 +39,7 @@ export async function subjectFor(uri: vscode.Uri): Promise<DashboardSubject> {
   // A run's output folder does not exist until its first epoch: a missing path that names no file is a folder.
   if (!(await exists(uri))) return { uri, isFolder: !/\.(safetensors|json)$/i.test(uri.path) };
   const isFolder = await isDirectory(uri);
-  return isFolder && (await exists(vscode.Uri.joinPath(uri, STUDY_MARKER))) ? { uri, isFolder, isStudy: true } : { uri, isFolder };
+  return isFolder && (await exists(vscode.Uri.joinPath(uri, STUDY_FILE))) ? { uri, isFolder, isStudy: true } : { uri, isFolder };
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -72,7 +73,7 @@ export class DashboardSession implements vscode.Disposable {
     private readonly kind: 'panel' | 'editor',
   ) {
     const dir = subject.isFolder ? subject.uri : vscode.Uri.joinPath(subject.uri, '..');
-    this.eventsUri = vscode.Uri.joinPath(dir, 'events.jsonl');
+    this.eventsUri = vscode.Uri.joinPath(dir, EVENTS_FILE);
     if (!subject.isFolder) this.checkpointUri = subject.uri;
     this.gate = new DeliveryGate(() => !this.disposed && panel.visible, (change) => this.deliver(change));
     // Listen before the page exists, so its `ready` cannot be missed.
@@ -111,7 +112,7 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   private watch(dir: vscode.Uri): void {
-    const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, 'events.jsonl'));
+    const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, EVENTS_FILE));
     const onEvents = () => this.gate.notify('events');
     events.onDidChange(onEvents);
     events.onDidCreate(() => {
@@ -122,7 +123,7 @@ export class DashboardSession implements vscode.Disposable {
     // The checkpoint(s) and report.json beside them; a fixed pattern, so odd file names need no glob escaping.
     const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*.{safetensors,json}'));
     const onFile = (uri: vscode.Uri) => {
-      const isReport = uri.path.endsWith('/report.json') || (this.subject.isStudy === true && uri.path.endsWith(`/${STUDY_MARKER}`));
+      const isReport = isReportFile(uri.path) || (this.subject.isStudy === true && uri.path.endsWith(`/${STUDY_FILE}`));
       if (this.subject.isFolder ? artifactType(uri.path) === 'other' && !isReport : uri.toString() !== this.subject.uri.toString() && !isReport) return;
       void this.closeStore();
       if (this.subject.isFolder) this.checkpointUri = undefined;
@@ -282,12 +283,12 @@ export class DashboardSession implements vscode.Disposable {
   }
 
   private async readStudy(): Promise<HostResponse> {
-    const file = vscode.Uri.joinPath(this.subject.isFolder ? this.subject.uri : vscode.Uri.joinPath(this.subject.uri, '..'), STUDY_MARKER);
+    const file = vscode.Uri.joinPath(this.subject.isFolder ? this.subject.uri : vscode.Uri.joinPath(this.subject.uri, '..'), STUDY_FILE);
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
     } catch (e) {
-      return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : 'no study.json here'}` };
+      return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : `no ${STUDY_FILE} here`}` };
     }
     if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
     return { kind: 'study', study: value };
@@ -334,7 +335,7 @@ export async function checkpointInFolder(folder: vscode.Uri): Promise<vscode.Uri
     return undefined;
   }
   const files = entries.filter(([, t]) => t === vscode.FileType.File).map(([n]) => n).sort();
-  const pick = files.find((n) => n.endsWith('.elsa.safetensors')) ?? files.find((n) => n.endsWith('.safetensors')) ?? files.find((n) => n === 'model.json');
+  const pick = files.find(isCheckpointFile) ?? files.find(isSafetensorsFile) ?? files.find((n) => n === TFJS_MODEL_FILE);
   return pick ? vscode.Uri.joinPath(folder, pick) : undefined;
 }
 

@@ -4,6 +4,7 @@
  * TreeDataProvider only turns these nodes into TreeItems.
  */
 import type { DType, ElsaMetadata, LevelInfo } from '../core/contract';
+import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */
 export interface FoundFile {
@@ -49,9 +50,6 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
-export const RUN_MARKER = 'events.jsonl';
-/** A study folder holds study.json (written by `elsa study`); its cells are run folders inside it. */
-export const STUDY_MARKER = 'study.json';
 
 export function baseName(path: string): string {
   const i = path.lastIndexOf('/');
@@ -66,12 +64,11 @@ export function dirName(path: string): string {
 export type ArtifactType = 'elsa' | 'safetensors' | 'tfjs' | 'runMarker' | 'studyMarker' | 'other';
 
 export function artifactType(path: string): ArtifactType {
-  const name = baseName(path).toLowerCase();
-  if (name.endsWith('.elsa.safetensors')) return 'elsa';
-  if (name.endsWith('.safetensors') || name.endsWith('.safetensors.index.json')) return 'safetensors';
-  if (name === RUN_MARKER) return 'runMarker';
-  if (name === STUDY_MARKER) return 'studyMarker';
-  if (name === 'model.json' || name.endsWith('.model.json')) return 'tfjs';
+  if (isCheckpointFile(path)) return 'elsa';
+  if (isSafetensorsFile(path) || isShardIndexFile(path)) return 'safetensors';
+  if (isEventsFile(path)) return 'runMarker';
+  if (isStudyFile(path)) return 'studyMarker';
+  if (isTfjsModelFile(path)) return 'tfjs';
   return 'other';
 }
 
@@ -129,7 +126,7 @@ export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
       kind: 'run',
       label: r.dir === '' ? '(workspace root)' : baseName(r.dir),
       description: dirName(r.dir) || undefined,
-      tooltip: `Run folder ${r.dir || '.'} (has ${RUN_MARKER})`,
+      tooltip: `Run folder ${r.dir || '.'} (has ${EVENTS_FILE})`,
       contextValue: 'elsa.run',
       icon: 'beaker',
       collapsible: 'expanded',
@@ -159,7 +156,7 @@ function groupStudies(files: readonly FoundFile[], roots: TreeNode[]): TreeNode[
       kind: 'study',
       label: st.dir === '' ? '(workspace root)' : baseName(st.dir),
       description: `study · ${cells} cell${cells === 1 ? '' : 's'}`,
-      tooltip: `Study folder ${st.dir || '.'} (has ${STUDY_MARKER}): accuracy vs sparsity over seeds`,
+      tooltip: `Study folder ${st.dir || '.'} (has ${STUDY_FILE}): accuracy vs sparsity over seeds`,
       contextValue: 'elsa.study',
       icon: 'graph-line',
       collapsible: 'collapsed',
@@ -203,10 +200,10 @@ function groupRunChildren(runDir: string, nodes: TreeNode[]): TreeNode[] {
     out.push({
       id: `group:${runDir}/${g}`,
       kind: 'group',
-      label: g === 'baselines' ? 'Baselines' : g,
+      label: g === BASELINES_DIR ? 'Baselines' : g,
       description: `${members.length}`,
       contextValue: 'elsa.group',
-      icon: g === 'baselines' ? 'layers' : 'folder',
+      icon: g === BASELINES_DIR ? 'layers' : 'folder',
       collapsible: 'collapsed',
       children: members,
     });

@@ -15,11 +15,6 @@ import { type SafetensorsHeader, readSafetensorsHeader } from './safetensors';
 import { type TensorStats, streamTensorStats } from './tensorStats';
 import { type ShardOpener, fileShardOpener } from './tfjsModel';
 
-/** `*.safetensors.index.json`: how an index is recognised by name (the CLI and the extension agree on it). */
-export function isShardIndexPath(p: string): boolean {
-  return p.toLowerCase().endsWith('.safetensors.index.json');
-}
-
 export interface ShardIndex {
   /** `metadata` entries as strings (HF writes `total_size` as a number). */
   metadata: Record<string, string>;

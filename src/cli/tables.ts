@@ -1,5 +1,5 @@
 /** Plain-text tables for the terminal. */
-import type { LevelInfo } from '../core/contract';
+import type { LevelInfo } from '../protocol/checkpoint';
 import { alignTable, formatPercent } from '../core/io/inspectFormat';
 
 /** Header, a rule of dashes, then the rows; one aligner for every table (core/io/inspectFormat.ts). */

@@ -10,15 +10,12 @@
  * Baselines use the run's optimizer and learning-rate schedule; each checkpoint's stored config carries its
  * own epochs, so the epochs behind any level of any checkpoint follow from its metadata alone.
  */
+import { epochsBehind } from '../protocol/levels';
 import type { RunConfig } from './config';
 
 export type Epochs = RunConfig['epochs'];
 export type Budget = 'cheap' | 'strict';
 
-/** Epochs behind level `index` (1..K+1) of a run with `levelCount` sparse levels trained with `epochs`. */
-export function epochsBehind(epochs: Epochs, levelCount: number, index: number): number {
-  return epochs.warmup + Math.min(index, levelCount) * epochs.perPhase + (index > levelCount ? epochs.dense : 0);
-}
 
 export interface BaselineJob {
   kind: 'independent' | 'dense';

@@ -3,7 +3,7 @@
  * level sparsity and code shares, the nesting check, mask heatmaps downsampled to a cell budget, and |w|
  * histograms per level. Pure and bounded (one pass per tensor), so the extension and the CLI share them.
  */
-import type { ElsaMetadata } from './contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../protocol/webview';
 import type { RunReport } from '../protocol/report';
 import { cellStarts } from './heatmapGrid';

@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPORT_FORMAT, type ReportPoint, type RunReport, type StorageLine } from '../protocol/report';
-import { datasetCounts, epochsBehind, type Epochs } from './budgets';
+import { epochsBehind } from '../protocol/levels';
+import { datasetCounts, type Epochs } from './budgets';
 import { runIdentity, type RunConfig } from './config';
-import type { ElsaMetadata, LevelInfo } from './contract';
+import type { ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { checkpointError } from './errors';
 import { readElsaCheckpoint } from './io/elsaCheckpoint';
 import { BASELINES_DIR, isCheckpointFile, isSafetensorsFile } from '../protocol/runFolder';

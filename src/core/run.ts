@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'nod
 import path from 'node:path';
 import type { TrainingEvent } from '../protocol/events';
 import type { RunConfig } from './config';
-import type { Provenance } from './contract';
+import type { Provenance } from '../protocol/checkpoint';
 import { loadDataset, type Dataset } from './data/dataset';
 import { initEngine, type EngineInfo } from './engine/backend';
 import { configError } from './errors';

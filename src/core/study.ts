@@ -14,9 +14,9 @@ import { writeSafetensors } from './io/safetensors';
 import { writeSparseLevel } from './io/sparseFormat';
 import { extractLevel } from './method/extract';
 import { describeTraining } from './report';
-import { STUDY_TABLE_HEADER, studyRows } from './studyTable';
+import { STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 
-export { formatStat, STUDY_TABLE_HEADER, studyRows } from './studyTable';
+export { formatStat, STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 import type { StudyCell, StudyConfig } from './studyConfig';
 import { REPORT_FILE, STUDY_FILE, STUDY_MARKDOWN_FILE } from '../protocol/runFolder';
 

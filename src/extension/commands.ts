@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { checkpointDataSpec } from '../core/config';
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
@@ -20,22 +20,12 @@ import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
 import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
 import { isCheckpointFile } from '../protocol/runFolder';
+import { requireTrust } from './trust';
 
 function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (arg && typeof arg === 'object' && typeof (arg as TreeNode).uri === 'string') return vscode.Uri.parse((arg as TreeNode).uri!);
   return undefined;
-}
-
-/** Runs only in a trusted workspace; otherwise says why and how to trust it. */
-export async function requireTrust(action: string): Promise<boolean> {
-  if (vscode.workspace.isTrusted) return true;
-  const choice = await vscode.window.showWarningMessage(
-    `ELSA: ${action} needs a trusted workspace, because it starts the ELSA process, which reads the data and model files a config or checkpoint names and writes files. Inspecting checkpoints works without trust.`,
-    'Manage Workspace Trust',
-  );
-  if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-  return false;
 }
 
 /**

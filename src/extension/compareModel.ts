@@ -2,7 +2,7 @@
  * "Compare Checkpoints" as a Markdown table (pure, unit-tested): for each checkpoint its levels' sparsity and
  * accuracy, side by side, matched by target sparsity, plus size and kind.
  */
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import { formatBytes } from './treeModel';
 
 export interface CompareEntry {

@@ -14,7 +14,7 @@ import { EnvelopeIds, parseWebviewMessage } from '../protocol/validate';
 import {
   type DashboardTarget, type HostNotification, type HostResponse, PROTOCOL_VERSION, type WebviewNotification, type WebviewRequest,
 } from '../protocol/webview';
-import { requireTrust } from './commands';
+import { requireTrust } from './trust';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';

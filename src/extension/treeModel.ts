@@ -3,7 +3,7 @@
  * files are runs, checkpoints and exported models, how they nest, and the label of every row. The
  * TreeDataProvider only turns these nodes into TreeItems.
  */
-import type { DType, ElsaMetadata, LevelInfo } from '../core/contract';
+import type { DType, ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */

@@ -4,7 +4,7 @@
  * `inReplyTo` names the request. The webview sends `ready` first; the host sends nothing before it.
  * Unknown or malformed messages are dropped (and logged) by `parseHostMessage` / `parseWebviewMessage`.
  */
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from './checkpoint';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
 import type { StudySummary } from './study';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completeLines, tailStart } from '../../src/core/eventsTail';
-import type { ElsaMetadata } from '../../src/core/contract';
+import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import { evalSummary } from '../../src/extension/cliOutput';
 import { compareMarkdown } from '../../src/extension/compareModel';
 import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboardHtml';

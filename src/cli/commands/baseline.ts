@@ -11,7 +11,7 @@ import path from 'node:path';
 import { baselineJobs, type BaselineJob } from '../../core/budgets';
 import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
-import type { ElsaMetadata } from '../../core/contract';
+import type { ElsaMetadata } from '../../protocol/checkpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
 import { checkOutDir, eventLog, modelNotes, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';

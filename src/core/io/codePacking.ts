@@ -4,7 +4,7 @@
  * weight i occupies bits [i*N, (i+1)*N) counted from the least significant bit of byte 0, and the unused
  * high bits of the last byte are zero. Packed length is ceil(count*N/8) bytes.
  */
-import type { CodePacking } from '../contract';
+import type { CodePacking } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 
 /** Bits per code for `packing`, or 8 for `u8`; throws on anything else. */

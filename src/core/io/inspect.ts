@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
+import type { ElsaMetadata, Provenance, TrainingState } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
 import { elementCount, isFloatDType } from './dtype';
@@ -286,5 +286,3 @@ async function inspectSharded(indexPath: string, options: InspectOptions): Promi
     await model.close();
   }
 }
-
-export { formatInspectReport } from './inspectFormat';

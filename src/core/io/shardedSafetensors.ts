@@ -5,7 +5,7 @@
  * tensor counts, shard names confined to the index's folder, regular files only).
  */
 import * as path from 'node:path';
-import type { TensorEntry } from '../contract';
+import type { TensorEntry } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import type { ByteSource } from './byteSource';
 import { fileByteSource } from './byteSource';

@@ -5,7 +5,7 @@
  * active weight that still has the dense code gets code k and is frozen from then on. The trainer
  * (`trainer.ts`) runs the phases and asks this book what may move and what was kept.
  */
-import type { LevelInfo } from '../contract';
+import type { LevelInfo } from '../../protocol/checkpoint';
 import { levelSparsity } from '../io/elsaCheckpoint';
 import { totalSparsity } from './levels';
 import type { Phase } from './phases';

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { portableConfig, type RunConfig } from '../config';
-import type { ElsaMetadata, LevelInfo, Provenance } from '../contract';
+import type { ElsaMetadata, LevelInfo, Provenance } from '../../protocol/checkpoint';
 import { BatchIterator } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { HostTensor } from '../io/dtype';

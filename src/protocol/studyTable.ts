@@ -2,7 +2,7 @@
  * The study table: one row per level of a group, every accuracy with its spread and the epochs behind it.
  * Pure (no Node APIs): `study.md`, the CLI and the dashboard's study view print the same rows.
  */
-import type { StudyGroup, StudyMethod, StudyPoint } from '../protocol/study';
+import type { StudyGroup, StudyMethod, StudyPoint } from './study';
 
 const pctNum = (x: number, d = 2) => (x * 100).toFixed(d);
 

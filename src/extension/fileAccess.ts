@@ -9,9 +9,11 @@ import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../cor
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
 import { fileShardOpener } from '../core/io/tfjsModel';
-import { isShardIndexFile, REPORT_FILE } from '../protocol/runFolder';
+import { isShardIndexFile, REPORT_FILE, STUDY_FILE } from '../protocol/runFolder';
 import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
 import { isRunReport, type RunReport } from '../protocol/report';
+import { isStudySummary } from '../protocol/study';
+import type { HostResponse } from '../protocol/webview';
 import { artifactType, baseName } from './treeModel';
 
 export function uriBaseName(uri: vscode.Uri): string {
@@ -121,4 +123,16 @@ export async function readEventsSince(uri: vscode.Uri, since: number): Promise<T
     bytes = (await vscode.workspace.fs.readFile(uri)).subarray(start, start + length);
   }
   return completeLines(bytes, start);
+}
+
+/** A study folder's study.json for the dashboard, or a one-line error naming the file. */
+export async function readStudySummary(file: vscode.Uri): Promise<HostResponse> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+  } catch (e) {
+    return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : `no ${STUDY_FILE} here`}` };
+  }
+  if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
+  return { kind: 'study', study: value };
 }

@@ -16,6 +16,9 @@ export interface UriParts {
  * under the subject's folder.
  */
 export function mayOpenFromWebview(target: UriParts, folder: UriParts, inWorkspace: boolean): boolean {
+  // A URI keeps `..` segments as written: `<folder>/../../etc/passwd` starts with the folder's path but opens a
+  // file outside it, so any dot segment is refused (the host never sends such paths to the page).
+  if (target.path.split(/[\\/]/).some((seg) => seg === '..' || seg === '.')) return false;
   return target.scheme === folder.scheme && (inWorkspace || target.path.startsWith(`${folder.path}/`));
 }
 

@@ -14,6 +14,9 @@ describe('dashboard security rules', () => {
     assert.ok(!mayOpenFromWebview(file('/ws/runs/mlp2/x.md'), run, false), 'a sibling folder sharing the prefix is not inside');
     assert.ok(!mayOpenFromWebview(file('/ws/runs/mlp'), run, false), 'the folder itself is not a file under it');
     assert.ok(!mayOpenFromWebview(file('/ws/runs/mlp/x.md', 'https'), run, true), 'another scheme never');
+    assert.ok(!mayOpenFromWebview(file('/ws/runs/mlp/../../../etc/passwd'), run, false), 'no climbing out with ..');
+    assert.ok(!mayOpenFromWebview(file('/ws/runs/mlp/..\\..\\x'), run, false), 'nor with backslashes');
+    assert.ok(!mayOpenFromWebview(file('/ws/a/../../etc/passwd'), run, true), 'a workspace path that climbs out is refused too');
   });
 
   it('the commands that start the ELSA process need trust', () => {

@@ -3,11 +3,13 @@
  * TTY, a pipe, CI) exactly one plain line per epoch, so logs stay readable.
  */
 import type { TrainProgress } from '../core/method/trainer';
-import { phaseLabel } from '../core/method/phases';
 import type { TrainingEvent } from '../protocol/events';
 import { terminalInfo } from './supervisor';
+import { formatPercent } from '../protocol/format';
+import { phaseProgressLabel } from '../protocol/levels';
 
-const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : `${(x * 100).toFixed(digits)}%`);
+// A missing value keeps the column width of a number.
+const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : formatPercent(x, digits));
 
 export function formatEpochLine(e: Extract<TrainingEvent, { type: 'epoch' }>, label: string): string {
   return (
@@ -36,12 +38,12 @@ export class ProgressReporter {
 
   /** Called every step. */
   step(p: TrainProgress): void {
-    this.labels.set(p.phase.index, phaseLabel(p.phase, p.levelCount));
+    this.labels.set(p.phase.index, phaseProgressLabel(p.phase, p.levelCount));
     if (!this.tty) return;
     const t = Date.now();
     if (t - this.lastDraw < 100 && p.batch + 1 < p.batchesPerEpoch) return;
     this.lastDraw = t;
-    const label = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
+    const label = `${this.prefix}[${phaseProgressLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
     // The bar takes what the terminal has left, so the numbers are never cut off.
     const width = Math.max(0, Math.min(30, this.columns() - label.length - 1));
     const filled = Math.round(((p.batch + 1) / p.batchesPerEpoch) * width);

@@ -12,6 +12,7 @@
  */
 import { epochsBehind } from '../protocol/levels';
 import type { RunConfig } from './config';
+import { formatTargetPercent } from '../protocol/format';
 
 export type Epochs = RunConfig['epochs'];
 export type Budget = 'cheap' | 'strict';
@@ -56,7 +57,7 @@ export function baselineJobs(config: RunConfig): BaselineJob[] {
         totalEpochs: total,
         budgets: v.budgets,
         file: `independent-${pctName(s)}-${tag}-${total}ep.safetensors`,
-        label: `independent ${+(s * 100).toFixed(2)}% (${tag}, ${total} epochs)`,
+        label: `independent ${formatTargetPercent(s)} (${tag}, ${total} epochs)`,
       });
     }
   });

@@ -8,6 +8,7 @@ import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from
 import type { RunReport } from '../protocol/report';
 import { cellStarts } from './heatmapGrid';
 import type { NmReport } from './io/nmPattern';
+import { formatPercent } from '../protocol/format';
 
 /** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
 export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
@@ -214,7 +215,7 @@ export function nestingProblems(layers: readonly LayerSummary[], invalidCodes: R
   return problems;
 }
 
-const fmt = (x: number) => `${(x * 100).toFixed(2)} %`;
+const fmt = (x: number) => formatPercent(x, 2);
 
 export interface SummaryInput {
   uri: string;

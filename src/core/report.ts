@@ -13,6 +13,7 @@ import type { ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { checkpointError } from './errors';
 import { readElsaCheckpoint } from './io/elsaCheckpoint';
 import { BASELINES_DIR, isCheckpointFile, isSafetensorsFile } from '../protocol/runFolder';
+import { formatTargetPercent } from '../protocol/format';
 
 async function readMeta(file: string): Promise<ElsaMetadata> {
   const ckpt = await readElsaCheckpoint(file);
@@ -107,7 +108,7 @@ export async function buildRunReport(runDir: string): Promise<RunReport> {
   const elsaDense = elsa.find((p) => p.level === K + 1);
   if (dense && elsaDense && dense.epochs < elsaDense.epochs) notes.push(`The dense baseline has ${dense.epochs} epochs, fewer than ELSA's dense level (${elsaDense.epochs}); rerun \`elsa baseline\`.`);
   const missingStrict = meta.targets.filter((s) => !independent.some((p) => p.targetSparsity === s));
-  if (missingStrict.length) notes.push(`No strict-budget independent network for ${missingStrict.map((s) => `${+(s * 100).toFixed(2)} %`).join(', ')}: run \`elsa baseline <config>\`.`);
+  if (missingStrict.length) notes.push(`No strict-budget independent network for ${missingStrict.map((s) => formatTargetPercent(s)).join(', ')}: run \`elsa baseline <config>\`.`);
   if (!dense) notes.push('No dense baseline: run `elsa baseline <config>`.');
   const byLevel = (a: ReportPoint, b: ReportPoint) => a.level - b.level;
   independent.sort(byLevel);

@@ -19,6 +19,7 @@ import { STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 export { formatStat, STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 import type { StudyCell, StudyConfig } from './studyConfig';
 import { REPORT_FILE, STUDY_FILE, STUDY_MARKDOWN_FILE } from '../protocol/runFolder';
+import { formatBytes, formatPercent } from '../protocol/format';
 
 export interface CellRecord {
   format: 'elsa-study-cell/1';
@@ -161,8 +162,7 @@ export function summarizeStudy(study: StudyConfig, states: CellState[]): StudySu
   };
 }
 
-const pctNum = (x: number, d = 2) => (x * 100).toFixed(d);
-const bytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const bytes = formatBytes;
 
 export function studyMarkdown(s: StudySummary): string {
   const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');
@@ -171,7 +171,7 @@ export function studyMarkdown(s: StudySummary): string {
   const out = [
     `# Study: ${s.name}`,
     '',
-    `Data: ${s.dataset ?? '?'}; every accuracy is measured on ${s.testCount ?? '?'} test images. Seeds: ${s.seeds.join(', ')}. Levels: ${s.levels.map((x) => `${pctNum(x, 1)} %`).join(', ')} + dense.`,
+    `Data: ${s.dataset ?? '?'}; every accuracy is measured on ${s.testCount ?? '?'} test images. Seeds: ${s.seeds.join(', ')}. Levels: ${s.levels.map((x) => formatPercent(x)).join(', ')} + dense.`,
     '',
     `Training: ${s.training ?? '?'}; warm-up ${e.warmup}, ${e.perPhase} epochs per phase, dense phase ${e.dense}: ELSA's level k has seen ${e.warmup} + ${e.perPhase}·k epochs, its dense level (K + 1) ${e.warmup} + ${e.perPhase}·K + ${e.dense}.`,
     '',

@@ -18,9 +18,11 @@ import { uriBaseName } from './fileAccess';
 import { initLog, log } from './log';
 import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
-import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
+import { type TreeNode, baseName, dirName } from './treeModel';
 import { isCheckpointFile } from '../protocol/runFolder';
 import { requireTrust } from './trust';
+import { formatPercent } from '../protocol/format';
+import { DENSE_LABEL, levelRowLabel } from '../protocol/levels';
 
 function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
@@ -95,7 +97,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   }
 
   async function pickLevel(meta: ElsaMetadata, title: string): Promise<number | undefined> {
-    const items = meta.levels.map((lv) => ({ label: levelLabel(lv), description: lv.dense ? 'dense' : `target ${(lv.targetSparsity * 100).toFixed(1)} %`, level: lv.index }));
+    const items = meta.levels.map((lv) => ({ label: levelRowLabel(lv), description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}`, level: lv.index }));
     const picked = await vscode.window.showQuickPick(items, { title });
     return picked?.level;
   }

@@ -3,7 +3,7 @@
  * accuracy, side by side, matched by target sparsity, plus size and kind.
  */
 import type { ElsaMetadata } from '../protocol/checkpoint';
-import { formatBytes } from './treeModel';
+import { formatBytes, formatPercent } from '../protocol/format';
 
 export interface CompareEntry {
   name: string;
@@ -12,7 +12,7 @@ export interface CompareEntry {
   error?: string;
 }
 
-const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)} %`);
+const pct = (x: number | undefined) => formatPercent(x);
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** Rows keyed by target sparsity (rounded to 0.1 %), densest last; one column per checkpoint. */

@@ -3,6 +3,7 @@
  * epoch a run is in and its latest accuracy.
  */
 import type { TrainingEvent } from '../protocol/events';
+import { formatPercent } from '../protocol/format';
 
 export interface RunProgress {
   run?: string;
@@ -36,7 +37,7 @@ export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
   }
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number) => formatPercent(x);
 
 /** "phase 2/5 · epoch 1/3 · acc 84.1 %"; phase 0 is the dense warm-up. */
 export function progressText(p: RunProgress): string {

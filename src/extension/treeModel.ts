@@ -5,6 +5,8 @@
  */
 import type { DType, ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
+import { formatBytes, formatPercent } from '../protocol/format';
+import { levelRowLabel } from '../protocol/levels';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */
 export interface FoundFile {
@@ -72,33 +74,11 @@ export function artifactType(path: string): ArtifactType {
   return 'other';
 }
 
-export function percent(x: number | undefined, digits = 1): string {
-  return x === undefined || !Number.isFinite(x) ? '?' : `${(x * 100).toFixed(digits)} %`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
-}
-
 export const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
-
-/** "Level 2 · 90.0 % sparse · acc 84.1 %" (the accuracy part only when measured). */
-export function levelLabel(level: LevelInfo): string {
-  const acc = level.metrics?.accuracy;
-  return `Level ${level.index} · ${percent(level.sparsity)} sparse${acc === undefined ? '' : ` · acc ${percent(acc)}`}`;
-}
 
 function levelDescription(level: LevelInfo, levelCount: number): string {
   if (level.dense || level.index === levelCount) return 'dense';
-  return `target ${percent(level.targetSparsity, 1)}`;
+  return `target ${formatPercent(level.targetSparsity, 1)}`;
 }
 
 /** Top rows: runs (folders with events.jsonl) holding what lies under them; other artifacts stand alone. */
@@ -244,7 +224,7 @@ export function decorateArtifact(node: TreeNode, info: ArtifactInfo): TreeNode {
     const kind = meta.kind ?? 'elsa';
     if (meta.training?.status === 'training') description = `training · phase ${meta.training.phase}/${K + 1}`;
     else if (kind === 'elsa') description = `${K} level${K === 1 ? '' : 's'} + dense`;
-    else description = kind === 'dense' ? 'dense baseline' : `independent · ${percent(meta.levels[0]?.sparsity ?? meta.targets[0])} sparse`;
+    else description = kind === 'dense' ? 'dense baseline' : `independent · ${formatPercent(meta.levels[0]?.sparsity ?? meta.targets[0])} sparse`;
     description += ` · ${formatBytes(info.fileSize)}`;
     if (!contextValue.startsWith('elsa.checkpoint.elsa')) contextValue = 'elsa.checkpoint.elsa';
   } else if (info.format === 'tfjs') {
@@ -268,7 +248,7 @@ export function artifactChildren(node: TreeNode, info: ArtifactInfo): TreeNode[]
   const levels: TreeNode[] = meta.levels.map((lv) => ({
     id: `level:${uri}#${lv.index}`,
     kind: 'level',
-    label: levelLabel(lv),
+    label: levelRowLabel(lv),
     description: levelDescription(lv, levelCount),
     tooltip: levelTooltip(lv),
     contextValue: lv.index === levelCount || lv.dense ? 'elsa.level.dense' : 'elsa.level',
@@ -278,14 +258,14 @@ export function artifactChildren(node: TreeNode, info: ArtifactInfo): TreeNode[]
     level: lv.index,
     children: lv.layerSparsity
       ? info.layers.filter((l) => l.name in meta.codes).map((l) =>
-        layerNode(uri, `levellayer:${uri}#${lv.index}/${l.name}`, l, `${shapeText(l.shape)} · ${percent(lv.layerSparsity?.[l.name])} sparse`, lv.index))
+        layerNode(uri, `levellayer:${uri}#${lv.index}/${l.name}`, l, `${shapeText(l.shape)} · ${formatPercent(lv.layerSparsity?.[l.name])} sparse`, lv.index))
       : undefined,
   }));
   const pending = meta.targets.slice(meta.levels.length).map((t, i): TreeNode => ({
     id: `level:${uri}#${meta.levels.length + i + 1}`,
     kind: 'level',
     label: `Level ${meta.levels.length + i + 1} · pending`,
-    description: `target ${percent(t)}`,
+    description: `target ${formatPercent(t)}`,
     contextValue: 'elsa.level.pending',
     icon: 'clock',
     collapsible: 'none',
@@ -314,8 +294,8 @@ export function layerSparsityText(layer: LayerInfo, meta: ElsaMetadata): string 
 }
 
 function levelTooltip(lv: LevelInfo): string {
-  const lines = [`Level ${lv.index}: ${percent(lv.sparsity, 2)} sparse (target ${percent(lv.targetSparsity, 2)})`];
-  for (const [k, v] of Object.entries(lv.metrics ?? {})) if (v !== undefined) lines.push(`${k}: ${k === 'accuracy' ? percent(v, 2) : v.toFixed(4)}`);
+  const lines = [`Level ${lv.index}: ${formatPercent(lv.sparsity, 2)} sparse (target ${formatPercent(lv.targetSparsity, 2)})`];
+  for (const [k, v] of Object.entries(lv.metrics ?? {})) if (v !== undefined) lines.push(`${k}: ${k === 'accuracy' ? formatPercent(v, 2) : v.toFixed(4)}`);
   return lines.join('\n');
 }
 

@@ -12,6 +12,7 @@ import { extractLevelWeights, readElsaCheckpoint } from '../io/elsaCheckpoint';
 import { withoutFinalSoftmax } from '../models/softmax';
 import { modelFromTopology, type LayersTopology } from '../models/weights';
 import { resolveLevel } from './levels';
+import { formatTargetPercent } from '../../protocol/format';
 
 export interface ExtractedLevel {
   level: number;
@@ -27,7 +28,7 @@ export function levelFromRequest(request: number, meta: ElsaMetadata, file: stri
   try {
     const level = resolveLevel(request, meta.targets);
     if (meta.kind === 'independent' && level > meta.targets.length) {
-      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${+(meta.targets[0] * 100).toFixed(2)} % sparse)`);
+      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${formatTargetPercent(meta.targets[0])} sparse)`);
     }
     if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
     return level;

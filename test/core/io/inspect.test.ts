@@ -61,7 +61,7 @@ describe('inspection', () => {
     const text = formatInspectReport(report);
     assert.match(text, /ELSA checkpoint/);
     assert.match(text, /level\s+target\s+sparsity\s+accuracy/);
-    assert.match(text, /81\.0%/);
+    assert.match(text, /81\.0 %/);
     assert.match(text, /training: training, phase 1/);
     assert.match(text, /dense\/kernel \*/);
   });

@@ -9,6 +9,7 @@ import type { RunReport } from '../protocol/report';
 import { cellStarts } from './heatmapGrid';
 import type { NmReport } from './io/nmPattern';
 import { formatPercent } from '../protocol/format';
+import { levelCountOf } from '../protocol/levels';
 
 /** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
 export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
@@ -229,7 +230,7 @@ export interface SummaryInput {
 
 /** The dashboard's overview of one checkpoint (docs/architecture.md §4): per-layer level sparsity, code shares, nesting. */
 export function buildSummary(input: SummaryInput): CheckpointSummary {
-  const levelCount = input.meta ? input.meta.targets.length + 1 : 0;
+  const levelCount = input.meta ? levelCountOf(input.meta.targets.length) : 0;
   const invalid = new Map<string, number>();
   const layers: LayerSummary[] = input.layers.map((l) => {
     const params = elementCountOf(l.shape);

@@ -6,7 +6,7 @@
 import type { DType, ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
 import { formatBytes, formatPercent } from '../protocol/format';
-import { levelRowLabel } from '../protocol/levels';
+import { levelCountOf, levelRowLabel } from '../protocol/levels';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */
 export interface FoundFile {
@@ -244,7 +244,7 @@ export function artifactChildren(node: TreeNode, info: ArtifactInfo): TreeNode[]
   const uri = node.uri!;
   const meta = info.meta;
   if (!meta) return info.layers.map((l) => layerNode(uri, `layer:${uri}#${l.name}`, l, `${shapeText(l.shape)} · ${l.dtype}`));
-  const levelCount = meta.targets.length + 1;
+  const levelCount = levelCountOf(meta.targets.length);
   const levels: TreeNode[] = meta.levels.map((lv) => ({
     id: `level:${uri}#${lv.index}`,
     kind: 'level',

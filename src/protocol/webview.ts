@@ -71,6 +71,7 @@ export interface HeatmapData {
   /** The original 2-D view of the tensor (rows × cols before downsampling). */
   sourceRows: number;
   sourceCols: number;
+  /** K+1: the codes this heatmap colours (src/protocol/levels.ts). */
   levelCount: number;
   /** Share of weights per code 1..K+1. */
   codeShare: number[];
@@ -120,6 +121,7 @@ export interface HistogramData {
   edges: number[];
   /** counts[level-1][bin]: weights of that level's mask (code <= level) in each bin. */
   counts: number[][];
+  /** K+1 (one row of counts per level), or 1 for a file without levels (one histogram of all weights). */
   levelCount: number;
 }
 

@@ -29,7 +29,8 @@ import { createTrainStep } from './trainStep';
 
 export interface TrainProgress {
   phase: Phase;
-  levelCount: number;
+  /** K: the run's sparse levels (phases 1..K sparsify, K+1 is dense). */
+  sparseLevelCount: number;
   epoch: number;
   batch: number;
   batchesPerEpoch: number;
@@ -237,7 +238,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
           for (const f of frozenSmall) f.param.variable.assign(f.value);
           seen += batch.size;
           position.step++;
-          options.progress?.({ phase, levelCount: K, epoch: e, batch: batch.index, batchesPerEpoch: batches.batchesPerEpoch });
+          options.progress?.({ phase, sparseLevelCount: K, epoch: e, batch: batch.index, batchesPerEpoch: batches.batchesPerEpoch });
         }
         const trainLoss = seen ? (await lossSum.data())[0] / seen : NaN;
         const trainAcc = seen ? (await correctSum.data())[0] / seen : NaN;

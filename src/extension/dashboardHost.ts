@@ -21,7 +21,8 @@ import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseNam
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
-import { graphForDashboard, PendingReveal } from './graphHost';
+import { graphForDashboard } from './graphHost';
+import { PendingReveal } from './pendingReveal';
 import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */

@@ -17,31 +17,6 @@ export function graphForDashboard(store: TensorStore): HostResponse {
   return { kind: 'graph', graph: layoutModelGraph(graph) };
 }
 
-/**
- * The last layer a Reveal in Graph asked for, held until the webview is ready and visible (a panel opened
- * for the reveal has no page yet; a hidden one posts nothing). A newer reveal replaces an older one.
- */
-export class PendingReveal {
-  private layer: string | undefined;
-
-  constructor(
-    private readonly canDeliver: () => boolean,
-    private readonly deliver: (layer: string) => void,
-  ) {}
-
-  request(layer: string): void {
-    this.layer = layer;
-    this.flush();
-  }
-
-  flush(): void {
-    if (this.layer === undefined || !this.canDeliver()) return;
-    const layer = this.layer;
-    this.layer = undefined;
-    this.deliver(layer);
-  }
-}
-
 /** `elsa.revealInGraph` on a layer row: the row names its checkpoint (`uri`) and its weight tensor (`layer`). */
 export async function revealInGraph(panels: DashboardPanels, arg: unknown): Promise<void> {
   const node = arg as Partial<TreeNode> | undefined;

@@ -3,7 +3,7 @@
  * top to bottom, edges routed around nodes. It runs in the extension host, not in the webview: the host
  * computes and the webview only draws (like the heatmap's cell mapping), the layout is testable in node,
  * and the webview bundle does not grow. The graph is already bounded (MAX_GRAPH_NODES, modelGraph.ts), so
- * one layout takes milliseconds to a few hundred (docs/benchmarks.md "Model graph layout").
+ * one layout takes tens of milliseconds for a real model and under a second at the cap (README, "Model graph").
  */
 import dagre from '@dagrejs/dagre';
 import type { GraphData } from '../protocol/webview';

@@ -180,7 +180,7 @@ describe('size bound', () => {
     assert.equal(g.nodes.reduce((s, n) => s + n.members, 0), 10_001);
     assert.equal(g.nodes.reduce((s, n) => s + n.params, 0), tensors.length * 16);
     assertOwnedOnce(g, tensors);
-    assert.match(g.notes.join(' '), /10001 layers are more than the 300 drawn: each node stands for up to 34 consecutive layers/);
+    assert.match(g.notes.join(' '), /10001 layers are more than the 200 drawn: each node stands for up to 51 consecutive layers/);
     // Still one connected chain, first to last.
     for (let i = 1; i < g.nodes.length; i++) assert.ok(g.edges.some(([a, b]) => a === i - 1 && b === i), `edge ${i - 1}->${i}`);
     const laid = layoutModelGraph(g);

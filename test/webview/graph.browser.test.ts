@@ -47,7 +47,8 @@ describe('model graph in a browser', { skip }, () => {
     return { page, errors };
   }
 
-  const nodeAttrs = (page: Page) => page.$$eval('#model-graph .graph-node', (gs) => gs.map((g) => ({ ...(g as SVGGElement).dataset, pressed: g.getAttribute('aria-pressed'), fill: g.querySelector('rect')?.getAttribute('fill') })));
+  type NodeAttrs = Record<string, string | undefined>;
+  const nodeAttrs = (page: Page): Promise<NodeAttrs[]> => page.$$eval('#model-graph .graph-node', (gs) => gs.map((g) => ({ ...(g as SVGGElement).dataset, pressed: g.getAttribute('aria-pressed') ?? undefined, fill: g.querySelector('rect')?.getAttribute('fill') ?? undefined })));
   const selected = (page: Page) => page.evaluate(() => ({
     graph: document.querySelector('#model-graph')?.getAttribute('data-selected-layer'),
     heatmap: document.querySelector('#nesting-heatmap')?.getAttribute('data-layer'),

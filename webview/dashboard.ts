@@ -16,6 +16,9 @@ import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
 import type { UiState } from './uiState';
 import { AccuracyView } from './views/accuracy';
+import { GraphView } from './views/graph';
+import { layerForNode, summaryLayers } from './graphModel';
+import type { GraphNodeData } from '../src/protocol/webview';
 import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
@@ -46,6 +49,10 @@ export class Dashboard {
   private readonly training = new TrainingView();
   private readonly histogram = new HistogramView();
   private readonly sensitivity: SensitivityView;
+  private readonly graph = new GraphView((node) => this.selectGraphNode(node));
+  private graphToken = 0;
+  /** A Reveal in Graph that arrived before the graph: scroll to the node once it is drawn. */
+  private revealPending = false;
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -100,6 +107,7 @@ export class Dashboard {
         { class: 'grid' },
         this.accuracy.card.root,
         this.layers.card.root,
+        h('div', { class: 'wide' }, this.graph.card.root),
         this.nesting.card.root,
         this.histogram.card.root,
         h('div', { class: 'wide' }, this.training.card.root),
@@ -138,6 +146,9 @@ export class Dashboard {
       case 'eventsAppended':
         this.applyAppended(n.events, n.next, false);
         break;
+      case 'revealLayer':
+        this.revealLayer(n.layer);
+        break;
     }
   }
 
@@ -167,13 +178,61 @@ export class Dashboard {
     this.accuracy.setSummary(s);
     this.layers.setSummary(s);
     this.nesting.setFile(targets, s.levelCount === 0);
+    this.graph.setSummary(s);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
     this.persist();
+    this.showLayerSelection();
     this.renderAll();
     this.root.dataset.state = 'ready';
-    await this.loadLayerDetail();
+    await Promise.all([this.loadLayerDetail(), this.loadGraph()]);
+  }
+
+  /** The model graph (laid out by the host); answers for an older summary are dropped. */
+  private async loadGraph(): Promise<void> {
+    const token = ++this.graphToken;
+    try {
+      const { graph } = await this.client.request({ kind: 'getGraph' }, LAYER_DETAIL_TIMEOUT_MS);
+      if (token !== this.graphToken) return;
+      this.graph.setGraph(graph);
+      this.graph.render(this.palette, this.state.level);
+      if (this.revealPending) this.graph.revealSelected();
+      this.revealPending = false;
+    } catch (e) {
+      if (token === this.graphToken) this.graph.showMessage(`No model graph: ${errorText(e)}`);
+    }
+  }
+
+  /** A node click: its largest chart layer becomes the selected layer; a node without one is only highlighted. */
+  private selectGraphNode(node: GraphNodeData): void {
+    const layer = layerForNode(node, summaryLayers(this.summary));
+    if (layer) {
+      this.selectLayer(layer);
+      return;
+    }
+    this.graph.setSelection(this.state.layer, { node: node.id, message: `${node.name} (${node.className}) has no weights the charts show; they keep showing ${this.state.layer ?? 'no layer'}.` });
+  }
+
+  /** Reveal in Graph from the tree: select the layer (now, or when the summary arrives) and scroll to its node. */
+  private revealLayer(layer: string): void {
+    if (this.summary?.layers.some((l) => l.name === layer)) {
+      this.selectLayer(layer);
+      this.revealPending = !this.graph.revealSelected();
+      return;
+    }
+    // Before the first summary: remembered; pickLayer keeps it once the summary lists it.
+    this.state = { ...this.state, layer };
+    this.revealPending = true;
+  }
+
+  /** Every per-layer view shows the selected layer: the graph node, the bars, the sensitivity line, the select. */
+  private showLayerSelection(): void {
+    const layer = this.state.layer;
+    if (layer && this.layerSelect.value !== layer) this.layerSelect.value = layer;
+    this.graph.setSelection(layer);
+    this.layers.setSelectedLayer(layer);
+    this.sensitivity.setSelectedLayer(layer);
   }
 
   private fillSelectors(s: CheckpointSummary): void {
@@ -199,14 +258,19 @@ export class Dashboard {
     this.persist();
     this.header.renderRows(level);
     this.layers.render(this.palette, level);
+    this.graph.render(this.palette, level);
     this.nesting.render(this.palette, level);
     this.histogram.render(this.palette, level, this.state.histogramLog);
   }
 
   private selectLayer(layer: string): void {
-    if (!layer || layer === this.state.layer) return;
+    if (!layer || layer === this.state.layer) {
+      if (layer) this.graph.setSelection(layer);
+      return;
+    }
     this.state = { ...this.state, layer };
     this.persist();
+    this.showLayerSelection();
     void this.loadLayerDetail();
   }
 
@@ -279,6 +343,7 @@ export class Dashboard {
     this.root.dataset.selectedLevel = String(level);
     this.accuracy.render(this.palette);
     this.layers.render(this.palette, level);
+    this.graph.render(this.palette, level);
     this.nesting.render(this.palette, level);
     this.histogram.render(this.palette, level, this.state.histogramLog);
     this.training.render(this.palette);
@@ -293,6 +358,7 @@ export class Dashboard {
     this.histogram.card.root.hidden = !s;
     this.accuracy.card.root.hidden = !elsa;
     this.nesting.card.root.hidden = !s;
+    this.graph.card.root.hidden = !s;
     // The scan needs a model graph and a test set: ELSA checkpoints carry both (their run's dataset).
     this.sensitivity.card.root.hidden = !elsa;
   }

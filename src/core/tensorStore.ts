@@ -31,6 +31,10 @@ export interface TensorStore {
   layers: StoreLayer[];
   /** Number of tensors in the file, bookkeeping included. */
   tensorCount: number;
+  /** The TF.js Layers topology the file carries (an ELSA checkpoint's metadata, a model.json), for the model graph. */
+  topology?: unknown;
+  /** Every weight tensor of the model (bookkeeping `elsa.*` tensors left out), for the model graph. */
+  modelTensors?: StoreLayer[];
   readValues(name: string): Promise<ArrayLike<number>>;
   /**
    * Safetensors files: streamed statistics of one tensor (zero share, N:M …; io/tensorStats.ts), reading at
@@ -59,6 +63,8 @@ export async function openSafetensorsStore(source: ByteSource): Promise<TensorSt
     meta,
     layers,
     tensorCount: names.length,
+    topology: meta?.topology,
+    modelTensors: names.filter((n) => !n.startsWith(ELSA_TENSOR_PREFIX)).map((n) => ({ name: n, shape: [...header.tensors[n].shape], dtype: header.tensors[n].dtype })),
     readValues: async (name) => (await readTensor(source, header, name)).data as ArrayLike<number>,
     streamStats: async (name, maxBytes) => {
       const e = header.tensors[name];
@@ -86,6 +92,8 @@ export async function openTfjsStore(modelJsonText: string, label: string, modelJ
     fileSize: reader.fileSize,
     layers: weights.filter((w) => w.dtype === 'float32').map((w) => ({ name: w.name, shape: [...w.shape], dtype: tfjsDtypeLabel(w) })),
     tensorCount: weights.length,
+    topology: reader.manifest.topology,
+    modelTensors: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: tfjsDtypeLabel(w) })),
     readValues: async (name) => (await reader.readWeight(name)).data as ArrayLike<number>,
     close: () => reader.close(),
   };
@@ -106,6 +114,7 @@ export async function openShardedSafetensorsStore(indexText: string, label: stri
       .filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX) && FLOAT_DTYPES.has(t.entry.dtype) && t.entry.shape.length >= 1)
       .map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
     tensorCount: model.tensors.length,
+    modelTensors: model.tensors.filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX)).map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
     readValues: async (name) => (await model.readTensor(name)).data as ArrayLike<number>,
     streamStats: (name, maxBytes) => model.streamStats(name, maxBytes),
     close: () => model.close(),

@@ -15,6 +15,7 @@ import { evalSummary } from './cliOutput';
 import { compareMarkdown, type CompareEntry } from './compareModel';
 import type { DashboardPanels } from './dashboardPanel';
 import { uriBaseName } from './fileAccess';
+import { revealInGraph } from './graphHost';
 import { initLog, log } from './log';
 import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
@@ -224,6 +225,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   reg('elsa.evaluate', (arg, level) => evaluate(arg, level));
   reg('elsa.compare', (arg, selection) => compare(arg, selection));
   reg('elsa.openDashboard', (arg) => openDashboard(arg));
+  reg('elsa.revealInGraph', (arg) => revealInGraph(panels, arg));
   reg('elsa.showLog', () => initLog().show());
   reg('elsa.refresh', () => tree.refresh());
   reg('elsa.revealInExplorer', async (arg: unknown) => {

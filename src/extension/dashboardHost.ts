@@ -21,6 +21,8 @@ import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseNam
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
+import { graphForDashboard } from './graphHost';
+import { PendingReveal } from './pendingReveal';
 import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
@@ -64,6 +66,8 @@ export class DashboardSession implements vscode.Disposable {
   private lastEventsSize = -1;
   /** Cancels CLI runs (the sensitivity scan) when the dashboard closes. */
   private readonly cancel = new vscode.CancellationTokenSource();
+  /** A Reveal in Graph waiting for the page. */
+  private readonly reveal = new PendingReveal(() => !this.disposed && this.gate.isReady && this.panel.visible, (layer) => this.post({ kind: 'revealLayer', layer }));
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -152,6 +156,12 @@ export class DashboardSession implements vscode.Disposable {
 
   private visibilityChanged(): void {
     if (this.panel.visible) this.gate.flush();
+    this.reveal.flush();
+  }
+
+  /** Selects a layer in the page (every chart and the graph follow), now or once the page is ready. */
+  revealLayer(layer: string): void {
+    this.reveal.request(layer);
   }
 
   private post(body: HostNotification): void {
@@ -212,6 +222,7 @@ export class DashboardSession implements vscode.Disposable {
         this.gate.markReady();
         this.eventsOffset = 0;
         this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind), workspaceTrusted: vscode.workspace.isTrusted });
+        this.reveal.flush();
         return;
       case 'saveState':
         // VS Code keeps the webview's own setState for restores; the host needs nothing from it.
@@ -275,6 +286,8 @@ export class DashboardSession implements vscode.Disposable {
           if (chunk.next < req.since) this.eventsOffset = chunk.next;
           return { kind: 'events', events: chunk.events, next: chunk.next } as HostResponse;
         });
+      case 'getGraph':
+        return graphForDashboard(await this.requireStore());
       case 'getSensitivity':
         await this.requireStore();
         return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);

@@ -5,6 +5,7 @@
  */
 import { isRunReport } from './report';
 import { isStudySummary } from './study';
+import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './webview';
 import type {
   HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
   WebviewNotification, WebviewRequest,
@@ -40,6 +41,8 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
       return { kind: 'getEvents', since: b.since };
     case 'getStudy':
       return { kind: 'getStudy' };
+    case 'getGraph':
+      return { kind: 'getGraph' };
     case 'getSensitivity':
       if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
       return { kind: 'getSensitivity', level: b.level, target: b.target };
@@ -134,6 +137,22 @@ function isHistogram(v: unknown): boolean {
   return v.counts.every((row) => isNumArr(row) && row.length === bins);
 }
 
+/** A laid-out graph: bounded sizes, unique node ids, edges between existing nodes, finite coordinates. */
+function isGraph(v: unknown): boolean {
+  if (!isObj(v) || (v.source !== 'topology' && v.source !== 'names') || !isNum(v.width) || !isNum(v.height) || !isId(v.layerCount)) return false;
+  if (!isArr(v.notes) || !v.notes.every(isStr) || !isArr(v.nodes) || !isArr(v.edges)) return false;
+  if (v.nodes.length > MAX_GRAPH_NODES || v.edges.length > MAX_GRAPH_EDGES) return false;
+  const ids = new Set<string>();
+  for (const n of v.nodes) {
+    if (!isObj(n) || !isStr(n.id) || ids.has(n.id) || !isStr(n.name) || !isStr(n.label) || !isStr(n.className) || !isNum(n.params) || n.params < 0) return false;
+    if (!isArr(n.tensors) || !n.tensors.every(isStr) || !isPosInt(n.members)) return false;
+    if (![n.x, n.y, n.width, n.height].every(isNum) || !((n.width as number) > 0 && (n.height as number) > 0)) return false;
+    ids.add(n.id);
+  }
+  return v.edges.every((e) => isObj(e) && isStr(e.from) && isStr(e.to) && ids.has(e.from) && ids.has(e.to)
+    && isNumArr(e.points) && e.points.length >= 4 && e.points.length % 2 === 0);
+}
+
 const isEventList = (v: unknown): boolean => isArr(v) && v.every((e) => isObj(e) && isStr(e.type));
 
 function parseHostResponse(b: Obj): HostResponse | undefined {
@@ -150,6 +169,8 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
     case 'sensitivity':
       return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
+    case 'graph':
+      return isGraph(b.graph) ? (b as unknown as HostResponse) : undefined;
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:
@@ -170,6 +191,8 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
       return isEventList(b.events) && isId(b.next) ? (b as unknown as HostNotification) : undefined;
     case 'summaryChanged':
       return { kind: 'summaryChanged' };
+    case 'revealLayer':
+      return isStr(b.layer) && b.layer.length > 0 ? { kind: 'revealLayer', layer: b.layer } : undefined;
     default:
       return undefined;
   }

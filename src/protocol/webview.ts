@@ -123,6 +123,56 @@ export interface HistogramData {
   levelCount: number;
 }
 
+/**
+ * Most nodes a model graph is drawn with; bigger models are collapsed (src/core/modelGraph.ts). The layout runs
+ * on the extension host: 200 nodes take dagre 0.2–0.8 s on a loaded 2-core machine (README, "Model graph").
+ */
+export const MAX_GRAPH_NODES = 200;
+/** Most edges a model graph is drawn with (the rest are dropped, with a note). */
+export const MAX_GRAPH_EDGES = 3000;
+
+/** One node of the model graph, placed by the host's layout (centre x, y; SVG user units). */
+export interface GraphNodeData {
+  id: string;
+  /** Layer name, name prefix, or `first … last` for collapsed layers. */
+  name: string;
+  /** The name as drawn (shortened to fit the box). */
+  label: string;
+  /** Layer class (`Conv2D`, `Add` …); `tensors` for a name-prefix group; `layers` for collapsed layers. */
+  className: string;
+  /** Parameters of the tensors it owns. */
+  params: number;
+  /** Weight tensors it owns (full names, as in the summary's layers). */
+  tensors: string[];
+  /** Layers (or prefix groups) this node stands for: 1 unless collapsed. */
+  members: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface GraphEdgeData {
+  from: string;
+  to: string;
+  /** The routed line, x0, y0, x1, y1 … */
+  points: number[];
+}
+
+/** The model as a graph (docs: README "The model as a graph"). */
+export interface GraphData {
+  /** `topology`: the TF.js Layers topology the file carries; `names`: grouped by tensor-name prefixes. */
+  source: 'topology' | 'names';
+  nodes: GraphNodeData[];
+  edges: GraphEdgeData[];
+  width: number;
+  height: number;
+  /** Layers (or name groups) before any collapsing. */
+  layerCount: number;
+  /** What was collapsed, guessed or left out, in words. */
+  notes: string[];
+}
+
 // ---------- webview -> host ----------
 export type WebviewRequest =
   | { kind: 'getSummary' }
@@ -133,7 +183,9 @@ export type WebviewRequest =
   /** The study.json of a study folder. */
   | { kind: 'getStudy' }
   /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
-  | { kind: 'getSensitivity'; level: number; target: number };
+  | { kind: 'getSensitivity'; level: number; target: number }
+  /** The model as a graph, laid out by the host. */
+  | { kind: 'getGraph' };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
@@ -149,13 +201,16 @@ export type HostResponse =
   | { kind: 'events'; events: TrainingEvent[]; next: number }
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
+  | { kind: 'graph'; graph: GraphData }
   | { kind: 'error'; message: string };
 
 export type HostNotification =
   /** `workspaceTrusted: false`: actions that run the CLI or write files (Extract…) are refused by the host; hide them. */
   | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string; workspaceTrusted?: boolean }
   | { kind: 'eventsAppended'; events: TrainingEvent[]; next: number }
-  | { kind: 'summaryChanged' };
+  | { kind: 'summaryChanged' }
+  /** Select this weight tensor (a layer row's Reveal in Graph): every chart follows, the graph shows its node. */
+  | { kind: 'revealLayer'; layer: string };
 
 export interface RequestEnvelope<T> {
   id: number;

@@ -30,6 +30,7 @@ export class SensitivityView {
   private data: SensitivityData | undefined;
   private running = false;
   private palette: Palette | undefined;
+  private selectedLayer: string | undefined;
 
   constructor(private readonly actions: SensitivityActions) {
     this.card = card(
@@ -119,6 +120,13 @@ export class SensitivityView {
     if (this.palette) this.render(this.palette);
   }
 
+  /** The layer selected in the dashboard: its curve is drawn thicker, the others thinner. */
+  setSelectedLayer(layer: string | undefined): void {
+    this.selectedLayer = layer;
+    this.canvas.dataset.selectedLayer = layer ?? '';
+    if (this.palette) this.render(this.palette);
+  }
+
   render(p: Palette): void {
     this.palette = p;
     const d = this.data;
@@ -131,7 +139,7 @@ export class SensitivityView {
       data: l.points.map((q) => ({ x: q.sparsity, y: q.accuracy })),
       borderColor: toCss(hues[i % hues.length]),
       backgroundColor: toCss(hues[i % hues.length]),
-      borderWidth: lineWidth(p),
+      borderWidth: l.name === this.selectedLayer ? lineWidth(p) * 2.5 : lineWidth(p),
       // Past six layers the hues repeat: a dash pattern per round keeps the lines apart.
       borderDash: i < hues.length ? [] : [6, 3 + Math.floor(i / hues.length)],
       pointRadius: 3,

@@ -27,6 +27,7 @@ interface ResponseKindOf {
   getEvents: 'events';
   getStudy: 'study';
   getSensitivity: 'sensitivity';
+  getCompare: 'compare';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -35,6 +36,7 @@ const RESPONSE_KIND: ResponseKindOf = {
   getEvents: 'events',
   getStudy: 'study',
   getSensitivity: 'sensitivity',
+  getCompare: 'compare',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -21,6 +21,7 @@ import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseNam
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
+import { compareForDashboard } from './compareHost';
 import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
@@ -278,6 +279,9 @@ export class DashboardSession implements vscode.Disposable {
       case 'getSensitivity':
         await this.requireStore();
         return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
+      case 'getCompare':
+        await this.requireStore();
+        return compareForDashboard(this.checkpointUri!, req);
     }
   }
 

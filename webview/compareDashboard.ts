@@ -13,10 +13,9 @@ import { LAYER_DETAIL_TIMEOUT_MS } from './limits';
 import { currentPalette, observeTheme } from './theme';
 import { CompareView, type LevelChoice } from './views/compare';
 
-/** A side's levels as choices, labelled as the view labels the side itself. */
+/** A side's levels as choices, labelled as the view labels the side itself (target 0: the dense level). */
 function choices(s: CompareSide): LevelChoice[] {
-  const dense = Math.max(...s.levels);
-  return s.levels.map((level) => ({ value: level, label: sideLevelLabel({ ...s, level, dense: level === dense && s.kind !== 'independent', targetSparsity: undefined }) }));
+  return s.levels.map((level, i) => ({ value: level, label: sideLevelLabel({ ...s, level, dense: s.levelTargets[i] === 0, targetSparsity: s.levelTargets[i] }) }));
 }
 
 export class CompareDashboard {

@@ -53,7 +53,7 @@ function resolveSide(input: CompareInput): ResolvedSide {
     if (input.level !== undefined) throw checkpointError(store.label, `a plain ${store.format === 'tfjs' ? 'TF.js model' : 'safetensors file'} has no levels (its mask is its nonzero weights); leave out @${input.level}`);
     // Kernels only: biases and normalisation parameters are never pruned, so their zeros say nothing about a mask.
     const layers = new Map(store.layers.filter((l) => l.shape.length >= 2).map((l) => [l.name, l.shape] as const));
-    return { store, layers, side: { file: store.label, kind: 'plain', levels: [] } };
+    return { store, layers, side: { file: store.label, kind: 'plain', levels: [], levelTargets: [] } };
   }
   if (!store.readCodes) throw checkpointError(store.label, 'the reader of this file cannot read level codes');
   const levels = meta.levels.map((l) => l.index);
@@ -76,6 +76,7 @@ function resolveSide(input: CompareInput): ResolvedSide {
       kind: meta.kind ?? 'elsa',
       level,
       levels,
+      levelTargets: meta.levels.map((l) => (l.dense ? 0 : l.targetSparsity)),
       ...(info.dense ? { dense: true } : {}),
       targetSparsity: info.targetSparsity,
       ...(accuracy !== undefined && Number.isFinite(accuracy) ? { accuracy } : {}),

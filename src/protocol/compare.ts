@@ -15,6 +15,8 @@ export interface CompareSide {
   level?: number;
   /** Levels the file offers (1..K+1, finished ones), so a front end can offer the others; empty for a plain file. */
   levels: number[];
+  /** Target sparsity of each of `levels` (0 for a dense level), for labels. */
+  levelTargets: number[];
   /** The compared level is the dense network (the last level of an ELSA run, or a dense baseline). */
   dense?: boolean;
   /** The level's target sparsity, from the metadata. */
@@ -119,6 +121,7 @@ const SIDE_KINDS = new Set(['elsa', 'independent', 'dense', 'plain']);
 function isSide(v: unknown): v is CompareSide {
   if (!isObj(v) || typeof v.file !== 'string' || (v.dense !== undefined && typeof v.dense !== 'boolean') || !SIDE_KINDS.has(v.kind as string) || !isShare(v.sparsity)) return false;
   if (!Array.isArray(v.levels) || !v.levels.every((l) => isCount(l) && l > 0)) return false;
+  if (!Array.isArray(v.levelTargets) || v.levelTargets.length !== v.levels.length || !v.levelTargets.every(isShare)) return false;
   if (v.level !== undefined && !(isCount(v.level) && v.level > 0)) return false;
   for (const k of ['accuracy', 'targetSparsity'] as const) if (v[k] !== undefined && !isShare(v[k])) return false;
   for (const k of ['epochs', 'testCount'] as const) if (v[k] !== undefined && !isCount(v[k])) return false;

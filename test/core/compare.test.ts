@@ -63,7 +63,8 @@ describe('compare: hand-computed cases', () => {
     assert.deepEqual(d.diff.both, [0, 0, 2]);
     assert.deepEqual(d.diff.onlyB, [0, 1, 0]);
     assert.deepEqual([d.diff.zero, d.diff.total], [1, 5]);
-    assert.deepEqual(r.b, { file: 'other.safetensors', kind: 'plain', levels: [], sparsity: 0.5 });
+    assert.deepEqual(r.b, { file: 'other.safetensors', kind: 'plain', levels: [], levelTargets: [], sparsity: 0.5 });
+    assert.deepEqual([r.a.levels, r.a.levelTargets], [[1, 2, 3], [0.75, 0.5, 0]]);
     // The bias is no layer (rank 1); x/kernel exists only in B; c/kernel has another shape.
     assert.deepEqual(r.onlyInA, []);
     assert.deepEqual(r.onlyInB, ['x/kernel']);

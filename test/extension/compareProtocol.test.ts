@@ -57,6 +57,7 @@ describe('compare response', () => {
     ['a histogram with another bin count', (r) => { r.layers[0].diff.onlyA.push(0); }],
     ['decreasing edges', (r) => { r.layers[0].diff.edges.reverse(); }],
     ['a negative count', (r) => { r.layers[0].diff.zero = -1; }],
+    ['level targets that do not match the levels', (r) => { r.a.levelTargets.pop(); }],
     ['an unknown side kind', (r) => { (r.a as { kind: string }).kind = 'mystery'; }],
     ['another format', (r) => { (r as { format: string }).format = 'elsa-compare/0'; }],
     ['a non-numeric total', (r) => { (r.total as { jaccard: unknown }).jaccard = 'high'; }],

@@ -6,14 +6,14 @@ import type { CompareSide } from '../../src/protocol/compare';
 import { compareBars, diffSeries, pickCompareLayer, sideAccuracy, sideLevelLabel, unmatchedLines } from '../../webview/compareSeries';
 import { elsaStore, plainStore } from '../helpers/compareFixture';
 
-const side = (over: Partial<CompareSide>): CompareSide => ({ file: 'f', kind: 'elsa', levels: [1, 2, 3], sparsity: 0.5, ...over });
+const side = (over: Partial<CompareSide>): CompareSide => ({ file: 'f', kind: 'elsa', levels: [1, 2, 3], levelTargets: [0.9, 0.5, 0], sparsity: 0.5, ...over });
 
 describe('compare series', () => {
   it('labels sides as the dashboard labels levels', () => {
     assert.equal(sideLevelLabel(side({ level: 2, targetSparsity: 0.9 })), 'L2 90%');
     assert.equal(sideLevelLabel(side({ level: 3, dense: true, targetSparsity: 0 })), 'dense');
     assert.equal(sideLevelLabel(side({ level: 1, kind: 'independent', targetSparsity: 0.975 })), 'L1 97.5%');
-    assert.equal(sideLevelLabel(side({ kind: 'plain', levels: [] })), 'all weights');
+    assert.equal(sideLevelLabel(side({ kind: 'plain', levels: [], levelTargets: [] })), 'all weights');
   });
 
   it('says what stands behind an accuracy: epochs, test images and the binomial interval', () => {

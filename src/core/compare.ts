@@ -138,12 +138,29 @@ export async function compareStores(a: CompareInput, b: CompareInput, options: C
     total: {
       size, keptA, keptB, intersection, union,
       jaccard: jaccardIndex(intersection, union),
-      jaccardIfRandom: size === 0 ? 1 : randomMaskJaccard(keptA / size, keptB / size),
+      jaccardIfRandom: layerwiseRandomJaccard(layers),
       sharedOfA: share(intersection, keptA),
       sharedOfB: share(intersection, keptB),
     },
     onlyInA, onlyInB, shapeMismatch, bins,
   };
+}
+
+/**
+ * The Jaccard index random masks would give over all layers together, each layer keeping as many weights as it
+ * does: expected |A∩B| and |A∪B| summed over layers. (One global density would put the kept weights of a small
+ * layer into the large ones, and understate the overlap any two real masks have.)
+ */
+export function layerwiseRandomJaccard(layers: readonly Pick<LayerComparison, 'size' | 'keptA' | 'keptB'>[]): number {
+  let inter = 0;
+  let union = 0;
+  for (const l of layers) {
+    if (l.size === 0) continue;
+    const both = (l.keptA * l.keptB) / l.size;
+    inter += both;
+    union += l.keptA + l.keptB - both;
+  }
+  return union === 0 ? 1 : inter / union;
 }
 
 /**

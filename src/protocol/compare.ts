@@ -83,7 +83,10 @@ export interface CompareResult {
   b: CompareSide;
   /** Layers present in both, with equal shapes, in A's order. */
   layers: LayerComparison[];
-  /** Over all compared layers together (weights counted, not layers averaged). */
+  /**
+   * Over all compared layers together (weights counted, not layers averaged); `jaccardIfRandom` keeps each
+   * layer's densities (random masks within each layer).
+   */
   total: { size: number; keptA: number; keptB: number; intersection: number; union: number; jaccard: number; jaccardIfRandom: number; sharedOfA: number | null; sharedOfB: number | null };
   /** Layers only one side has, and layers whose shapes differ: reported, not compared. */
   onlyInA: string[];

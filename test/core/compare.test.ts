@@ -41,6 +41,8 @@ describe('compare: hand-computed cases', () => {
     // Totals over both layers (c/kernel: level 1 keeps 2 of 6, level 2 keeps 4 of 6, nested).
     assert.deepEqual([r.total.size, r.total.keptA, r.total.keptB, r.total.intersection, r.total.union], [14, 4, 8, 4, 8]);
     assert.equal(r.total.jaccard, 0.5);
+    // Random masks within each layer: expected |A∩B| = 2·4/8 + 2·4/6, |A∪B| = (2 + 4 − 1) + (2 + 4 − 4/3).
+    assert.ok(Math.abs(r.total.jaccardIfRandom - (1 + 4 / 3) / (5 + 14 / 3)) < 1e-12);
     assert.deepEqual([r.onlyInA, r.onlyInB, r.shapeMismatch], [[], [], []]);
     await store.close();
   });

@@ -172,22 +172,24 @@ export function compareTensors(name: string, shape: readonly number[], a: SideTe
   if (a.values.length !== n || b.values.length !== n || (a.codes && a.codes.length !== n) || (b.codes && b.codes.length !== n)) {
     throw checkpointError(undefined, `layer "${shortName(name)}": ${n} weights in its shape but ${a.values.length} / ${b.values.length} values read`);
   }
-  const keepA = keepTest(a, levelA);
-  const keepB = keepTest(b, levelB);
+  // Masks first, as bytes: the two passes below then read typed arrays only (a 16 M-weight layer in ~0.1 s).
+  const inA = keptMask(a, levelA, n);
+  const inB = keptMask(b, levelB, n);
+  const va = a.values;
+  const vb = b.values;
   let keptA = 0;
   let keptB = 0;
   let intersection = 0;
   let range = 0;
   // Pass 1: the counts and the largest finite difference, which sets the symmetric range of the bins.
   for (let i = 0; i < n; i++) {
-    const inA = keepA(i);
-    const inB = keepB(i);
-    if (!inA && !inB) continue;
-    if (inA) keptA++;
-    if (inB) keptB++;
-    if (inA && inB) intersection++;
-    const d = (inB ? b.values[i] : 0) - (inA ? a.values[i] : 0);
-    const m = Math.abs(d);
+    const ka = inA[i];
+    const kb = inB[i];
+    if (ka === 0 && kb === 0) continue;
+    keptA += ka;
+    keptB += kb;
+    intersection += ka & kb;
+    const m = Math.abs((kb ? vb[i] : 0) - (ka ? va[i] : 0));
     if (m > range && m !== Infinity) range = m;
   }
   const union = keptA + keptB - intersection;
@@ -204,13 +206,13 @@ export function compareTensors(name: string, shape: readonly number[], a: SideTe
   if (bins % 2 === 0) diff.edges[bins / 2] = 0;
   // Pass 2: bin every nonzero finite difference, by who keeps the weight.
   for (let i = 0; i < n; i++) {
-    const inA = keepA(i);
-    const inB = keepB(i);
-    if (!inA && !inB) continue;
-    const d = (inB ? b.values[i] : 0) - (inA ? a.values[i] : 0);
+    const ka = inA[i];
+    const kb = inB[i];
+    if (ka === 0 && kb === 0) continue;
+    const d = (kb ? vb[i] : 0) - (ka ? va[i] : 0);
     if (d === 0) diff.zero++;
     else if (!Number.isFinite(d)) diff.nonFinite++;
-    else (inA && inB ? diff.both : inA ? diff.onlyA : diff.onlyB)[diffBin(d, range, bins)]++;
+    else (ka && kb ? diff.both : ka ? diff.onlyA : diff.onlyB)[diffBin(d, range, bins)]++;
   }
   const size = n;
   return {
@@ -231,11 +233,18 @@ export function compareTensors(name: string, shape: readonly number[], a: SideTe
   };
 }
 
-function keepTest(t: SideTensor, level: number | undefined): (i: number) => boolean {
-  if (level === undefined) return (i) => t.values[i] !== 0;
+/** 1 where the side keeps the weight: `code ≤ level`, or a nonzero value when the side has no level. */
+function keptMask(t: SideTensor, level: number | undefined, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  if (level === undefined) {
+    const v = t.values;
+    for (let i = 0; i < n; i++) out[i] = v[i] !== 0 ? 1 : 0;
+    return out;
+  }
   const codes = t.codes;
   if (!codes) throw checkpointError(undefined, 'level codes are missing for a level comparison');
-  return (i) => codes[i] <= level;
+  for (let i = 0; i < n; i++) out[i] = codes[i] <= level ? 1 : 0;
+  return out;
 }
 
 /**

@@ -72,7 +72,8 @@ function sideLine(tag: string, s: CompareSide): string {
   const level = s.level === undefined ? 'all nonzero weights' : `level ${s.level}${s.dense ? ' (dense)' : s.targetSparsity !== undefined ? ` (target ${percent(s.targetSparsity, 1)})` : ''}`;
   const behind = [s.epochs !== undefined ? `${s.epochs} epochs` : '', s.testCount !== undefined ? `${s.testCount.toLocaleString('en-US')} test images` : ''].filter(Boolean).join(', ');
   const acc = s.accuracy === undefined ? 'accuracy not recorded' : `accuracy ${percent(s.accuracy)}${behind ? ` (${behind})` : ''}`;
-  return `${tag}: ${s.file}, ${s.kind === 'plain' ? 'plain safetensors' : s.kind}, ${level}: ${acc}; sparsity ${percent(s.sparsity)} over the compared layers`;
+  const kind = s.kind !== 'plain' ? s.kind : s.file.endsWith('.safetensors.index.json') ? 'sharded safetensors' : s.file.endsWith('.json') ? 'TF.js model' : 'plain safetensors';
+  return `${tag}: ${s.file}, ${kind}, ${level}: ${acc}; sparsity ${percent(s.sparsity)} over the compared layers`;
 }
 
 const share = (v: number | null) => (v === null ? '–' : percent(v, 1));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completeLines, tailStart } from '../../src/core/eventsTail';
-import type { ElsaMetadata } from '../../src/core/contract';
 import { evalSummary } from '../../src/extension/cliOutput';
 import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboardHtml';
 import { foldProgress, progressText, type RunProgress } from '../../src/extension/progressModel';

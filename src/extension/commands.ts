@@ -172,6 +172,12 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   async function compare(arg: unknown, selection: unknown): Promise<void> {
     const selected = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
     const node = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as TreeNode) : undefined;
+    // Two level rows selected in the tree: exactly those two levels, nothing to ask.
+    const levelRows = Array.isArray(selection) ? (selection as TreeNode[]).filter((n) => n && typeof n === 'object' && typeof n.uri === 'string' && typeof n.level === 'number') : [];
+    if (levelRows.length === 2) {
+      comparePanels.show(...(levelRows.map((n) => ({ uri: vscode.Uri.parse(n.uri!), level: n.level })) as [{ uri: vscode.Uri; level: number }, { uri: vscode.Uri; level: number }]));
+      return;
+    }
     // A level row compares that level; a checkpoint row (or a two-row selection) compares files.
     const sides = node?.level && selected.length < 2 ? await pickLevelComparison(tree, node) : await pickComparison(tree, uriOf(arg), selected);
     if (sides) comparePanels.show(...sides);
@@ -207,7 +213,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   reg('elsa.export', (arg, level) => extract(arg, level, 'tfjs'));
   reg('elsa.evaluate', (arg, level) => evaluate(arg, level));
   reg('elsa.compare', (arg, selection) => compare(arg, selection));
-  reg('elsa.compareLevel', (arg) => compare(arg, undefined));
+  reg('elsa.compareLevel', (arg, selection) => compare(arg, selection));
   reg('elsa.openDashboard', (arg) => openDashboard(arg));
   reg('elsa.showLog', () => initLog().show());
   reg('elsa.refresh', () => tree.refresh());

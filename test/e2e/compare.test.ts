@@ -139,11 +139,15 @@ test('compare: two levels from the tree and the dashboard, a level against its e
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       const frame = visibleWebview(page);
       await poll('the Compare levels card with its level selectors', async () => (await frame.locator('#compare-level-b vscode-option').count().catch(() => 0)) === dense, { timeoutMs: 30_000 });
-      await frame.locator('#compare-section').evaluate((_el, level) => {
+      // The select is a custom element that may still be upgrading: set it until it reads back the dense level.
+      await poll('level B set to the dense level', () => frame.locator('#compare-section').evaluate((_el, level) => {
         const select = document.getElementById('compare-level-b') as HTMLElement & { value: string };
-        select.value = String(level);
-        select.dispatchEvent(new Event('change'));
-      }, dense);
+        if (select.value !== String(level)) {
+          select.value = String(level);
+          select.dispatchEvent(new Event('change'));
+        }
+        return select.value === String(level);
+      }, dense), { timeoutMs: 15_000 });
       await frame.locator('#compare-run').click();
       const cli = await cliCompare(`${ckpt}@1`, `${ckpt}@dense`, workspace.dir);
       const shown = await waitForCompare(page, 'level 1 against the dense level', (r) => r.sides[1]?.level === dense);

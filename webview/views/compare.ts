@@ -57,6 +57,7 @@ export class CompareView {
     );
     this.levelA = h('vscode-single-select', { id: 'compare-level-a', 'aria-label': 'Level A' }) as SelectElement;
     this.levelB = h('vscode-single-select', { id: 'compare-level-b', 'aria-label': 'Level B' }) as SelectElement;
+    for (const select of [this.levelA, this.levelB]) select.addEventListener('change', () => (select.dataset.chosen = select.value));
     this.button = h('vscode-button', { id: 'compare-run', text: 'Compare' });
     this.button.addEventListener('click', () => void this.start());
     this.card.tools.append(h('label', { class: 'tool' }, h('span', { text: 'A' }), this.levelA), h('label', { class: 'tool' }, h('span', { text: 'B' }), this.levelB), this.button);
@@ -79,9 +80,14 @@ export class CompareView {
     setNote(this.card.note, 'Pick two levels and press Compare.');
   }
 
-  /** The level choices of each side (a side without levels hides its selector). */
+  /**
+   * The level choices of each side (a side without levels hides its selector). A choice the user made that is
+   * still offered is kept: a live run reloads the summary after every epoch, and must not undo it.
+   */
   setLevels(a: readonly LevelChoice[], b: readonly LevelChoice[], selectedA: number, selectedB: number): void {
-    for (const [select, choices, selected] of [[this.levelA, a, selectedA], [this.levelB, b, selectedB]] as const) {
+    for (const [select, choices, fallback] of [[this.levelA, a, selectedA], [this.levelB, b, selectedB]] as const) {
+      const chosen = Number(select.dataset.chosen);
+      const selected = choices.some((c) => c.value === chosen) ? chosen : fallback;
       clear(select);
       for (const c of choices) select.append(h('vscode-option', { value: String(c.value), text: c.label }));
       select.value = String(selected);

@@ -28,6 +28,7 @@ interface ResponseKindOf {
   getStudy: 'study';
   getSensitivity: 'sensitivity';
   getGraph: 'graph';
+  getCompare: 'compare';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -37,6 +38,7 @@ const RESPONSE_KIND: ResponseKindOf = {
   getStudy: 'study',
   getSensitivity: 'sensitivity',
   getGraph: 'graph',
+  getCompare: 'compare',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -15,10 +15,12 @@ import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
 import type { UiState } from './uiState';
+import { DEFAULT_COMPARE_BINS } from '../src/protocol/compare';
 import { AccuracyView } from './views/accuracy';
 import { GraphView } from './views/graph';
 import { layerForNode, summaryLayers } from './graphModel';
 import type { GraphNodeData } from '../src/protocol/webview';
+import { CompareView } from './views/compare';
 import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
@@ -53,6 +55,10 @@ export class Dashboard {
   private graphToken = 0;
   /** A Reveal in Graph that arrived before the graph: scroll to the node once it is drawn. */
   private revealPending = false;
+  /** "Compare levels": two levels of this checkpoint (the host answers from its own file). */
+  private readonly compare = new CompareView({
+    run: async (levelA, levelB) => (await this.client.request({ kind: 'getCompare', levelA, levelB, bins: DEFAULT_COMPARE_BINS }, LAYER_DETAIL_TIMEOUT_MS)).compare,
+  });
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -111,6 +117,7 @@ export class Dashboard {
         this.nesting.card.root,
         this.histogram.card.root,
         h('div', { class: 'wide' }, this.training.card.root),
+        h('div', { class: 'wide' }, this.compare.card.root),
         h('div', { class: 'wide' }, this.sensitivity.card.root),
       ),
     );
@@ -179,6 +186,7 @@ export class Dashboard {
     this.layers.setSummary(s);
     this.nesting.setFile(targets, s.levelCount === 0);
     this.graph.setSummary(s);
+    this.setCompareLevels(s);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
@@ -248,6 +256,12 @@ export class Dashboard {
     for (const l of s.layers) this.layerSelect.append(h('vscode-option', { value: l.name, text: `${l.name}  [${l.shape.join('×')}]` }));
     this.layerSelect.toggleAttribute('disabled', s.layers.length === 0);
     if (this.state.layer) this.layerSelect.value = this.state.layer;
+  }
+
+  /** Every finished level on both sides; by default the sparsest against the next one. */
+  private setCompareLevels(s: CheckpointSummary): void {
+    const levels = (s.meta?.levels ?? []).map((l) => ({ value: l.index, label: levelLabel(l.index, s.levelCount, l.dense ? undefined : l.targetSparsity) }));
+    this.compare.setLevels(levels, levels, levels[0]?.value ?? 0, levels[1]?.value ?? levels[0]?.value ?? 0);
   }
 
   private selectLevel(level: number): void {
@@ -348,6 +362,7 @@ export class Dashboard {
     this.histogram.render(this.palette, level, this.state.histogramLog);
     this.training.render(this.palette);
     this.sensitivity.render(this.palette);
+    this.compare.render(this.palette);
   }
 
   /** Views that need a summary stay hidden without one; a foreign file has no levels to compare or nest. */
@@ -361,6 +376,8 @@ export class Dashboard {
     this.graph.card.root.hidden = !s;
     // The scan needs a model graph and a test set: ELSA checkpoints carry both (their run's dataset).
     this.sensitivity.card.root.hidden = !elsa;
+    // Two levels to compare need a checkpoint with two finished levels.
+    this.compare.card.root.hidden = !elsa || (s?.meta?.levels.length ?? 0) < 2;
   }
 
   private showError(text: string | undefined): void {

@@ -12,7 +12,7 @@ import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
 import { evalSummary } from './cliOutput';
-import { compareMarkdown, type CompareEntry } from './compareModel';
+import { ComparePanels, pickComparison, pickLevelComparison } from './compareHost';
 import type { DashboardPanels } from './dashboardPanel';
 import { uriBaseName } from './fileAccess';
 import { revealInGraph } from './graphHost';
@@ -168,30 +168,20 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
     void vscode.window.showInformationMessage(`ELSA: ${uriBaseName(uri)}: ${evalSummary(result.stdout)}`, 'Show Log').then((c) => c && log().show());
   }
 
+  const comparePanels = new ComparePanels(context.extensionUri);
+  context.subscriptions.push(comparePanels);
   async function compare(arg: unknown, selection: unknown): Promise<void> {
-    let uris = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
-    if (uris.length < 2) {
-      const files = (await tree.artifacts()).filter((f) => !f.path.endsWith('.json'));
-      const first = uriOf(arg)?.toString();
-      const picked = await vscode.window.showQuickPick(
-        files.map((f) => ({ label: baseName(f.path), description: dirName(f.path), uri: f.uri, picked: f.uri === first })),
-        { title: 'ELSA: checkpoints to compare (two or more)', canPickMany: true, matchOnDescription: true },
-      );
-      if (!picked) return;
-      uris = picked.map((p) => vscode.Uri.parse(p.uri));
-    }
-    if (uris.length < 2) {
-      void vscode.window.showInformationMessage('ELSA: pick at least two checkpoints to compare.');
+    const selected = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
+    const node = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as TreeNode) : undefined;
+    // Two level rows selected in the tree: exactly those two levels, nothing to ask.
+    const levelRows = Array.isArray(selection) ? (selection as TreeNode[]).filter((n) => n && typeof n === 'object' && typeof n.uri === 'string' && typeof n.level === 'number') : [];
+    if (levelRows.length === 2) {
+      comparePanels.show(...(levelRows.map((n) => ({ uri: vscode.Uri.parse(n.uri!), level: n.level })) as [{ uri: vscode.Uri; level: number }, { uri: vscode.Uri; level: number }]));
       return;
     }
-    const entries: CompareEntry[] = [];
-    for (const uri of uris) {
-      const info = await readArtifactInfo(uri);
-      if (info.state === 'ok') entries.push({ name: uriBaseName(uri), fileSize: info.fileSize, meta: info.meta });
-      else entries.push({ name: uriBaseName(uri), fileSize: 0, error: info.state === 'error' ? info.message : 'not read' });
-    }
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: compareMarkdown(entries) });
-    await vscode.window.showTextDocument(doc, { preview: true });
+    // A level row compares that level; a checkpoint row (or a two-row selection) compares files.
+    const sides = node?.level && selected.length < 2 ? await pickLevelComparison(tree, node) : await pickComparison(tree, uriOf(arg), selected);
+    if (sides) comparePanels.show(...sides);
   }
 
   async function openDashboard(arg: unknown): Promise<void> {
@@ -224,6 +214,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   reg('elsa.export', (arg, level) => extract(arg, level, 'tfjs'));
   reg('elsa.evaluate', (arg, level) => evaluate(arg, level));
   reg('elsa.compare', (arg, selection) => compare(arg, selection));
+  reg('elsa.compareLevel', (arg, selection) => compare(arg, selection));
   reg('elsa.openDashboard', (arg) => openDashboard(arg));
   reg('elsa.revealInGraph', (arg) => revealInGraph(panels, arg));
   reg('elsa.showLog', () => initLog().show());

@@ -23,6 +23,7 @@ import { isStudySummary } from '../protocol/study';
 import { sensitivityForDashboard } from './sensitivityHost';
 import { graphForDashboard } from './graphHost';
 import { PendingReveal } from './pendingReveal';
+import { compareForDashboard } from './compareHost';
 import { artifactType, STUDY_MARKER } from './treeModel';
 
 /** What a dashboard shows: a checkpoint / model file, or a run folder (its checkpoint and events.jsonl). */
@@ -291,6 +292,9 @@ export class DashboardSession implements vscode.Disposable {
       case 'getSensitivity':
         await this.requireStore();
         return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
+      case 'getCompare':
+        await this.requireStore();
+        return compareForDashboard(this.checkpointUri!, req);
     }
   }
 

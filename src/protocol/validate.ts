@@ -3,6 +3,7 @@
  * (possibly stale, possibly buggy) other side sent, so each side parses before it trusts: a malformed or
  * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
  */
+import { isCompareResult, MAX_COMPARE_BINS, MIN_COMPARE_BINS } from './compare';
 import { isRunReport } from './report';
 import { isStudySummary } from './study';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './webview';
@@ -46,6 +47,11 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
     case 'getSensitivity':
       if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
       return { kind: 'getSensitivity', level: b.level, target: b.target };
+    case 'getCompare':
+      // Levels are 1..K+1 (K+1 <= 256 with u8 codes), 0 = as the panel was opened.
+      if (!isId(b.levelA) || !isId(b.levelB) || b.levelA > 256 || b.levelB > 256) return undefined;
+      if (!isId(b.bins) || b.bins < MIN_COMPARE_BINS || b.bins > MAX_COMPARE_BINS) return undefined;
+      return { kind: 'getCompare', levelA: b.levelA, levelB: b.levelB, bins: b.bins };
     default:
       return undefined;
   }
@@ -171,6 +177,8 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
     case 'graph':
       return isGraph(b.graph) ? (b as unknown as HostResponse) : undefined;
+    case 'compare':
+      return isCompareResult(b.compare) ? (b as unknown as HostResponse) : undefined;
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:
@@ -182,7 +190,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
   switch (b.kind) {
     case 'init': {
       const t = b.target;
-      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study')) return undefined;
+      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study' && t.kind !== 'compare')) return undefined;
       if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
       if (b.workspaceTrusted !== undefined && typeof b.workspaceTrusted !== 'boolean') return undefined;
       return b as unknown as HostNotification;

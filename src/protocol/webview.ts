@@ -5,6 +5,7 @@
  * Unknown or malformed messages are dropped (and logged) by `parseHostMessage` / `parseWebviewMessage`.
  */
 import type { ElsaMetadata } from '../core/contract';
+import type { CompareResult } from './compare';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
 import type { StudySummary } from './study';
@@ -17,7 +18,8 @@ export interface DashboardTarget {
   uri: string;
   label: string;
   /** `study`: a study folder (study.json); the page then shows the study view and asks `getStudy`. */
-  kind?: 'study';
+  /** `compare`: a comparison of two networks (the Compare panel); the page asks `getCompare`. */
+  kind?: 'study' | 'compare';
 }
 
 export interface LayerSummary {
@@ -185,7 +187,13 @@ export type WebviewRequest =
   /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
   | { kind: 'getSensitivity'; level: number; target: number }
   /** The model as a graph, laid out by the host. */
-  | { kind: 'getGraph' };
+  | { kind: 'getGraph' }
+  /**
+   * Compares two levels (src/core/compare.ts). The files are the host's, never named by the webview: a dashboard
+   * compares two levels of its checkpoint, the Compare panel the two sides it was opened with. A level of 0
+   * means the side's level as the panel was opened (a dashboard needs explicit levels).
+   */
+  | { kind: 'getCompare'; levelA: number; levelB: number; bins: number };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
@@ -202,6 +210,7 @@ export type HostResponse =
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'graph'; graph: GraphData }
+  | { kind: 'compare'; compare: CompareResult }
   | { kind: 'error'; message: string };
 
 export type HostNotification =

@@ -11,13 +11,14 @@ import { baselineSpec, runBaselineCommand } from './commands/baseline';
 import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
+import { predictSpec, runPredictCommand } from './commands/predict';
 import { reportSpec, runReportCommand } from './commands/report';
 import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
 import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 import { Interrupted } from './supervisor';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec, predictSpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -72,6 +73,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
     case 'sensitivity':
       return runSensitivityCommand(target, v, signal);
+    case 'predict':
+      return runPredictCommand(target, v, signal);
   }
   return 2;
 }

@@ -27,6 +27,8 @@ interface ResponseKindOf {
   getEvents: 'events';
   getStudy: 'study';
   getSensitivity: 'sensitivity';
+  getSamplePrediction: 'samplePrediction';
+  pickSampleImage: 'sampleImage';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -35,6 +37,8 @@ const RESPONSE_KIND: ResponseKindOf = {
   getEvents: 'events',
   getStudy: 'study',
   getSensitivity: 'sensitivity',
+  getSamplePrediction: 'samplePrediction',
+  pickSampleImage: 'sampleImage',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

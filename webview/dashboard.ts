@@ -10,7 +10,7 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
-import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SAMPLE_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
@@ -20,6 +20,7 @@ import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
 import { NestingView } from './views/nesting';
+import { SampleView } from './views/sample';
 import { SensitivityView } from './views/sensitivity';
 import { TrainingView } from './views/training';
 
@@ -46,6 +47,7 @@ export class Dashboard {
   private readonly training = new TrainingView();
   private readonly histogram = new HistogramView();
   private readonly sensitivity: SensitivityView;
+  private readonly sample: SampleView;
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -70,6 +72,15 @@ export class Dashboard {
     this.sensitivity = new SensitivityView({
       run: async (target) => (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity,
       openConfig: (uri) => this.client.notify({ kind: 'command', command: 'openFile', uri }),
+    });
+    this.sample = new SampleView({
+      run: async (samples, imageUri, runs) => (await this.client.request({ kind: 'getSamplePrediction', samples, runs, ...(imageUri ? { imageUri } : {}) }, SAMPLE_TIMEOUT_MS)).sample,
+      pickImage: async () => {
+        const r = await this.client.request({ kind: 'pickSampleImage' }, SAMPLE_TIMEOUT_MS);
+        return r.uri ? { uri: r.uri, name: r.name ?? r.uri } : undefined;
+      },
+      copy: (text) => this.client.notify({ kind: 'copyText', text }),
+      extract: (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     });
     this.levelSelect = h('vscode-single-select', { id: 'level-select', 'aria-label': 'Level' }) as SelectElement;
     this.layerSelect = h('vscode-single-select', { id: 'layer-select', 'aria-label': 'Layer', combobox: false }) as SelectElement;
@@ -104,6 +115,7 @@ export class Dashboard {
         this.histogram.card.root,
         h('div', { class: 'wide' }, this.training.card.root),
         h('div', { class: 'wide' }, this.sensitivity.card.root),
+        h('div', { class: 'wide' }, this.sample.card.root),
       ),
     );
     observeTheme(() => this.renderAll());
@@ -131,6 +143,7 @@ export class Dashboard {
         this.engine = n.engine ?? this.engine;
         this.header.setTargetLabel(n.target.label);
         this.sensitivity.setAllowed(n.workspaceTrusted !== false);
+        this.sample.setAllowed(n.workspaceTrusted !== false);
         break;
       case 'summaryChanged':
         void this.loadSummary();
@@ -167,6 +180,7 @@ export class Dashboard {
     this.accuracy.setSummary(s);
     this.layers.setSummary(s);
     this.nesting.setFile(targets, s.levelCount === 0);
+    this.sample.setLevels(s.levelCount, targets);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
@@ -295,6 +309,7 @@ export class Dashboard {
     this.nesting.card.root.hidden = !s;
     // The scan needs a model graph and a test set: ELSA checkpoints carry both (their run's dataset).
     this.sensitivity.card.root.hidden = !elsa;
+    this.sample.card.root.hidden = !elsa;
   }
 
   private showError(text: string | undefined): void {

@@ -6,6 +6,10 @@
  */
 
 export const SAMPLE_FORMAT = 'elsa-predict/1';
+/** Most inputs one prediction takes (test indices and an image file's images together). */
+export const MAX_SAMPLE_INPUTS = 64;
+/** Most timed runs per path and level. */
+export const MAX_SAMPLE_RUNS = 10_000;
 
 /** Timed runs of one path at batch 1: the median and the spread (10th / 90th percentile), in milliseconds. */
 export interface LatencyStats {
@@ -124,4 +128,16 @@ export function isSampleResult(v: unknown): v is SampleResult {
   if (!Array.isArray(v.levels) || v.levels.length === 0 || !v.levels.every((l) => isLevel(l, n))) return false;
   const r = v.recommended;
   return optional(r, (x) => isObj(x) && isInt(x.level) && isStr(x.reason) && isStr(x.command)) && optional(v.noRecommendation, isStr);
+}
+
+/** `elsa predict --json` output as a SampleResult, or an Error saying what is wrong with it. */
+export function sampleResultFromJson(stdout: string): SampleResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdout);
+  } catch {
+    throw new Error('elsa predict printed no JSON (details in the ELSA log)');
+  }
+  if (!isSampleResult(value)) throw new Error(`elsa predict printed JSON that is not ${SAMPLE_FORMAT}`);
+  return value;
 }

@@ -4,6 +4,7 @@
  * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
  */
 import { isRunReport } from './report';
+import { isSampleResult, MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS } from './sample';
 import { isStudySummary } from './study';
 import type {
   HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
@@ -43,6 +44,14 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
     case 'getSensitivity':
       if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
       return { kind: 'getSensitivity', level: b.level, target: b.target };
+    case 'getSamplePrediction': {
+      if (!isArr(b.samples) || !b.samples.every(isId) || b.samples.length > MAX_SAMPLE_INPUTS || !isPosInt(b.runs) || b.runs > MAX_SAMPLE_RUNS) return undefined;
+      if (b.imageUri !== undefined && (!isStr(b.imageUri) || b.imageUri.length > 4096)) return undefined;
+      if (b.samples.length === 0 && b.imageUri === undefined) return undefined;
+      return { kind: 'getSamplePrediction', samples: [...b.samples] as number[], runs: b.runs, ...(b.imageUri !== undefined ? { imageUri: b.imageUri as string } : {}) };
+    }
+    case 'pickSampleImage':
+      return { kind: 'pickSampleImage' };
     default:
       return undefined;
   }
@@ -70,6 +79,9 @@ function parseWebviewNotification(b: Obj): WebviewNotification | undefined {
       if (b.uri !== undefined) out.uri = b.uri as string;
       return out;
     }
+    case 'copyText':
+      if (!isStr(b.text) || b.text.length > 10_000) return undefined;
+      return { kind: 'copyText', text: b.text };
     default:
       return undefined;
   }
@@ -150,6 +162,11 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
     case 'sensitivity':
       return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
+    case 'samplePrediction':
+      return isSampleResult(b.sample) ? (b as unknown as HostResponse) : undefined;
+    case 'sampleImage':
+      if ((b.uri !== undefined && !isStr(b.uri)) || (b.name !== undefined && !isStr(b.name))) return undefined;
+      return { kind: 'sampleImage', ...(isStr(b.uri) ? { uri: b.uri } : {}), ...(isStr(b.name) ? { name: b.name } : {}) };
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:

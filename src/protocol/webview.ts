@@ -7,6 +7,7 @@
 import type { ElsaMetadata } from '../core/contract';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
+import type { SampleResult } from './sample';
 import type { StudySummary } from './study';
 
 export const PROTOCOL_VERSION = 1;
@@ -133,13 +134,19 @@ export type WebviewRequest =
   /** The study.json of a study folder. */
   | { kind: 'getStudy' }
   /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
-  | { kind: 'getSensitivity'; level: number; target: number };
+  | { kind: 'getSensitivity'; level: number; target: number }
+  /** Runs `elsa predict` on the checkpoint: test-split indices and/or an image file (a URI string); `runs` timed runs per path. */
+  | { kind: 'getSamplePrediction'; samples: number[]; imageUri?: string; runs: number }
+  /** The host's file picker for an image; the answer has no `uri` when the user cancelled. */
+  | { kind: 'pickSampleImage' };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
   | { kind: 'saveState'; state: unknown }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string };
+  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string }
+  /** Puts text (an `elsa extract` command line) on the clipboard. */
+  | { kind: 'copyText'; text: string };
 
 // ---------- host -> webview ----------
 export type HostResponse =
@@ -149,6 +156,8 @@ export type HostResponse =
   | { kind: 'events'; events: TrainingEvent[]; next: number }
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
+  | { kind: 'samplePrediction'; sample: SampleResult }
+  | { kind: 'sampleImage'; uri?: string; name?: string }
   | { kind: 'error'; message: string };
 
 export type HostNotification =

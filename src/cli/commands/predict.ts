@@ -7,20 +7,19 @@ import path from 'node:path';
 import { checkpointDataSpec } from '../../core/config';
 import { initEngine } from '../../core/engine/backend';
 import { EMBEDDED_DATASET_NAME, FASHION_MNIST_CLASSES, loadDataset } from '../../core/data/dataset';
-import { MAX_FILE_SAMPLES, readSampleImages } from '../../core/data/sampleImage';
+import { readSampleImages } from '../../core/data/sampleImage';
 import { checkpointError, dataError, usageError } from '../../core/errors';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { parseLayersTopology } from '../../core/io/onnxExport';
 import { levelFromRequest } from '../../core/method/extract';
 import { describeInputs, predictLevels, recommendLevel, type PredictInput } from '../../core/predict';
-import { SAMPLE_FORMAT, type LatencyStats, type LevelSampleResult, type SampleResult } from '../../protocol/sample';
+import { MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS, SAMPLE_FORMAT, type LatencyStats, type LevelSampleResult, type SampleResult } from '../../protocol/sample';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
 import { stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 const DEFAULT_RUNS = 30;
 const DEFAULT_WARMUP = 5;
-const MAX_RUNS = 10_000;
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
@@ -66,7 +65,7 @@ function listOption(values: Parsed['values'], name: string): number[] | undefine
 
 function countOption(values: Parsed['values'], name: string, fallback: number, min: number): number {
   const n = numberOption(values, name) ?? fallback;
-  if (!Number.isInteger(n) || n < min || n > MAX_RUNS) throw usageError(`predict: --${name} must be an integer from ${min} to ${MAX_RUNS}, got ${n}`);
+  if (!Number.isInteger(n) || n < min || n > MAX_SAMPLE_RUNS) throw usageError(`predict: --${name} must be an integer from ${min} to ${MAX_SAMPLE_RUNS}, got ${n}`);
   return n;
 }
 
@@ -77,7 +76,7 @@ export async function runPredictCommand(file: string, values: Parsed['values'], 
   if (maxMs !== undefined && !(maxMs > 0)) throw usageError(`predict: --max-ms must be a positive number of milliseconds, got ${maxMs}`);
   const samples = listOption(values, 'sample') ?? (values.image ? [] : [0]);
   if (samples.some((i) => !Number.isInteger(i) || i < 0)) throw usageError(`predict: --sample takes test-split indices (0, 1, …), got ${String(values.sample)}`);
-  if (samples.length > MAX_FILE_SAMPLES) throw usageError(`predict: at most ${MAX_FILE_SAMPLES} samples, got ${samples.length}`);
+  if (samples.length > MAX_SAMPLE_INPUTS) throw usageError(`predict: at most ${MAX_SAMPLE_INPUTS} samples, got ${samples.length}`);
 
   const ckpt = await readElsaCheckpoint(file);
   await ckpt.close();
@@ -111,7 +110,7 @@ export async function runPredictCommand(file: string, values: Parsed['values'], 
     inputs.push(...readSampleImages(image, shape));
     sources.push(path.basename(image));
   }
-  if (inputs.length > MAX_FILE_SAMPLES) throw usageError(`predict: at most ${MAX_FILE_SAMPLES} inputs, got ${inputs.length}`);
+  if (inputs.length > MAX_SAMPLE_INPUTS) throw usageError(`predict: at most ${MAX_SAMPLE_INPUTS} inputs, got ${inputs.length}`);
   classNames ??= defaultClassNames(meta.config);
 
   const results = await predictLevels(file, levels, inputs, {

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { MAX_SAMPLE_INPUTS } from '../../protocol/sample';
 import { dataError } from '../errors';
 import { parseImageCsv } from './csv';
 import { isGzip, parseIdx } from './idx';
@@ -22,7 +23,7 @@ export interface SampleImage {
 }
 
 /** Most images one file may hand over (an IDX/CSV with more is a dataset: use --data and --sample). */
-export const MAX_FILE_SAMPLES = 64;
+export const MAX_FILE_SAMPLES = MAX_SAMPLE_INPUTS;
 /** Largest file read (bytes): a 28×28 picture is a few hundred. */
 export const MAX_IMAGE_FILE_BYTES = 64 * 2 ** 20;
 

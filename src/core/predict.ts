@@ -7,6 +7,7 @@
  * agree (its largest logit difference is reported).
  */
 import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
 import type { LayersTopology } from './models/weights';
 import { isElsaError } from './errors';
 import { loadLevelModel } from './method/extract';
@@ -172,10 +173,14 @@ export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `elsa extract` for one level, as src/cli/commands/extract.ts takes it, written beside the checkpoint. */
+/**
+ * `elsa extract` for one level, as src/cli/commands/extract.ts takes it, into `exports/` beside the checkpoint
+ * under the name the editor's Extract command suggests.
+ */
 export function extractCommand(checkpoint: string, level: number): string {
-  const stem = checkpoint.replace(/(\.elsa)?\.safetensors$/i, '');
-  return `elsa extract ${shellQuote(checkpoint)} --level ${level} --format safetensors --out ${shellQuote(`${stem}.level${level}.safetensors`)}`;
+  const stem = path.basename(checkpoint).replace(/(\.elsa)?\.safetensors$/i, '');
+  const out = path.join(path.dirname(checkpoint), 'exports', `${stem}-level${level}.safetensors`);
+  return `elsa extract ${shellQuote(checkpoint)} --level ${level} --format safetensors --out ${shellQuote(out)}`;
 }
 
 /**
@@ -195,11 +200,11 @@ export function recommendLevel(
   const fast = (l: LevelSampleResult) => maxMs === undefined || Math.min(l.denseLatency.medianMs, l.sparseLatency?.medianMs ?? Infinity) <= maxMs;
   const sorted = [...levels].sort((a, b) => a.level - b.level);
   const pick = sorted.find((l) => right(l) && fast(l));
-  const what = labelled ? 'right on every labelled input' : `predicts what the dense level predicts (no labels) on every input`;
+  const what = labelled ? 'is right on every labelled input' : 'predicts what the dense level predicts on every input (no labels)';
   if (!pick) {
     const anyRight = sorted.some(right);
-    return { noRecommendation: anyRight ? `no level that is ${what} runs within ${maxMs} ms` : `no level is ${what}` };
+    return { noRecommendation: anyRight ? `no level that ${what} runs within ${maxMs} ms` : `no level ${what}` };
   }
   const budget = maxMs === undefined ? '' : ` and runs within ${maxMs} ms`;
-  return { recommended: { level: pick.level, reason: `the sparsest level that is ${what}${budget}`, command: extractCommand(checkpoint, pick.level) } };
+  return { recommended: { level: pick.level, reason: `the sparsest level that ${what}${budget}`, command: extractCommand(checkpoint, pick.level) } };
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { ElsaError, type ElsaErrorKind } from '../core/errors';
 import { sampleResultFromJson } from '../protocol/sample';
 import type { HostResponse } from '../protocol/webview';
 import { runCli } from './cli';
@@ -62,6 +63,9 @@ export async function samplePredictionForDashboard(
   if (token.isCancellationRequested) throw new Error('prediction cancelled');
   if (result.code !== 0) {
     const line = result.stderr.trim().split('\n').filter((l) => !/^\[\d+\/\d+\]/.test(l)).at(-1);
+    // The CLI's one line (`DataError: shoe.png: …`) stays one line, not wrapped in another error name.
+    const typed = /^(CheckpointError|ConfigError|DataError|ModelError|UsageError|EngineError): (.*)$/.exec(line ?? '');
+    if (typed) throw new ElsaError(typed[1] as ElsaErrorKind, undefined, typed[2]);
     throw new Error(line || `elsa predict exited with code ${String(result.code)}`);
   }
   return { kind: 'samplePrediction', sample: sampleResultFromJson(result.stdout) };

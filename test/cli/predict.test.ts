@@ -69,7 +69,7 @@ describe('elsa predict', () => {
     const first = r.levels.find(right);
     if (first) {
       assert.equal(r.recommended?.level, first.level);
-      assert.equal(r.recommended?.command, `elsa extract ${ckpt} --level ${first.level} --format safetensors --out ${ckpt.replace('.elsa.safetensors', '')}.level${first.level}.safetensors`);
+      assert.equal(r.recommended?.command, `elsa extract ${ckpt} --level ${first.level} --format safetensors --out ${path.join(path.dirname(ckpt), 'exports', `tiny-level${first.level}.safetensors`)}`);
       // The command it prints is one the extract command takes.
       const out = elsa(r.recommended!.command.split(' ').slice(1));
       assert.equal(out.code, 0, out.stderr);

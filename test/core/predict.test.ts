@@ -63,11 +63,11 @@ describe('predict pieces', () => {
     const none = [undefined, undefined];
     const unl = [level(1, [3, 4], none), level(2, [2, 5], none), level(3, [2, 5], none)];
     assert.equal(recommendLevel('a', unl, none.map(() => ({ id: '', pixels: new Float32Array() }))).recommended?.level, 2);
-    assert.match(recommendLevel('a', [level(1, [1, 1], labels), level(2, [0, 0], labels)], labels.map((l) => ({ id: '', pixels: new Float32Array(), label: l }))).noRecommendation!, /no level is right/);
+    assert.match(recommendLevel('a', [level(1, [1, 1], labels), level(2, [0, 0], labels)], labels.map((l) => ({ id: '', pixels: new Float32Array(), label: l }))).noRecommendation!, /no level is right on every labelled input/);
   });
 
   it('the extract command is shell-quoted where needed', () => {
-    assert.equal(extractCommand('runs/demo/demo.elsa.safetensors', 3), 'elsa extract runs/demo/demo.elsa.safetensors --level 3 --format safetensors --out runs/demo/demo.level3.safetensors');
+    assert.equal(extractCommand('runs/demo/demo.elsa.safetensors', 3), 'elsa extract runs/demo/demo.elsa.safetensors --level 3 --format safetensors --out runs/demo/exports/demo-level3.safetensors');
     assert.equal(shellQuote("my run's/x y.safetensors"), `'my run'\\''s/x y.safetensors'`);
   });
 

@@ -87,7 +87,7 @@ export class SampleView {
     this.inputs = h('div', { class: 'sample-inputs', id: 'sample-inputs', hidden: true });
     this.table = h('table', { class: 'storage sample-table', id: 'sample-table', hidden: true });
     this.recommendation = h('div', { id: 'sample-recommendation', hidden: true });
-    this.card.body.append(this.inputs, this.table, this.recommendation);
+    this.card.body.append(this.inputs, h('div', { class: 'chart-scroll' }, this.table), this.recommendation);
     setNote(this.card.note, 'Not run yet: choose test images by index (or an image file of the model\'s size) and press Predict.');
   }
 
@@ -144,6 +144,10 @@ export class SampleView {
       this.show(result);
     } catch (e) {
       this.card.root.dataset.state = 'error';
+      // The previous answer is for other inputs: do not leave it beside the error.
+      this.inputs.hidden = true;
+      this.table.hidden = true;
+      this.recommendation.hidden = true;
       setNote(this.card.note, `Prediction failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       this.running = false;

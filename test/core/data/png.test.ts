@@ -60,6 +60,11 @@ describe('PNG decoder', () => {
       assert.deepEqual([png.width, png.height, png.channels], [w, h, channels]);
       assert.deepEqual([...png.pixels], [...pixels], `${channels} channels`);
     }
+    // Few distinct values make the Paeth predictor's ties common (which neighbour wins a tie is part of the spec).
+    for (const channels of [1, 3] as const) {
+      const pixels = Uint8Array.from({ length: 20 * 20 * channels }, () => Math.floor(rng.next() * 4) * 2);
+      assert.deepEqual([...decodePng(filteredPng(20, 20, channels, pixels), 'ties.png').pixels], [...pixels], `ties, ${channels} channels`);
+    }
   });
 
   it('refuses malformed and unsupported files in one line naming the file', () => {

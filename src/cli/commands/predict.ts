@@ -146,6 +146,12 @@ function defaultClassNames(config: unknown): string[] | undefined {
 
 const ms = (l: LatencyStats) => `${l.medianMs.toFixed(3)} ms (p10–p90 ${l.p10Ms.toFixed(3)}–${l.p90Ms.toFixed(3)})`;
 
+/** `5/6`: right of the labelled inputs; a dash when none has a label. */
+function rightCount(l: LevelSampleResult): string {
+  const labelled = l.predictions.filter((p) => p.correct !== undefined);
+  return labelled.length === 0 ? '–' : `${labelled.filter((p) => p.correct).length}/${labelled.length}`;
+}
+
 function textReport(r: SampleResult): string {
   const name = (c: number) => r.classNames?.[c] ?? `class ${c}`;
   const wide = r.inputs.length <= 4;
@@ -156,7 +162,7 @@ function textReport(r: SampleResult): string {
     percent(l.sparsity),
     ...(wide
       ? l.predictions.map((p) => `${name(p.predicted)} ${percent(p.confidence, 1)}${p.correct === undefined ? '' : p.correct ? ' ✓' : ' ✗'}`)
-      : [`${l.predictions.filter((p) => p.correct).length}/${l.predictions.filter((p) => p.correct !== undefined).length}`]),
+      : [rightCount(l)]),
     cell(l.denseLatency),
     cell(l.sparseLatency),
     l.picked,

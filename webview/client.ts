@@ -29,6 +29,8 @@ interface ResponseKindOf {
   getSensitivity: 'sensitivity';
   getGraph: 'graph';
   getCompare: 'compare';
+  getSamplePrediction: 'samplePrediction';
+  pickSampleImage: 'sampleImage';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -39,6 +41,8 @@ const RESPONSE_KIND: ResponseKindOf = {
   getSensitivity: 'sensitivity',
   getGraph: 'graph',
   getCompare: 'compare',
+  getSamplePrediction: 'samplePrediction',
+  pickSampleImage: 'sampleImage',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

@@ -10,7 +10,7 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
-import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SAMPLE_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
@@ -25,6 +25,7 @@ import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
 import { NestingView } from './views/nesting';
+import { SampleView } from './views/sample';
 import { SensitivityView } from './views/sensitivity';
 import { TrainingView } from './views/training';
 
@@ -59,6 +60,7 @@ export class Dashboard {
   private readonly compare = new CompareView({
     run: async (levelA, levelB) => (await this.client.request({ kind: 'getCompare', levelA, levelB, bins: DEFAULT_COMPARE_BINS }, LAYER_DETAIL_TIMEOUT_MS)).compare,
   });
+  private readonly sample: SampleView;
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -83,6 +85,15 @@ export class Dashboard {
     this.sensitivity = new SensitivityView({
       run: async (target) => (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity,
       openConfig: (uri) => this.client.notify({ kind: 'command', command: 'openFile', uri }),
+    });
+    this.sample = new SampleView({
+      run: async (samples, imageUri, runs) => (await this.client.request({ kind: 'getSamplePrediction', samples, runs, ...(imageUri ? { imageUri } : {}) }, SAMPLE_TIMEOUT_MS)).sample,
+      pickImage: async () => {
+        const r = await this.client.request({ kind: 'pickSampleImage' }, SAMPLE_TIMEOUT_MS);
+        return r.uri ? { uri: r.uri, name: r.name ?? r.uri } : undefined;
+      },
+      copy: (text) => this.client.notify({ kind: 'copyText', text }),
+      extract: (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     });
     this.levelSelect = h('vscode-single-select', { id: 'level-select', 'aria-label': 'Level' }) as SelectElement;
     this.layerSelect = h('vscode-single-select', { id: 'layer-select', 'aria-label': 'Layer', combobox: false }) as SelectElement;
@@ -119,6 +130,7 @@ export class Dashboard {
         h('div', { class: 'wide' }, this.training.card.root),
         h('div', { class: 'wide' }, this.compare.card.root),
         h('div', { class: 'wide' }, this.sensitivity.card.root),
+        h('div', { class: 'wide' }, this.sample.card.root),
       ),
     );
     observeTheme(() => this.renderAll());
@@ -146,6 +158,7 @@ export class Dashboard {
         this.engine = n.engine ?? this.engine;
         this.header.setTargetLabel(n.target.label);
         this.sensitivity.setAllowed(n.workspaceTrusted !== false);
+        this.sample.setAllowed(n.workspaceTrusted !== false);
         break;
       case 'summaryChanged':
         void this.loadSummary();
@@ -187,6 +200,7 @@ export class Dashboard {
     this.nesting.setFile(targets, s.levelCount === 0);
     this.graph.setSummary(s);
     this.setCompareLevels(s);
+    this.sample.setLevels(s.levelCount, targets);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
@@ -378,6 +392,7 @@ export class Dashboard {
     this.sensitivity.card.root.hidden = !elsa;
     // Two levels to compare need a checkpoint with two finished levels.
     this.compare.card.root.hidden = !elsa || (s?.meta?.levels.length ?? 0) < 2;
+    this.sample.card.root.hidden = !elsa;
   }
 
   private showError(text: string | undefined): void {

@@ -12,13 +12,14 @@ import { compareSpec, runCompareCommand } from './commands/compare';
 import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
+import { predictSpec, runPredictCommand } from './commands/predict';
 import { reportSpec, runReportCommand } from './commands/report';
 import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
 import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 import { Interrupted } from './supervisor';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec, compareSpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec, compareSpec, predictSpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -75,6 +76,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runSensitivityCommand(target, v, signal);
     case 'compare':
       return runCompareCommand(target, args.positionals[1], v, signal);
+    case 'predict':
+      return runPredictCommand(target, v, signal);
   }
   return 2;
 }

@@ -44,7 +44,7 @@ export async function requireTrust(action: string): Promise<boolean> {
  * workspace folder (a checkpoint from elsewhere, or a crafted one naming /etc or a device) is read only after
  * the user agrees.
  */
-async function confirmDataOutsideWorkspace(uri: vscode.Uri, meta: ElsaMetadata): Promise<boolean> {
+export async function confirmDataOutsideWorkspace(uri: vscode.Uri, meta: ElsaMetadata): Promise<boolean> {
   const data = checkpointDataSpec(uri.fsPath, meta.config);
   if (!data.path) return true;
   const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => {

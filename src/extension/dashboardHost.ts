@@ -20,6 +20,7 @@ import { type Change, DeliveryGate } from './deliveryGate';
 import { exists, findReport, isDirectory, openStore, readEventsSince, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { isStudySummary } from '../protocol/study';
+import { copyText, pickSampleImage, samplePredictionForDashboard } from './sampleHost';
 import { sensitivityForDashboard } from './sensitivityHost';
 import { graphForDashboard } from './graphHost';
 import { PendingReveal } from './pendingReveal';
@@ -231,6 +232,9 @@ export class DashboardSession implements vscode.Disposable {
       case 'log':
         log()[n.level === 'warn' ? 'warn' : n.level](`Dashboard: ${n.message}`);
         return;
+      case 'copyText':
+        void copyText(n.text);
+        return;
       case 'command': {
         const uri = n.uri ?? this.checkpointUri?.toString() ?? this.subject.uri.toString();
         // Both start the CLI: refused here too (not only in the commands), whatever the webview sends.
@@ -295,6 +299,11 @@ export class DashboardSession implements vscode.Disposable {
       case 'getCompare':
         await this.requireStore();
         return compareForDashboard(this.checkpointUri!, req);
+      case 'getSamplePrediction':
+        await this.requireStore();
+        return samplePredictionForDashboard(this.checkpointUri!, req, this.cancel.token);
+      case 'pickSampleImage':
+        return pickSampleImage(this.checkpointUri);
     }
   }
 

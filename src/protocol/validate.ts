@@ -5,6 +5,7 @@
  */
 import { isCompareResult, MAX_COMPARE_BINS, MIN_COMPARE_BINS } from './compare';
 import { isRunReport } from './report';
+import { isSampleResult, MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS } from './sample';
 import { isStudySummary } from './study';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './webview';
 import type {
@@ -52,6 +53,14 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
       if (!isId(b.levelA) || !isId(b.levelB) || b.levelA > 256 || b.levelB > 256) return undefined;
       if (!isId(b.bins) || b.bins < MIN_COMPARE_BINS || b.bins > MAX_COMPARE_BINS) return undefined;
       return { kind: 'getCompare', levelA: b.levelA, levelB: b.levelB, bins: b.bins };
+    case 'getSamplePrediction': {
+      if (!isArr(b.samples) || !b.samples.every(isId) || b.samples.length > MAX_SAMPLE_INPUTS || !isPosInt(b.runs) || b.runs > MAX_SAMPLE_RUNS) return undefined;
+      if (b.imageUri !== undefined && (!isStr(b.imageUri) || b.imageUri.length > 4096)) return undefined;
+      if (b.samples.length === 0 && b.imageUri === undefined) return undefined;
+      return { kind: 'getSamplePrediction', samples: [...b.samples] as number[], runs: b.runs, ...(b.imageUri !== undefined ? { imageUri: b.imageUri as string } : {}) };
+    }
+    case 'pickSampleImage':
+      return { kind: 'pickSampleImage' };
     default:
       return undefined;
   }
@@ -79,6 +88,9 @@ function parseWebviewNotification(b: Obj): WebviewNotification | undefined {
       if (b.uri !== undefined) out.uri = b.uri as string;
       return out;
     }
+    case 'copyText':
+      if (!isStr(b.text) || b.text.length > 10_000) return undefined;
+      return { kind: 'copyText', text: b.text };
     default:
       return undefined;
   }
@@ -179,6 +191,11 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isGraph(b.graph) ? (b as unknown as HostResponse) : undefined;
     case 'compare':
       return isCompareResult(b.compare) ? (b as unknown as HostResponse) : undefined;
+    case 'samplePrediction':
+      return isSampleResult(b.sample) ? (b as unknown as HostResponse) : undefined;
+    case 'sampleImage':
+      if ((b.uri !== undefined && !isStr(b.uri)) || (b.name !== undefined && !isStr(b.name))) return undefined;
+      return { kind: 'sampleImage', ...(isStr(b.uri) ? { uri: b.uri } : {}), ...(isStr(b.name) ? { name: b.name } : {}) };
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:

@@ -8,6 +8,7 @@ import type { ElsaMetadata } from '../core/contract';
 import type { CompareResult } from './compare';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
+import type { SampleResult } from './sample';
 import type { StudySummary } from './study';
 
 export const PROTOCOL_VERSION = 1;
@@ -193,13 +194,19 @@ export type WebviewRequest =
    * compares two levels of its checkpoint, the Compare panel the two sides it was opened with. A level of 0
    * means the side's level as the panel was opened (a dashboard needs explicit levels).
    */
-  | { kind: 'getCompare'; levelA: number; levelB: number; bins: number };
+  | { kind: 'getCompare'; levelA: number; levelB: number; bins: number }
+  /** Runs `elsa predict` on the checkpoint: test-split indices and/or an image file (a URI string); `runs` timed runs per path. */
+  | { kind: 'getSamplePrediction'; samples: number[]; imageUri?: string; runs: number }
+  /** The host's file picker for an image; the answer has no `uri` when the user cancelled. */
+  | { kind: 'pickSampleImage' };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
   | { kind: 'saveState'; state: unknown }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string };
+  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string }
+  /** Puts text (an `elsa extract` command line) on the clipboard. */
+  | { kind: 'copyText'; text: string };
 
 // ---------- host -> webview ----------
 export type HostResponse =
@@ -211,6 +218,8 @@ export type HostResponse =
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'graph'; graph: GraphData }
   | { kind: 'compare'; compare: CompareResult }
+  | { kind: 'samplePrediction'; sample: SampleResult }
+  | { kind: 'sampleImage'; uri?: string; name?: string }
   | { kind: 'error'; message: string };
 
 export type HostNotification =

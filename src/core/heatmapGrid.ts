@@ -63,6 +63,8 @@ export class CellAccumulator {
   private readonly max: Float64Array;
   /** Exact zeros per cell (the zero pattern's picture). */
   readonly zeros: Float64Array;
+  /** Largest |w| of every non-NaN weight, infinities included (the histogram's range, inspectViews.maxAbs). */
+  maxAbs = 0;
   private readonly rowCell: Int32Array;
   private readonly colCell: Int32Array;
 
@@ -87,9 +89,12 @@ export class CellAccumulator {
     let row = Math.floor(start / sourceCols);
     let j = start - row * sourceCols;
     let base = rowCell[row] * cols;
+    let maxAbs = this.maxAbs;
     for (let k = 0; k < data.length; k++) {
       const v = data[k];
-      if (Number.isFinite(v)) {
+      const a = v < 0 ? -v : v;
+      if (a > maxAbs) maxAbs = a;
+      if (a < Number.POSITIVE_INFINITY) {
         const cell = base + colCell[j];
         sum[cell] += v;
         if (v < min[cell]) min[cell] = v;
@@ -101,6 +106,7 @@ export class CellAccumulator {
         if (++row < rowCell.length) base = rowCell[row] * cols;
       }
     }
+    this.maxAbs = maxAbs;
   }
 
   /** Weights in cell (r, c). */

@@ -106,6 +106,14 @@ function layerOf(store: TensorStore, name: string, streamed: boolean) {
   return l;
 }
 
+/** Per store and layer, the heatmap's streamed pass, which also finds max |w|. */
+const rangeCache = new WeakMap<TensorStore, Map<string, Promise<number>>>();
+function rangePasses(store: TensorStore): Map<string, Promise<number>> {
+  let m = rangeCache.get(store);
+  if (!m) rangeCache.set(store, (m = new Map()));
+  return m;
+}
+
 /** A file without levels whose tensors stream: its views never hold a tensor (ELSA views need the codes whole). */
 function streams(store: TensorStore): store is TensorStore & { streamValues: NonNullable<TensorStore['streamValues']> } {
   return store.streamValues !== undefined && !(store.meta && store.readCodes);
@@ -133,7 +141,11 @@ async function streamedZeroPatternHeatmap(store: TensorStore & { streamValues: N
   const rowStarts = cellStarts(grid.rows, rows);
   const colStarts = cellStarts(grid.cols, cols);
   const acc = new CellAccumulator(rowStarts, colStarts);
-  await store.streamValues(name, (start, data) => acc.add(start, data));
+  // The histogram asked for at the same time needs max |w| before it can count: it takes it from this pass.
+  const pass = store.streamValues(name, (start, data) => acc.add(start, data)).then(() => acc.maxAbs);
+  rangePasses(store).set(name, pass);
+  pass.catch(() => rangePasses(store).delete(name)); // a failed read is retried by the next request
+  await pass;
   const codes = new Array<number>(grid.rows * grid.cols);
   let zeros = 0;
   for (let r = 0; r < grid.rows; r++) {
@@ -155,9 +167,12 @@ export async function histogramFromStore(store: TensorStore, name: string, bins:
   const streamed = streams(store);
   layerOf(store, name, streamed);
   if (streamed) {
-    // Two passes: the range (max |w|) first, then the counts, as magnitudeHistogram does in memory.
+    // Two passes: the range (max |w|) first, then the counts, as magnitudeHistogram does in memory. The range
+    // comes from the heatmap's pass over the same layer when one has started (the dashboard asks for both).
     let max = 0;
-    await store.streamValues(name, (_start, data) => (max = maxAbs(data, max)));
+    const heatmapPass = rangePasses(store).get(name);
+    if (heatmapPass) max = await heatmapPass;
+    else await store.streamValues(name, (_start, data) => (max = maxAbs(data, max)));
     const h = new MagnitudeHistogram(name, max, bins, 1);
     await store.streamValues(name, (_start, data) => h.add(data));
     return h.result();

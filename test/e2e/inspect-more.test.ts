@@ -170,6 +170,7 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
       await waitForDashboard(page, 'the dashboard again', (r) => r.drawn['layer-sparsity-chart']);
       const again = visibleWebview(page).locator('#sensitivity-chart');
       await poll('the scan shown again after the tab came back', async () => (await again.getAttribute('data-points')) === JSON.stringify(chart));
+      assert.equal(await visibleWebview(page).locator('#sensitivity-target').inputValue(), '0.8', 'the target of the restored scan');
       await again.scrollIntoViewIfNeeded();
     });
 
@@ -210,7 +211,20 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
       }
       const note = await frame.locator('#layers-section').innerText();
       assert.match(note, /N:M structure: 2 of 9 layers keep at most N nonzeros in every group of M \(2:4\)/);
-      await frame.locator('#layers-section').scrollIntoViewIfNeeded();
+      assert.equal((await frame.locator('#file-facts [data-fact=format] dd').innerText()).trim(), 'sharded safetensors (no ELSA metadata)');
+    });
+
+    await step('the largest layer (496 MiB of BF16) gets its zero pattern, values and histogram', async () => {
+      // The dashboard picks the layer with the most weights; its views stream the tensor 4 MiB at a time.
+      const largest = big.tensors.reduce((a, b) => (b.shape.reduce((x, y) => x * y, 1) > a.shape.reduce((x, y) => x * y, 1) ? b : a));
+      const readout = await waitForDashboard(page, `the heatmap and histogram of ${largest.name}`, (r) =>
+        r.drawn['nesting-heatmap'] && r.attributes['nesting-heatmap'].layer === largest.name && r.drawn['histogram-chart'], 120_000);
+      const share = JSON.parse(readout.attributes['nesting-heatmap'].codeShare) as number[];
+      assert.ok(Math.abs(share[1] - largest.zeroShare) < 1e-12, `zero share in the heatmap ${share[1]}, wrote ${largest.zeroShare}`);
+      const histogram = readout.points['histogram-chart'] as { datasets: { counts: number[] }[] };
+      const counted = histogram.datasets[0].counts.reduce((a, b) => a + b, 0);
+      assert.equal(counted, largest.shape.reduce((x, y) => x * y, 1), 'the histogram counts every weight of the layer');
+      await visibleWebview(page).locator('#nesting-section').scrollIntoViewIfNeeded();
     });
   } finally {
     await session?.close();

@@ -98,6 +98,7 @@ export class SensitivityView {
   /** Shows a scan saved before the webview was reloaded (its tab was hidden). */
   restore(d: SensitivityData): void {
     this.data = d;
+    this.target.value = String(d.suggestion.target);
     this.card.root.dataset.state = 'ready';
     setNote(this.card.note, undefined);
     this.show(d);

@@ -70,8 +70,8 @@ export function twoGiBLayout(): TensorSpec[][] {
   ];
 }
 
-/** About 20 MB in two shards, every byte written: the small model the benchmark compares with. */
-export function twentyMBLayout(): TensorSpec[][] {
+/** 24 MiB (25.2 MB) in two shards, every byte written: the small model the benchmark compares with. */
+export function smallLayout(): TensorSpec[][] {
   return [
     [
       { name: 'model.layers.0.self_attn.q_proj.weight', dtype: 'F16', shape: [1024, 2048], fill: 'random' },

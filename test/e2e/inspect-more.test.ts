@@ -224,6 +224,8 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
       const histogram = readout.points['histogram-chart'] as { datasets: { counts: number[] }[] };
       const counted = histogram.datasets[0].counts.reduce((a, b) => a + b, 0);
       assert.equal(counted, largest.shape.reduce((x, y) => x * y, 1), 'the histogram counts every weight of the layer');
+      const captions = await visibleWebview(page).locator('#nesting-section figcaption').allInnerTexts();
+      assert.deepEqual(captions.map((c) => c.trim()), ['Zero or not', 'Weight values'], 'a file without levels has no level codes');
       await visibleWebview(page).locator('#nesting-section').scrollIntoViewIfNeeded();
     });
   } finally {

@@ -178,6 +178,8 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
       await openViewContainer(page, 'ELSA');
       const row = await waitForTreeItem(page, VIEW, 'model.safetensors.index.json');
       await expandTreeItem(row);
+      const rows = await treeLabels(page, VIEW);
+      assert.deepEqual(rows.filter((l) => /^model-\d{5}-of-\d{5}\.safetensors/.test(l)), [], `one row for the model, not one per shard: ${rows.join(' / ')}`);
       const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       for (const t of big.tensors) {
         const label = new RegExp(`^${escape(`${t.name}, [${t.shape.join(', ')}] · ${t.dtype}`)}$`);

@@ -83,7 +83,12 @@ export class Dashboard {
       (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     );
     this.sensitivity = new SensitivityView({
-      run: async (target) => (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity,
+      run: async (target) => {
+        const sensitivity = (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity;
+        this.state = { ...this.state, sensitivity };
+        this.persist();
+        return sensitivity;
+      },
       openConfig: (uri) => this.client.notify({ kind: 'command', command: 'openFile', uri }),
     });
     this.sample = new SampleView({
@@ -133,6 +138,7 @@ export class Dashboard {
         h('div', { class: 'wide' }, this.sample.card.root),
       ),
     );
+    if (this.state.sensitivity) this.sensitivity.restore(this.state.sensitivity);
     observeTheme(() => this.renderAll());
     let width = root.clientWidth;
     new ResizeObserver(() => {
@@ -161,6 +167,12 @@ export class Dashboard {
         this.sample.setAllowed(n.workspaceTrusted !== false);
         break;
       case 'summaryChanged':
+        // A scan of the file as it was no longer describes it (a training run rewrote the checkpoint).
+        if (this.state.sensitivity) {
+          this.state = { ...this.state, sensitivity: undefined };
+          this.persist();
+          this.sensitivity.clear('The checkpoint changed since the last scan: run it again.');
+        }
         void this.loadSummary();
         break;
       case 'eventsAppended':

@@ -5,13 +5,13 @@
  */
 import type { DType, ElsaMetadata } from './contract';
 import type { ByteSource } from './io/byteSource';
-import { checkpointError } from './errors';
+import { checkpointError, isElsaError } from './errors';
 import { shortName } from './io/limits';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';
 import { type ShardOpener, openTfjsModel, tfjsDtypeLabel } from './io/tfjsModel';
 import { openShardedSafetensors } from './io/shardedSafetensors';
-import { type TensorStats, streamTensorStats } from './io/tensorStats';
+import { type TensorStats, streamTensorStats, streamTensorValues } from './io/tensorStats';
 import { isFloatDType } from './io/dtype';
 
 export interface StoreLayer {
@@ -41,6 +41,11 @@ export interface TensorStore {
    * most `maxBytes` in 4 MiB chunks — the dashboard's summary of a huge model without whole tensors in memory.
    */
   streamStats?(name: string, maxBytes: number): Promise<TensorStats>;
+  /**
+   * Safetensors files: every value of one tensor, 4 MiB at a time in memory order (`start` = element index of
+   * `data[0]`), so the heatmap and histogram of a layer larger than memory cost one chunk (inspectStore.ts).
+   */
+  streamValues?(name: string, onChunk: (start: number, data: ArrayLike<number>) => void): Promise<void>;
   /** Level codes of an ELSA weight; undefined for files without codes. */
   readCodes?(name: string): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -70,6 +75,11 @@ export async function openSafetensorsStore(source: ByteSource): Promise<TensorSt
       const e = header.tensors[name];
       if (!e) throw checkpointError(header.label, `no tensor named "${shortName(name)}"`);
       return streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], maxBytes, isFloatDType(e.dtype) ? e.shape : undefined);
+    },
+    streamValues: async (name, onChunk) => {
+      const e = header.tensors[name];
+      if (!e) throw checkpointError(header.label, `no tensor named "${shortName(name)}"`);
+      return streamTensorValues(source, e.dtype, header.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], onChunk);
     },
     close: async () => { await source.close?.(); },
   };
@@ -117,6 +127,18 @@ export async function openShardedSafetensorsStore(indexText: string, label: stri
     modelTensors: model.tensors.filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX)).map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
     readValues: async (name) => (await model.readTensor(name)).data as ArrayLike<number>,
     streamStats: (name, maxBytes) => model.streamStats(name, maxBytes),
+    streamValues: async (name, onChunk) => {
+      const t = model.tensors.find((x) => x.name === name);
+      if (!t) throw checkpointError(label, `no tensor named "${shortName(name)}"`);
+      const source = model.sourceOf(t.shard);
+      try {
+        await streamTensorValues(source, t.entry.dtype, model.headers.get(t.shard)!.dataOffset + t.entry.offsets[0], t.entry.offsets[1] - t.entry.offsets[0], onChunk);
+      } catch (e) {
+        throw isElsaError(e) ? checkpointError(label, `shard "${shortName(t.shard, 80)}": ${e.problem}`) : e;
+      } finally {
+        await source.close?.(); // one descriptor at a time, as the other shard reads
+      }
+    },
     close: () => model.close(),
   };
 }

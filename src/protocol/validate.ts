@@ -9,7 +9,7 @@ import { isSampleResult, MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS } from './sample';
 import { isStudySummary } from './study';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './webview';
 import type {
-  HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
+  HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, SensitivityData, WebviewMessage,
   WebviewNotification, WebviewRequest,
 } from './webview';
 
@@ -140,7 +140,8 @@ function isCellValues(v: unknown, cells: number): boolean {
   return isObj(v) && isNum(v.scale) && [v.mean, v.min, v.max].every((a) => isNumArr(a) && a.length === cells);
 }
 
-function isSensitivity(v: unknown): boolean {
+/** A sensitivity scan as the host sends it (also checks one restored from the webview's saved state). */
+export function isSensitivity(v: unknown): v is SensitivityData {
   if (!isObj(v) || !isStr(v.dataset) || !isNum(v.seconds) || !isStr(v.configUri) || !isObj(v.baseline) || !isNum(v.baseline.accuracy)) return false;
   const isPoint = (p: unknown) => isObj(p) && isNum(p.sparsity) && isNum(p.accuracy) && isNum(p.loss);
   const layersOk = isArr(v.layers) && v.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.size) && isNum(l.baseSparsity) && isArr(l.points) && l.points.every(isPoint));

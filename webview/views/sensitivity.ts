@@ -83,6 +83,28 @@ export class SensitivityView {
     }
   }
 
+  /** Forgets the scan shown (the file changed), with a note saying why. */
+  clear(note: string): void {
+    if (this.running) return;
+    this.data = undefined;
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.box.hidden = true;
+    this.table.hidden = true;
+    this.config.hidden = true;
+    delete this.card.root.dataset.state;
+    setNote(this.card.note, note);
+  }
+
+  /** Shows a scan saved before the webview was reloaded (its tab was hidden). */
+  restore(d: SensitivityData): void {
+    this.data = d;
+    this.target.value = String(d.suggestion.target);
+    this.card.root.dataset.state = 'ready';
+    setNote(this.card.note, undefined);
+    this.show(d);
+  }
+
   private show(d: SensitivityData): void {
     setDataJson(this.canvas, 'points', d.layers.map((l) => ({ layer: l.name, points: l.points.map((p) => [p.sparsity, p.accuracy]) })));
     this.box.hidden = false;

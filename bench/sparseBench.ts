@@ -4,6 +4,7 @@
  * the native kernels are loaded) against a CSR kernel in plain JavaScript that also skips zero inputs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { csrAccumulate, csrFromDense, type Csr } from '../src/core/sparse/csr';
 import { median } from './stats';
 
 export interface SparseRow {
@@ -17,46 +18,16 @@ export interface SparseRow {
   speedup: number;
 }
 
-export interface Csr {
-  rowStart: Int32Array;
-  cols: Int32Array;
-  values: Float32Array;
-}
+export { csrFromDense, type Csr };
 
-/** W [in, out] row-major → CSR over input rows (nonzeros only). */
-export function csrFromDense(w: Float32Array, rows: number, cols: number): Csr {
-  const rowStart = new Int32Array(rows + 1);
-  let nnz = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
-  const colIdx = new Int32Array(nnz);
-  const values = new Float32Array(nnz);
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    rowStart[r] = k;
-    for (let c = 0; c < cols; c++) {
-      const v = w[r * cols + c];
-      if (v !== 0) {
-        colIdx[k] = c;
-        values[k++] = v;
-      }
-    }
-  }
-  rowStart[rows] = k;
-  return { rowStart, cols: colIdx, values };
-}
-
-/** y[B, out] = x[B, in] · W, W in CSR; zero activations (after ReLU, image background) are skipped. */
+/**
+ * y[B, out] = x[B, in] · W with W in CSR: the one CSR kernel (src/core/sparse/csr.ts), the one `elsa predict`
+ * times; zero activations (after ReLU, image background) are skipped.
+ */
 export function csrMatMul(x: Float32Array, batch: number, inDim: number, w: Csr, outDim: number, y: Float32Array): void {
+  if (w.rows !== inDim || w.cols !== outDim) throw new RangeError(`csrMatMul: a ${w.rows}×${w.cols} matrix for ${inDim}→${outDim}`);
   y.fill(0);
-  for (let b = 0; b < batch; b++) {
-    const yo = b * outDim;
-    const xo = b * inDim;
-    for (let i = 0; i < inDim; i++) {
-      const xv = x[xo + i];
-      if (xv === 0) continue;
-      for (let k = w.rowStart[i]; k < w.rowStart[i + 1]; k++) y[yo + w.cols[k]] += xv * w.values[k];
-    }
-  }
+  csrAccumulate(x, batch, w, y);
 }
 
 /** y = x·W with W dense [in, out], in plain JavaScript, skipping zero inputs like csrMatMul. */

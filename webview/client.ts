@@ -27,6 +27,10 @@ interface ResponseKindOf {
   getEvents: 'events';
   getStudy: 'study';
   getSensitivity: 'sensitivity';
+  getGraph: 'graph';
+  getCompare: 'compare';
+  getSamplePrediction: 'samplePrediction';
+  pickSampleImage: 'sampleImage';
 }
 const RESPONSE_KIND: ResponseKindOf = {
   getSummary: 'summary',
@@ -35,6 +39,10 @@ const RESPONSE_KIND: ResponseKindOf = {
   getEvents: 'events',
   getStudy: 'study',
   getSensitivity: 'sensitivity',
+  getGraph: 'graph',
+  getCompare: 'compare',
+  getSamplePrediction: 'samplePrediction',
+  pickSampleImage: 'sampleImage',
 };
 
 export type ResponseFor<R extends WebviewRequest> = Extract<HostResponse, { kind: ResponseKindOf[R['kind']] }>;

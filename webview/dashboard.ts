@@ -10,16 +10,22 @@ import type { DashboardClient } from './client';
 import type { Palette } from './colors';
 import { clear, h } from './dom';
 import { levelLabel } from './format';
-import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
+import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SAMPLE_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
 import { decideAppend } from './trainingSeries';
 import type { UiState } from './uiState';
+import { DEFAULT_COMPARE_BINS } from '../src/protocol/compare';
 import { AccuracyView } from './views/accuracy';
+import { GraphView } from './views/graph';
+import { layerForNode, summaryLayers } from './graphModel';
+import type { GraphNodeData } from '../src/protocol/webview';
+import { CompareView } from './views/compare';
 import { HeaderView } from './views/header';
 import { HistogramView } from './views/histogram';
 import { LayerSparsityView } from './views/layerSparsity';
 import { NestingView } from './views/nesting';
+import { SampleView } from './views/sample';
 import { SensitivityView } from './views/sensitivity';
 import { TrainingView } from './views/training';
 
@@ -46,6 +52,15 @@ export class Dashboard {
   private readonly training = new TrainingView();
   private readonly histogram = new HistogramView();
   private readonly sensitivity: SensitivityView;
+  private readonly graph = new GraphView((node) => this.selectGraphNode(node));
+  private graphToken = 0;
+  /** A Reveal in Graph that arrived before the graph: scroll to the node once it is drawn. */
+  private revealPending = false;
+  /** "Compare levels": two levels of this checkpoint (the host answers from its own file). */
+  private readonly compare = new CompareView({
+    run: async (levelA, levelB) => (await this.client.request({ kind: 'getCompare', levelA, levelB, bins: DEFAULT_COMPARE_BINS }, LAYER_DETAIL_TIMEOUT_MS)).compare,
+  });
+  private readonly sample: SampleView;
   private readonly levelSelect: SelectElement;
   private readonly layerSelect: SelectElement;
   private readonly banner: HTMLElement;
@@ -68,8 +83,22 @@ export class Dashboard {
       (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     );
     this.sensitivity = new SensitivityView({
-      run: async (target) => (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity,
+      run: async (target) => {
+        const sensitivity = (await this.client.request({ kind: 'getSensitivity', level: this.state.level, target }, SENSITIVITY_TIMEOUT_MS)).sensitivity;
+        this.state = { ...this.state, sensitivity };
+        this.persist();
+        return sensitivity;
+      },
       openConfig: (uri) => this.client.notify({ kind: 'command', command: 'openFile', uri }),
+    });
+    this.sample = new SampleView({
+      run: async (samples, imageUri, runs) => (await this.client.request({ kind: 'getSamplePrediction', samples, runs, ...(imageUri ? { imageUri } : {}) }, SAMPLE_TIMEOUT_MS)).sample,
+      pickImage: async () => {
+        const r = await this.client.request({ kind: 'pickSampleImage' }, SAMPLE_TIMEOUT_MS);
+        return r.uri ? { uri: r.uri, name: r.name ?? r.uri } : undefined;
+      },
+      copy: (text) => this.client.notify({ kind: 'copyText', text }),
+      extract: (level) => this.client.notify({ kind: 'command', command: 'extractLevel', level, uri: this.summary?.uri }),
     });
     this.levelSelect = h('vscode-single-select', { id: 'level-select', 'aria-label': 'Level' }) as SelectElement;
     this.layerSelect = h('vscode-single-select', { id: 'layer-select', 'aria-label': 'Layer', combobox: false }) as SelectElement;
@@ -100,12 +129,16 @@ export class Dashboard {
         { class: 'grid' },
         this.accuracy.card.root,
         this.layers.card.root,
+        h('div', { class: 'wide' }, this.graph.card.root),
         this.nesting.card.root,
         this.histogram.card.root,
         h('div', { class: 'wide' }, this.training.card.root),
+        h('div', { class: 'wide' }, this.compare.card.root),
         h('div', { class: 'wide' }, this.sensitivity.card.root),
+        h('div', { class: 'wide' }, this.sample.card.root),
       ),
     );
+    if (this.state.sensitivity) this.sensitivity.restore(this.state.sensitivity);
     observeTheme(() => this.renderAll());
     let width = root.clientWidth;
     new ResizeObserver(() => {
@@ -131,12 +164,22 @@ export class Dashboard {
         this.engine = n.engine ?? this.engine;
         this.header.setTargetLabel(n.target.label);
         this.sensitivity.setAllowed(n.workspaceTrusted !== false);
+        this.sample.setAllowed(n.workspaceTrusted !== false);
         break;
       case 'summaryChanged':
+        // A scan of the file as it was no longer describes it (a training run rewrote the checkpoint).
+        if (this.state.sensitivity) {
+          this.state = { ...this.state, sensitivity: undefined };
+          this.persist();
+          this.sensitivity.clear('The checkpoint changed since the last scan: run it again.');
+        }
         void this.loadSummary();
         break;
       case 'eventsAppended':
         this.applyAppended(n.events, n.next, false);
+        break;
+      case 'revealLayer':
+        this.revealLayer(n.layer);
         break;
     }
   }
@@ -167,13 +210,63 @@ export class Dashboard {
     this.accuracy.setSummary(s);
     this.layers.setSummary(s);
     this.nesting.setFile(targets, s.levelCount === 0);
+    this.graph.setSummary(s);
+    this.setCompareLevels(s);
+    this.sample.setLevels(s.levelCount, targets);
     if (this.state.level > s.levelCount) this.state = { ...this.state, level: 0 };
     this.state = { ...this.state, layer: pickLayer(s, this.state.layer) };
     this.fillSelectors(s);
     this.persist();
+    this.showLayerSelection();
     this.renderAll();
     this.root.dataset.state = 'ready';
-    await this.loadLayerDetail();
+    await Promise.all([this.loadLayerDetail(), this.loadGraph()]);
+  }
+
+  /** The model graph (laid out by the host); answers for an older summary are dropped. */
+  private async loadGraph(): Promise<void> {
+    const token = ++this.graphToken;
+    try {
+      const { graph } = await this.client.request({ kind: 'getGraph' }, LAYER_DETAIL_TIMEOUT_MS);
+      if (token !== this.graphToken) return;
+      this.graph.setGraph(graph);
+      this.graph.render(this.palette, this.state.level);
+      if (this.revealPending) this.graph.revealSelected();
+      this.revealPending = false;
+    } catch (e) {
+      if (token === this.graphToken) this.graph.showMessage(`No model graph: ${errorText(e)}`);
+    }
+  }
+
+  /** A node click: its largest chart layer becomes the selected layer; a node without one is only highlighted. */
+  private selectGraphNode(node: GraphNodeData): void {
+    const layer = layerForNode(node, summaryLayers(this.summary));
+    if (layer) {
+      this.selectLayer(layer);
+      return;
+    }
+    this.graph.setSelection(this.state.layer, { node: node.id, message: `${node.name} (${node.className}) has no weights the charts show; they keep showing ${this.state.layer ?? 'no layer'}.` });
+  }
+
+  /** Reveal in Graph from the tree: select the layer (now, or when the summary arrives) and scroll to its node. */
+  private revealLayer(layer: string): void {
+    if (this.summary?.layers.some((l) => l.name === layer)) {
+      this.selectLayer(layer);
+      this.revealPending = !this.graph.revealSelected();
+      return;
+    }
+    // Before the first summary: remembered; pickLayer keeps it once the summary lists it.
+    this.state = { ...this.state, layer };
+    this.revealPending = true;
+  }
+
+  /** Every per-layer view shows the selected layer: the graph node, the bars, the sensitivity line, the select. */
+  private showLayerSelection(): void {
+    const layer = this.state.layer;
+    if (layer && this.layerSelect.value !== layer) this.layerSelect.value = layer;
+    this.graph.setSelection(layer);
+    this.layers.setSelectedLayer(layer);
+    this.sensitivity.setSelectedLayer(layer);
   }
 
   private fillSelectors(s: CheckpointSummary): void {
@@ -191,6 +284,12 @@ export class Dashboard {
     if (this.state.layer) this.layerSelect.value = this.state.layer;
   }
 
+  /** Every finished level on both sides; by default the sparsest against the next one. */
+  private setCompareLevels(s: CheckpointSummary): void {
+    const levels = (s.meta?.levels ?? []).map((l) => ({ value: l.index, label: levelLabel(l.index, s.levelCount, l.dense ? undefined : l.targetSparsity) }));
+    this.compare.setLevels(levels, levels, levels[0]?.value ?? 0, levels[1]?.value ?? levels[0]?.value ?? 0);
+  }
+
   private selectLevel(level: number): void {
     if (level === this.state.level) return;
     this.state = { ...this.state, level };
@@ -199,14 +298,19 @@ export class Dashboard {
     this.persist();
     this.header.renderRows(level);
     this.layers.render(this.palette, level);
+    this.graph.render(this.palette, level);
     this.nesting.render(this.palette, level);
     this.histogram.render(this.palette, level, this.state.histogramLog);
   }
 
   private selectLayer(layer: string): void {
-    if (!layer || layer === this.state.layer) return;
+    if (!layer || layer === this.state.layer) {
+      if (layer) this.graph.setSelection(layer);
+      return;
+    }
     this.state = { ...this.state, layer };
     this.persist();
+    this.showLayerSelection();
     void this.loadLayerDetail();
   }
 
@@ -279,10 +383,12 @@ export class Dashboard {
     this.root.dataset.selectedLevel = String(level);
     this.accuracy.render(this.palette);
     this.layers.render(this.palette, level);
+    this.graph.render(this.palette, level);
     this.nesting.render(this.palette, level);
     this.histogram.render(this.palette, level, this.state.histogramLog);
     this.training.render(this.palette);
     this.sensitivity.render(this.palette);
+    this.compare.render(this.palette);
   }
 
   /** Views that need a summary stay hidden without one; a foreign file has no levels to compare or nest. */
@@ -293,8 +399,12 @@ export class Dashboard {
     this.histogram.card.root.hidden = !s;
     this.accuracy.card.root.hidden = !elsa;
     this.nesting.card.root.hidden = !s;
+    this.graph.card.root.hidden = !s;
     // The scan needs a model graph and a test set: ELSA checkpoints carry both (their run's dataset).
     this.sensitivity.card.root.hidden = !elsa;
+    // Two levels to compare need a checkpoint with two finished levels.
+    this.compare.card.root.hidden = !elsa || (s?.meta?.levels.length ?? 0) < 2;
+    this.sample.card.root.hidden = !elsa;
   }
 
   private showError(text: string | undefined): void {

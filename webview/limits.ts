@@ -14,3 +14,6 @@ export const LAYER_DETAIL_TIMEOUT_MS = 60_000;
 
 /** A sensitivity scan evaluates the model ~5 × layers times on the test set: minutes for a large model. */
 export const SENSITIVITY_TIMEOUT_MS = 30 * 60_000;
+
+/** `elsa predict` loads each level and times it (runs × levels × 2 paths), plus the file picker's wait. */
+export const SAMPLE_TIMEOUT_MS = 10 * 60_000;

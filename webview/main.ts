@@ -11,6 +11,7 @@ import { parseHostMessage } from '../src/protocol/validate';
 import { PROTOCOL_VERSION } from '../src/protocol/webview';
 import { DashboardClient, type MessageTransport } from './client';
 import { Dashboard } from './dashboard';
+import { CompareDashboard } from './compareDashboard';
 import { StudyDashboard } from './studyDashboard';
 import { restoreUiState, type UiState } from './uiState';
 import './vscodeApi';
@@ -52,9 +53,11 @@ function main(): void {
   if (target) vscode.setState({ ...state, target });
   const log = (level: 'info' | 'warn' | 'error', message: string) => client.notify({ kind: 'log', level, message });
   // A study folder gets its own page: the study's charts, no checkpoint views.
-  const isStudy = document.querySelector<HTMLMetaElement>('meta[name="elsa-target-kind"]')?.content === 'study';
-  const dashboard = isStudy
+  const kind = document.querySelector<HTMLMetaElement>('meta[name="elsa-target-kind"]')?.content;
+  const dashboard = kind === 'study'
     ? new StudyDashboard(root, client, log)
+    : kind === 'compare'
+    ? new CompareDashboard(root, client, log)
     : new Dashboard(root, {
         client,
         state,

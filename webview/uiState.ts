@@ -4,6 +4,9 @@
  * checked field by field.
  */
 
+import type { SensitivityData } from '../src/protocol/webview';
+import { isSensitivity } from '../src/protocol/validate';
+
 export interface UiState {
   version: 1;
   /** Selected level, 0 = all levels. */
@@ -11,6 +14,11 @@ export interface UiState {
   /** Layer shown in the nesting heatmap and histogram. */
   layer?: string;
   histogramLog: boolean;
+  /**
+   * The last sensitivity scan of this checkpoint: the webview is reloaded whenever its tab is hidden (no
+   * retained context), and a scan takes seconds to minutes, so its result must survive a look at another tab.
+   */
+  sensitivity?: SensitivityData;
 }
 
 /** Log counts by default: on a linear axis the few large weights the sparse levels keep are invisible. */
@@ -24,5 +32,6 @@ export function restoreUiState(saved: unknown): UiState {
     level: typeof s.level === 'number' && Number.isInteger(s.level) && s.level >= 0 ? s.level : 0,
     layer: typeof s.layer === 'string' && s.layer.length > 0 ? s.layer : undefined,
     histogramLog: typeof s.histogramLog === 'boolean' ? s.histogramLog : DEFAULT_UI_STATE.histogramLog,
+    ...(isSensitivity(s.sensitivity) ? { sensitivity: s.sensitivity } : {}),
   };
 }

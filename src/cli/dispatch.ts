@@ -8,16 +8,18 @@ import { errorLine, isElsaError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { commandHelp, parseCommand, type CommandSpec } from './args';
 import { baselineSpec, runBaselineCommand } from './commands/baseline';
+import { compareSpec, runCompareCommand } from './commands/compare';
 import { evalSpec, runEvalCommand } from './commands/evaluate';
 import { extractSpec, runExtractCommand } from './commands/extract';
 import { inspectSpec, runInspectCommand } from './commands/inspect';
+import { predictSpec, runPredictCommand } from './commands/predict';
 import { reportSpec, runReportCommand } from './commands/report';
 import { runSensitivityCommand, sensitivitySpec } from './commands/sensitivity';
 import { runStudyCommand, studySpec } from './commands/study';
 import { runTrainingCommand, trainSpec } from './commands/train';
 import { Interrupted } from './supervisor';
 
-const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec];
+const COMMANDS: CommandSpec[] = [trainSpec, baselineSpec, extractSpec, evalSpec, inspectSpec, reportSpec, studySpec, sensitivitySpec, compareSpec, predictSpec];
 
 const MAIN_HELP = `elsa ${VERSION} — train, extract and inspect nested sparse networks (ELSA)
 
@@ -72,6 +74,10 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
       return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
     case 'sensitivity':
       return runSensitivityCommand(target, v, signal);
+    case 'compare':
+      return runCompareCommand(target, args.positionals[1], v, signal);
+    case 'predict':
+      return runPredictCommand(target, v, signal);
   }
   return 2;
 }

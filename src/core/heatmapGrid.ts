@@ -41,44 +41,93 @@ const short = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(
  * over a row-major `sourceRows × sourceCols` matrix. One pass over the weights.
  */
 export function cellValues(values: ArrayLike<number>, rowStarts: readonly number[], colStarts: readonly number[]): CellValues {
-  const rows = rowStarts.length - 1;
-  const cols = colStarts.length - 1;
-  const sourceRows = rowStarts[rows];
-  const sourceCols = colStarts[cols];
+  const sourceRows = rowStarts[rowStarts.length - 1];
+  const sourceCols = colStarts[colStarts.length - 1];
   if (values.length !== sourceRows * sourceCols) throw new RangeError(`${values.length} values for a ${sourceRows} × ${sourceCols} grid`);
-  const cells = rows * cols;
-  const sum = new Float64Array(cells);
-  const min = new Float64Array(cells).fill(Number.POSITIVE_INFINITY);
-  const max = new Float64Array(cells).fill(Number.NEGATIVE_INFINITY);
-  const colCell = new Int32Array(sourceCols);
-  for (let c = 0; c < cols; c++) for (let j = colStarts[c]; j < colStarts[c + 1]; j++) colCell[j] = c;
-  for (let r = 0; r < rows; r++) {
-    for (let i = rowStarts[r]; i < rowStarts[r + 1]; i++) {
-      const base = r * cols;
-      const src = i * sourceCols;
-      for (let j = 0; j < sourceCols; j++) {
-        const v = values[src + j];
-        if (!Number.isFinite(v)) continue;
+  const acc = new CellAccumulator(rowStarts, colStarts);
+  acc.add(0, values);
+  return acc.values();
+}
+
+/**
+ * Per-cell sums, extremes and zero counts of a row-major matrix fed in chunks of consecutive elements (in any
+ * order, each element once): memory is the grid's, not the tensor's, so a multi-gigabyte layer streams
+ * through it (inspectStore.ts). `cellValues` is this with one chunk.
+ */
+export class CellAccumulator {
+  private readonly rows: number;
+  private readonly cols: number;
+  private readonly sourceCols: number;
+  private readonly sum: Float64Array;
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
+  /** Exact zeros per cell (the zero pattern's picture). */
+  readonly zeros: Float64Array;
+  /** Largest |w| of every non-NaN weight, infinities included (the histogram's range, inspectViews.maxAbs). */
+  maxAbs = 0;
+  private readonly rowCell: Int32Array;
+  private readonly colCell: Int32Array;
+
+  constructor(private readonly rowStarts: readonly number[], private readonly colStarts: readonly number[]) {
+    this.rows = rowStarts.length - 1;
+    this.cols = colStarts.length - 1;
+    this.sourceCols = colStarts[this.cols];
+    const cells = this.rows * this.cols;
+    this.sum = new Float64Array(cells);
+    this.min = new Float64Array(cells).fill(Number.POSITIVE_INFINITY);
+    this.max = new Float64Array(cells).fill(Number.NEGATIVE_INFINITY);
+    this.zeros = new Float64Array(cells);
+    this.colCell = new Int32Array(this.sourceCols);
+    for (let c = 0; c < this.cols; c++) for (let j = colStarts[c]; j < colStarts[c + 1]; j++) this.colCell[j] = c;
+    this.rowCell = new Int32Array(rowStarts[this.rows]);
+    for (let r = 0; r < this.rows; r++) for (let i = rowStarts[r]; i < rowStarts[r + 1]; i++) this.rowCell[i] = r;
+  }
+
+  /** Elements [start, start + data.length) of the row-major matrix. */
+  add(start: number, data: ArrayLike<number>): void {
+    const { sourceCols, colCell, rowCell, sum, min, max, zeros, cols } = this;
+    let row = Math.floor(start / sourceCols);
+    let j = start - row * sourceCols;
+    let base = rowCell[row] * cols;
+    let maxAbs = this.maxAbs;
+    for (let k = 0; k < data.length; k++) {
+      const v = data[k];
+      const a = v < 0 ? -v : v;
+      if (a > maxAbs) maxAbs = a;
+      if (a < Number.POSITIVE_INFINITY) {
         const cell = base + colCell[j];
         sum[cell] += v;
         if (v < min[cell]) min[cell] = v;
         if (v > max[cell]) max[cell] = v;
+        if (v === 0) zeros[cell]++;
+      }
+      if (++j === sourceCols) {
+        j = 0;
+        if (++row < rowCell.length) base = rowCell[row] * cols;
       }
     }
+    this.maxAbs = maxAbs;
   }
-  const out: CellValues = { mean: new Array(cells), min: new Array(cells), max: new Array(cells), scale: 0 };
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const cell = r * cols + c;
-      const n = (rowStarts[r + 1] - rowStarts[r]) * (colStarts[c + 1] - colStarts[c]);
-      const mean = sum[cell] / n;
-      out.mean[cell] = short(mean);
-      out.min[cell] = short(min[cell]);
-      out.max[cell] = short(max[cell]);
+
+  /** Weights in cell (r, c). */
+  size(r: number, c: number): number {
+    return (this.rowStarts[r + 1] - this.rowStarts[r]) * (this.colStarts[c + 1] - this.colStarts[c]);
+  }
+
+  values(): CellValues {
+    const cells = this.rows * this.cols;
+    const out: CellValues = { mean: new Array(cells), min: new Array(cells), max: new Array(cells), scale: 0 };
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const cell = r * this.cols + c;
+        out.mean[cell] = short(this.sum[cell] / this.size(r, c));
+        out.min[cell] = short(this.min[cell]);
+        out.max[cell] = short(this.max[cell]);
+      }
     }
+    out.scale = colourScale(out.mean);
+    return out;
   }
-  out.scale = colourScale(out.mean);
-  return out;
 }
 
 /**

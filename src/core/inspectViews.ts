@@ -136,26 +136,54 @@ export function heatmapOf(
 export function magnitudeHistogram(
   layer: string, weights: ArrayLike<number>, codes: ArrayLike<number> | undefined, levelCount: number, bins: number,
 ): HistogramData {
-  const nBins = Math.max(1, Math.floor(bins));
-  const levels = codes ? Math.max(1, levelCount) : 1;
-  let max = 0;
+  const h = new MagnitudeHistogram(layer, maxAbs(weights), bins, codes ? levelCount : 1);
+  h.add(weights, codes);
+  return h.result();
+}
+
+/** Largest |w| of `weights`, folded into `max` (chunk by chunk for a streamed tensor). */
+export function maxAbs(weights: ArrayLike<number>, max = 0): number {
   for (let i = 0; i < weights.length; i++) {
     const a = Math.abs(weights[i]);
     if (a > max) max = a;
   }
-  if (!(max > 0) || !Number.isFinite(max)) max = max === 0 ? 1 : max;
-  const edges = Array.from({ length: nBins + 1 }, (_, i) => (i === nBins ? max : (max * i) / nBins));
-  // Count per code, then prefix-sum over codes: level k's mask is the union of codes 1..k.
-  const perCode = Array.from({ length: levels }, () => new Array<number>(nBins).fill(0));
-  for (let i = 0; i < weights.length; i++) {
-    const a = Math.abs(weights[i]);
-    if (!Number.isFinite(a)) continue;
-    const bin = Math.min(nBins - 1, Math.floor((a / max) * nBins));
-    const code = codes ? codes[i] : 1;
-    if (code >= 1 && code <= levels) perCode[code - 1][bin]++;
+  return max;
+}
+
+/** The histogram of `magnitudeHistogram` filled chunk by chunk, once the range (max |w|) is known. */
+export class MagnitudeHistogram {
+  private readonly nBins: number;
+  private readonly levels: number;
+  private readonly max: number;
+  private readonly perCode: number[][];
+
+  constructor(private readonly layer: string, max: number, bins: number, levelCount: number) {
+    this.nBins = Math.max(1, Math.floor(bins));
+    this.levels = Math.max(1, levelCount);
+    this.max = !(max > 0) || !Number.isFinite(max) ? (max === 0 ? 1 : max) : max;
+    this.perCode = Array.from({ length: this.levels }, () => new Array<number>(this.nBins).fill(0));
   }
-  for (let k = 1; k < levels; k++) for (let b = 0; b < nBins; b++) perCode[k][b] += perCode[k - 1][b];
-  return { layer, edges, counts: perCode, levelCount: levels };
+
+  /** Counts a chunk of weights (with their codes, for an ELSA layer). */
+  add(weights: ArrayLike<number>, codes?: ArrayLike<number>): void {
+    const { nBins, max, levels, perCode } = this;
+    for (let i = 0; i < weights.length; i++) {
+      const a = Math.abs(weights[i]);
+      if (!Number.isFinite(a)) continue;
+      const bin = Math.min(nBins - 1, Math.floor((a / max) * nBins));
+      const code = codes ? codes[i] : 1;
+      if (code >= 1 && code <= levels) perCode[code - 1][bin]++;
+    }
+  }
+
+  result(): HistogramData {
+    const { nBins, max, levels } = this;
+    const edges = Array.from({ length: nBins + 1 }, (_, i) => (i === nBins ? max : (max * i) / nBins));
+    // Counted per code, then prefix-summed over codes: level k's mask is the union of codes 1..k.
+    const counts = this.perCode.map((row) => [...row]);
+    for (let k = 1; k < levels; k++) for (let b = 0; b < nBins; b++) counts[k][b] += counts[k - 1][b];
+    return { layer: this.layer, edges, counts, levelCount: levels };
+  }
 }
 
 /** What the summary needs of one weight tensor: its codes (ELSA) or its values (any file), when read. */

@@ -22,7 +22,7 @@ async function readMeta(file: string): Promise<ElsaMetadata> {
 }
 
 /** The stored config's epochs (older checkpoints without them count as unknown: NaN). */
-function storedEpochs(meta: ElsaMetadata): Epochs {
+export function storedEpochs(meta: ElsaMetadata): Epochs {
   const e = (meta.config as { epochs?: Partial<Epochs> } | undefined)?.epochs;
   return { warmup: e?.warmup ?? NaN, perPhase: e?.perPhase ?? NaN, dense: e?.dense ?? NaN };
 }

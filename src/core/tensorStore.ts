@@ -5,13 +5,13 @@
  */
 import type { DType, ElsaMetadata } from '../protocol/checkpoint';
 import type { ByteSource } from './io/byteSource';
-import { checkpointError } from './errors';
+import { checkpointError, isElsaError } from './errors';
 import { shortName } from './io/limits';
 import { ELSA_TENSOR_PREFIX, parseElsaMetadata, readLevelCodes } from './io/elsaCheckpoint';
 import { type SafetensorsHeader, readSafetensorsHeader, readTensor, tensorNamesInFileOrder } from './io/safetensors';
 import { type ShardOpener, openTfjsModel, tfjsDtypeLabel } from './io/tfjsModel';
 import { openShardedSafetensors } from './io/shardedSafetensors';
-import { type TensorStats, streamTensorStats } from './io/tensorStats';
+import { type TensorStats, streamTensorStats, streamTensorValues } from './io/tensorStats';
 import { isFloatDType } from './io/dtype';
 
 export interface StoreLayer {
@@ -31,12 +31,21 @@ export interface TensorStore {
   layers: StoreLayer[];
   /** Number of tensors in the file, bookkeeping included. */
   tensorCount: number;
+  /** The TF.js Layers topology the file carries (an ELSA checkpoint's metadata, a model.json), for the model graph. */
+  topology?: unknown;
+  /** Every weight tensor of the model (bookkeeping `elsa.*` tensors left out), for the model graph. */
+  modelTensors?: StoreLayer[];
   readValues(name: string): Promise<ArrayLike<number>>;
   /**
    * Safetensors files: streamed statistics of one tensor (zero share, N:M …; io/tensorStats.ts), reading at
    * most `maxBytes` in 4 MiB chunks — the dashboard's summary of a huge model without whole tensors in memory.
    */
   streamStats?(name: string, maxBytes: number): Promise<TensorStats>;
+  /**
+   * Safetensors files: every value of one tensor, 4 MiB at a time in memory order (`start` = element index of
+   * `data[0]`), so the heatmap and histogram of a layer larger than memory cost one chunk (inspectStore.ts).
+   */
+  streamValues?(name: string, onChunk: (start: number, data: ArrayLike<number>) => void): Promise<void>;
   /** Level codes of an ELSA weight; undefined for files without codes. */
   readCodes?(name: string): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -59,11 +68,18 @@ export async function openSafetensorsStore(source: ByteSource): Promise<TensorSt
     meta,
     layers,
     tensorCount: names.length,
+    topology: meta?.topology,
+    modelTensors: names.filter((n) => !n.startsWith(ELSA_TENSOR_PREFIX)).map((n) => ({ name: n, shape: [...header.tensors[n].shape], dtype: header.tensors[n].dtype })),
     readValues: async (name) => (await readTensor(source, header, name)).data as ArrayLike<number>,
     streamStats: async (name, maxBytes) => {
       const e = header.tensors[name];
       if (!e) throw checkpointError(header.label, `no tensor named "${shortName(name)}"`);
       return streamTensorStats(source, e.dtype, header.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], maxBytes, isFloatDType(e.dtype) ? e.shape : undefined);
+    },
+    streamValues: async (name, onChunk) => {
+      const e = header.tensors[name];
+      if (!e) throw checkpointError(header.label, `no tensor named "${shortName(name)}"`);
+      return streamTensorValues(source, e.dtype, header.dataOffset + e.offsets[0], e.offsets[1] - e.offsets[0], onChunk);
     },
     close: async () => { await source.close?.(); },
   };
@@ -86,6 +102,8 @@ export async function openTfjsStore(modelJsonText: string, label: string, modelJ
     fileSize: reader.fileSize,
     layers: weights.filter((w) => w.dtype === 'float32').map((w) => ({ name: w.name, shape: [...w.shape], dtype: tfjsDtypeLabel(w) })),
     tensorCount: weights.length,
+    topology: reader.manifest.topology,
+    modelTensors: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: tfjsDtypeLabel(w) })),
     readValues: async (name) => (await reader.readWeight(name)).data as ArrayLike<number>,
     close: () => reader.close(),
   };
@@ -106,8 +124,21 @@ export async function openShardedSafetensorsStore(indexText: string, label: stri
       .filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX) && FLOAT_DTYPES.has(t.entry.dtype) && t.entry.shape.length >= 1)
       .map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
     tensorCount: model.tensors.length,
+    modelTensors: model.tensors.filter((t) => !t.name.startsWith(ELSA_TENSOR_PREFIX)).map((t) => ({ name: t.name, shape: [...t.entry.shape], dtype: t.entry.dtype })),
     readValues: async (name) => (await model.readTensor(name)).data as ArrayLike<number>,
     streamStats: (name, maxBytes) => model.streamStats(name, maxBytes),
+    streamValues: async (name, onChunk) => {
+      const t = model.tensors.find((x) => x.name === name);
+      if (!t) throw checkpointError(label, `no tensor named "${shortName(name)}"`);
+      const source = model.sourceOf(t.shard);
+      try {
+        await streamTensorValues(source, t.entry.dtype, model.headers.get(t.shard)!.dataOffset + t.entry.offsets[0], t.entry.offsets[1] - t.entry.offsets[0], onChunk);
+      } catch (e) {
+        throw isElsaError(e) ? checkpointError(label, `shard "${shortName(t.shard, 80)}": ${e.problem}`) : e;
+      } finally {
+        await source.close?.(); // one descriptor at a time, as the other shard reads
+      }
+    },
     close: () => model.close(),
   };
 }

@@ -4,23 +4,22 @@
  * baselines, extract, export, evaluate) or writes files needs a trusted workspace; inspection works everywhere
  * and only reads: an untrusted checkpoint is never followed to the paths it names.
  */
-import path from 'node:path';
 import * as vscode from 'vscode';
-import { checkpointDataSpec } from '../core/config';
 import type { ElsaMetadata } from '../protocol/checkpoint';
 import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
 import { evalSummary } from './cliOutput';
-import { compareMarkdown, type CompareEntry } from './compareModel';
+import { ComparePanels, pickComparison, pickLevelComparison } from './compareHost';
 import type { DashboardPanels } from './dashboardPanel';
 import { uriBaseName } from './fileAccess';
+import { revealInGraph } from './graphHost';
 import { initLog, log } from './log';
 import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
 import { type TreeNode, baseName, dirName } from './treeModel';
 import { isCheckpointFile } from '../protocol/runFolder';
-import { requireTrust } from './trust';
+import { confirmDataOutsideWorkspace, requireTrust } from './trust';
 import { formatPercent } from '../protocol/format';
 import { DENSE_LABEL, levelRowLabel } from '../protocol/levels';
 
@@ -28,28 +27,6 @@ function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (arg && typeof arg === 'object' && typeof (arg as TreeNode).uri === 'string') return vscode.Uri.parse((arg as TreeNode).uri!);
   return undefined;
-}
-
-/**
- * `eval` reads the dataset the checkpoint's stored config names (resolved from the checkpoint's run folder,
- * core/config.ts checkpointDataSpec). Inside a workspace folder that is expected; a path outside every
- * workspace folder (a checkpoint from elsewhere, or a crafted one naming /etc or a device) is read only after
- * the user agrees.
- */
-async function confirmDataOutsideWorkspace(uri: vscode.Uri, meta: ElsaMetadata): Promise<boolean> {
-  const data = checkpointDataSpec(uri.fsPath, meta.config);
-  if (!data.path) return true;
-  const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => {
-    const rel = path.relative(f.uri.fsPath, data.path!);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  });
-  if (inside) return true;
-  const choice = await vscode.window.showWarningMessage(
-    `ELSA: ${uriBaseName(uri)} was trained on data outside this workspace: ${data.path}. Evaluate on it?`,
-    { modal: true },
-    'Evaluate',
-  );
-  return choice === 'Evaluate';
 }
 
 function relPath(uri: vscode.Uri): string {
@@ -160,30 +137,20 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
     void vscode.window.showInformationMessage(`ELSA: ${uriBaseName(uri)}: ${evalSummary(result.stdout)}`, 'Show Log').then((c) => c && log().show());
   }
 
+  const comparePanels = new ComparePanels(context.extensionUri);
+  context.subscriptions.push(comparePanels);
   async function compare(arg: unknown, selection: unknown): Promise<void> {
-    let uris = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
-    if (uris.length < 2) {
-      const files = (await tree.artifacts()).filter((f) => !f.path.endsWith('.json'));
-      const first = uriOf(arg)?.toString();
-      const picked = await vscode.window.showQuickPick(
-        files.map((f) => ({ label: baseName(f.path), description: dirName(f.path), uri: f.uri, picked: f.uri === first })),
-        { title: 'ELSA: checkpoints to compare (two or more)', canPickMany: true, matchOnDescription: true },
-      );
-      if (!picked) return;
-      uris = picked.map((p) => vscode.Uri.parse(p.uri));
-    }
-    if (uris.length < 2) {
-      void vscode.window.showInformationMessage('ELSA: pick at least two checkpoints to compare.');
+    const selected = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
+    const node = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as TreeNode) : undefined;
+    // Two level rows selected in the tree: exactly those two levels, nothing to ask.
+    const levelRows = Array.isArray(selection) ? (selection as TreeNode[]).filter((n) => n && typeof n === 'object' && typeof n.uri === 'string' && typeof n.level === 'number') : [];
+    if (levelRows.length === 2) {
+      comparePanels.show(...(levelRows.map((n) => ({ uri: vscode.Uri.parse(n.uri!), level: n.level })) as [{ uri: vscode.Uri; level: number }, { uri: vscode.Uri; level: number }]));
       return;
     }
-    const entries: CompareEntry[] = [];
-    for (const uri of uris) {
-      const info = await readArtifactInfo(uri);
-      if (info.state === 'ok') entries.push({ name: uriBaseName(uri), fileSize: info.fileSize, meta: info.meta });
-      else entries.push({ name: uriBaseName(uri), fileSize: 0, error: info.state === 'error' ? info.message : 'not read' });
-    }
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: compareMarkdown(entries) });
-    await vscode.window.showTextDocument(doc, { preview: true });
+    // A level row compares that level; a checkpoint row (or a two-row selection) compares files.
+    const sides = node?.level && selected.length < 2 ? await pickLevelComparison(tree, node) : await pickComparison(tree, uriOf(arg), selected);
+    if (sides) comparePanels.show(...sides);
   }
 
   async function openDashboard(arg: unknown): Promise<void> {
@@ -216,7 +183,9 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   reg('elsa.export', (arg, level) => extract(arg, level, 'tfjs'));
   reg('elsa.evaluate', (arg, level) => evaluate(arg, level));
   reg('elsa.compare', (arg, selection) => compare(arg, selection));
+  reg('elsa.compareLevel', (arg, selection) => compare(arg, selection));
   reg('elsa.openDashboard', (arg) => openDashboard(arg));
+  reg('elsa.revealInGraph', (arg) => revealInGraph(panels, arg));
   reg('elsa.showLog', () => initLog().show());
   reg('elsa.refresh', () => tree.refresh());
   reg('elsa.revealInExplorer', async (arg: unknown) => {

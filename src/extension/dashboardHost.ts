@@ -28,7 +28,11 @@ import { type Change, DeliveryGate } from './deliveryGate';
 import { EventsFeed } from './eventsFeed';
 import { findReport, readStudySummary, uriBaseName } from './fileAccess';
 import { log } from './log';
+import { copyText, pickSampleImage, samplePredictionForDashboard } from './sampleHost';
 import { sensitivityForDashboard } from './sensitivityHost';
+import { graphForDashboard } from './graphHost';
+import { PendingReveal } from './pendingReveal';
+import { compareForDashboard } from './compareHost';
 import { artifactType } from './treeModel';
 import { requireTrust } from './trust';
 
@@ -51,6 +55,8 @@ export class DashboardSession implements vscode.Disposable {
   private readonly events: EventsFeed;
   /** Cancels CLI runs (the sensitivity scan) when the dashboard closes. */
   private readonly cancel = new vscode.CancellationTokenSource();
+  /** A Reveal in Graph waiting for the page. */
+  private readonly reveal = new PendingReveal(() => !this.disposed && this.gate.isReady && this.panel.visible, (layer) => this.post({ kind: 'revealLayer', layer }));
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -123,6 +129,12 @@ export class DashboardSession implements vscode.Disposable {
 
   private visibilityChanged(): void {
     if (this.panel.visible) this.gate.flush();
+    this.reveal.flush();
+  }
+
+  /** Selects a layer in the page (every chart and the graph follow), now or once the page is ready. */
+  revealLayer(layer: string): void {
+    this.reveal.request(layer);
   }
 
   private post(body: HostNotification): void {
@@ -168,12 +180,16 @@ export class DashboardSession implements vscode.Disposable {
         this.gate.markReady();
         this.events.rewind();
         this.post({ kind: 'init', target: this.target, theme: themeName(vscode.window.activeColorTheme.kind), workspaceTrusted: vscode.workspace.isTrusted });
+        this.reveal.flush();
         return;
       case 'saveState':
         // VS Code keeps the webview's own setState for restores; the host needs nothing from it.
         return;
       case 'log':
         log()[n.level === 'warn' ? 'warn' : n.level](`Dashboard: ${n.message}`);
+        return;
+      case 'copyText':
+        void copyText(n.text);
         return;
       case 'command': {
         const uri = n.uri ?? this.checkpointUri?.toString() ?? this.subject.uri.toString();
@@ -226,9 +242,19 @@ export class DashboardSession implements vscode.Disposable {
         const chunk = await this.events.since(req.since);
         return { kind: 'events', events: chunk.events, next: chunk.next };
       }
+      case 'getGraph':
+        return graphForDashboard(await this.requireStore());
       case 'getSensitivity':
         await this.requireStore();
         return sensitivityForDashboard(this.checkpointUri!, req.level, req.target, this.cancel.token);
+      case 'getCompare':
+        await this.requireStore();
+        return compareForDashboard(this.checkpointUri!, req);
+      case 'getSamplePrediction':
+        await this.requireStore();
+        return samplePredictionForDashboard(this.checkpointUri!, req, this.cancel.token);
+      case 'pickSampleImage':
+        return pickSampleImage(this.checkpointUri);
     }
   }
 

@@ -14,7 +14,7 @@ export interface DashboardHtmlInput {
   styleUris: string[];
   nonce: string;
   /** What the dashboard shows, so the page can title itself before the host's `init` arrives. */
-  target: { uri: string; label: string; kind?: 'study' };
+  target: { uri: string; label: string; kind?: 'study' | 'compare' };
   /** `panel` (Open Dashboard) or `editor` (the custom editor). */
   host: 'panel' | 'editor';
 }

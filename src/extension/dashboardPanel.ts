@@ -23,18 +23,18 @@ export class DashboardPanels implements vscode.Disposable {
     this.sessions.clear();
   }
 
-  async show(uri: vscode.Uri): Promise<void> {
+  async show(uri: vscode.Uri): Promise<DashboardSession> {
     const subject = await subjectFor(uri);
     const open = this.sessions.get(subject.uri.toString());
     if (open) {
       open.panel.reveal();
-      return;
+      return open;
     }
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, title(subject), vscode.ViewColumn.Active, {
       ...webviewOptions(this.context.extensionUri),
       retainContextWhenHidden: false,
     });
-    this.attach(panel, subject);
+    return this.attach(panel, subject);
   }
 
   /** The serializer: the webview saved `{ target: { uri } }` with setState; fall back to the last target. */
@@ -60,7 +60,7 @@ export class DashboardPanels implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, subject: DashboardSubject): void {
+  private attach(panel: vscode.WebviewPanel, subject: DashboardSubject): DashboardSession {
     const key = subject.uri.toString();
     const icon = (variant: string) => vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', `elsa-${variant}.svg`);
     panel.iconPath = { light: icon('light'), dark: icon('dark') };
@@ -75,6 +75,7 @@ export class DashboardPanels implements vscode.Disposable {
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) void this.context.workspaceState.update(LAST_TARGET_KEY, key);
     });
+    return session;
   }
 }
 

@@ -81,6 +81,8 @@ function levelDescription(level: LevelInfo, levelCount: number): string {
   return `target ${formatPercent(level.targetSparsity, 1)}`;
 }
 
+const SHARD_NAME = /-\d{5}-of-\d{5}\.safetensors$/i;
+
 /** Top rows: runs (folders with events.jsonl) holding what lies under them; other artifacts stand alone. */
 export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
   const markers = files.filter((f) => artifactType(f.path) === 'runMarker').map((f) => ({ dir: dirName(f.path), uri: dirUri(f.uri) }));
@@ -91,9 +93,13 @@ export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
   runDirs.sort((a, b) => b.dir.length - a.dir.length);
   const runChildren = new Map<string, TreeNode[]>(runDirs.map((r) => [r.dir, []]));
   const loose: TreeNode[] = [];
+  // A sharded model is one row, its index: the shards beside it (Hugging Face names them
+  // `<name>-00001-of-00004.safetensors`) are its parts, not models of their own.
+  const indexDirs = new Set(files.filter((f) => f.path.toLowerCase().endsWith('.safetensors.index.json')).map((f) => dirName(f.path)));
   for (const f of files) {
     const t = artifactType(f.path);
     if (t !== 'elsa' && t !== 'safetensors' && t !== 'tfjs') continue;
+    if (t === 'safetensors' && indexDirs.has(dirName(f.path)) && SHARD_NAME.test(baseName(f.path))) continue;
     const node = artifactNode(f, t);
     const run = runDirs.find((r) => r.dir === '' || f.path.startsWith(`${r.dir}/`));
     if (run) runChildren.get(run.dir)!.push(node);

@@ -3,10 +3,13 @@
  * (possibly stale, possibly buggy) other side sent, so each side parses before it trusts: a malformed or
  * unknown message gives `undefined` and is dropped (and logged by the caller), never thrown.
  */
+import { isCompareResult, MAX_COMPARE_BINS, MIN_COMPARE_BINS } from './compare';
 import { isRunReport } from './report';
+import { isSampleResult, MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS } from './sample';
 import { isStudySummary } from './study';
+import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './webview';
 import type {
-  HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, WebviewMessage,
+  HostMessage, HostNotification, HostResponse, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, SensitivityData, WebviewMessage,
   WebviewNotification, WebviewRequest,
 } from './webview';
 
@@ -40,9 +43,24 @@ function parseWebviewRequest(b: Obj): WebviewRequest | undefined {
       return { kind: 'getEvents', since: b.since };
     case 'getStudy':
       return { kind: 'getStudy' };
+    case 'getGraph':
+      return { kind: 'getGraph' };
     case 'getSensitivity':
       if (!isId(b.level) || !isNum(b.target) || !(b.target > 0 && b.target < 1)) return undefined;
       return { kind: 'getSensitivity', level: b.level, target: b.target };
+    case 'getCompare':
+      // Levels are 1..K+1 (K+1 <= 256 with u8 codes), 0 = as the panel was opened.
+      if (!isId(b.levelA) || !isId(b.levelB) || b.levelA > 256 || b.levelB > 256) return undefined;
+      if (!isId(b.bins) || b.bins < MIN_COMPARE_BINS || b.bins > MAX_COMPARE_BINS) return undefined;
+      return { kind: 'getCompare', levelA: b.levelA, levelB: b.levelB, bins: b.bins };
+    case 'getSamplePrediction': {
+      if (!isArr(b.samples) || !b.samples.every(isId) || b.samples.length > MAX_SAMPLE_INPUTS || !isPosInt(b.runs) || b.runs > MAX_SAMPLE_RUNS) return undefined;
+      if (b.imageUri !== undefined && (!isStr(b.imageUri) || b.imageUri.length > 4096)) return undefined;
+      if (b.samples.length === 0 && b.imageUri === undefined) return undefined;
+      return { kind: 'getSamplePrediction', samples: [...b.samples] as number[], runs: b.runs, ...(b.imageUri !== undefined ? { imageUri: b.imageUri as string } : {}) };
+    }
+    case 'pickSampleImage':
+      return { kind: 'pickSampleImage' };
     default:
       return undefined;
   }
@@ -70,6 +88,9 @@ function parseWebviewNotification(b: Obj): WebviewNotification | undefined {
       if (b.uri !== undefined) out.uri = b.uri as string;
       return out;
     }
+    case 'copyText':
+      if (!isStr(b.text) || b.text.length > 10_000) return undefined;
+      return { kind: 'copyText', text: b.text };
     default:
       return undefined;
   }
@@ -119,7 +140,8 @@ function isCellValues(v: unknown, cells: number): boolean {
   return isObj(v) && isNum(v.scale) && [v.mean, v.min, v.max].every((a) => isNumArr(a) && a.length === cells);
 }
 
-function isSensitivity(v: unknown): boolean {
+/** A sensitivity scan as the host sends it (also checks one restored from the webview's saved state). */
+export function isSensitivity(v: unknown): v is SensitivityData {
   if (!isObj(v) || !isStr(v.dataset) || !isNum(v.seconds) || !isStr(v.configUri) || !isObj(v.baseline) || !isNum(v.baseline.accuracy)) return false;
   const isPoint = (p: unknown) => isObj(p) && isNum(p.sparsity) && isNum(p.accuracy) && isNum(p.loss);
   const layersOk = isArr(v.layers) && v.layers.every((l) => isObj(l) && isStr(l.name) && isNum(l.size) && isNum(l.baseSparsity) && isArr(l.points) && l.points.every(isPoint));
@@ -132,6 +154,22 @@ function isHistogram(v: unknown): boolean {
   if (!isObj(v) || !isStr(v.layer) || !isNumArr(v.edges) || !isArr(v.counts) || !isNum(v.levelCount)) return false;
   const bins = v.edges.length - 1;
   return v.counts.every((row) => isNumArr(row) && row.length === bins);
+}
+
+/** A laid-out graph: bounded sizes, unique node ids, edges between existing nodes, finite coordinates. */
+function isGraph(v: unknown): boolean {
+  if (!isObj(v) || (v.source !== 'topology' && v.source !== 'names') || !isNum(v.width) || !isNum(v.height) || !isId(v.layerCount)) return false;
+  if (!isArr(v.notes) || !v.notes.every(isStr) || !isArr(v.nodes) || !isArr(v.edges)) return false;
+  if (v.nodes.length > MAX_GRAPH_NODES || v.edges.length > MAX_GRAPH_EDGES) return false;
+  const ids = new Set<string>();
+  for (const n of v.nodes) {
+    if (!isObj(n) || !isStr(n.id) || ids.has(n.id) || !isStr(n.name) || !isStr(n.label) || !isStr(n.className) || !isNum(n.params) || n.params < 0) return false;
+    if (!isArr(n.tensors) || !n.tensors.every(isStr) || !isPosInt(n.members)) return false;
+    if (![n.x, n.y, n.width, n.height].every(isNum) || !((n.width as number) > 0 && (n.height as number) > 0)) return false;
+    ids.add(n.id);
+  }
+  return v.edges.every((e) => isObj(e) && isStr(e.from) && isStr(e.to) && ids.has(e.from) && ids.has(e.to)
+    && isNumArr(e.points) && e.points.length >= 4 && e.points.length % 2 === 0);
 }
 
 const isEventList = (v: unknown): boolean => isArr(v) && v.every((e) => isObj(e) && isStr(e.type));
@@ -150,6 +188,15 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
       return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
     case 'sensitivity':
       return isSensitivity(b.sensitivity) ? (b as unknown as HostResponse) : undefined;
+    case 'graph':
+      return isGraph(b.graph) ? (b as unknown as HostResponse) : undefined;
+    case 'compare':
+      return isCompareResult(b.compare) ? (b as unknown as HostResponse) : undefined;
+    case 'samplePrediction':
+      return isSampleResult(b.sample) ? (b as unknown as HostResponse) : undefined;
+    case 'sampleImage':
+      if ((b.uri !== undefined && !isStr(b.uri)) || (b.name !== undefined && !isStr(b.name))) return undefined;
+      return { kind: 'sampleImage', ...(isStr(b.uri) ? { uri: b.uri } : {}), ...(isStr(b.name) ? { name: b.name } : {}) };
     case 'error':
       return isStr(b.message) ? { kind: 'error', message: b.message } : undefined;
     default:
@@ -161,7 +208,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
   switch (b.kind) {
     case 'init': {
       const t = b.target;
-      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study')) return undefined;
+      if (!isObj(t) || !isStr(t.uri) || !isStr(t.label) || (t.kind !== undefined && t.kind !== 'study' && t.kind !== 'compare')) return undefined;
       if ((b.theme !== undefined && !isStr(b.theme)) || (b.engine !== undefined && !isStr(b.engine))) return undefined;
       if (b.workspaceTrusted !== undefined && typeof b.workspaceTrusted !== 'boolean') return undefined;
       return b as unknown as HostNotification;
@@ -170,6 +217,8 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
       return isEventList(b.events) && isId(b.next) ? (b as unknown as HostNotification) : undefined;
     case 'summaryChanged':
       return { kind: 'summaryChanged' };
+    case 'revealLayer':
+      return isStr(b.layer) && b.layer.length > 0 ? { kind: 'revealLayer', layer: b.layer } : undefined;
     default:
       return undefined;
   }

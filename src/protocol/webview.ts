@@ -5,8 +5,10 @@
  * Unknown or malformed messages are dropped (and logged) by `parseHostMessage` / `parseWebviewMessage`.
  */
 import type { ElsaMetadata } from './checkpoint';
+import type { CompareResult } from './compare';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
+import type { SampleResult } from './sample';
 import type { StudySummary } from './study';
 
 export const PROTOCOL_VERSION = 1;
@@ -17,7 +19,8 @@ export interface DashboardTarget {
   uri: string;
   label: string;
   /** `study`: a study folder (study.json); the page then shows the study view and asks `getStudy`. */
-  kind?: 'study';
+  /** `compare`: a comparison of two networks (the Compare panel); the page asks `getCompare`. */
+  kind?: 'study' | 'compare';
 }
 
 export interface LayerSummary {
@@ -125,6 +128,56 @@ export interface HistogramData {
   levelCount: number;
 }
 
+/**
+ * Most nodes a model graph is drawn with; bigger models are collapsed (src/core/modelGraph.ts). The layout runs
+ * on the extension host: 200 nodes take dagre 0.2–0.8 s on a loaded 2-core machine (README, "Model graph").
+ */
+export const MAX_GRAPH_NODES = 200;
+/** Most edges a model graph is drawn with (the rest are dropped, with a note). */
+export const MAX_GRAPH_EDGES = 3000;
+
+/** One node of the model graph, placed by the host's layout (centre x, y; SVG user units). */
+export interface GraphNodeData {
+  id: string;
+  /** Layer name, name prefix, or `first … last` for collapsed layers. */
+  name: string;
+  /** The name as drawn (shortened to fit the box). */
+  label: string;
+  /** Layer class (`Conv2D`, `Add` …); `tensors` for a name-prefix group; `layers` for collapsed layers. */
+  className: string;
+  /** Parameters of the tensors it owns. */
+  params: number;
+  /** Weight tensors it owns (full names, as in the summary's layers). */
+  tensors: string[];
+  /** Layers (or prefix groups) this node stands for: 1 unless collapsed. */
+  members: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface GraphEdgeData {
+  from: string;
+  to: string;
+  /** The routed line, x0, y0, x1, y1 … */
+  points: number[];
+}
+
+/** The model as a graph (docs: README "The model as a graph"). */
+export interface GraphData {
+  /** `topology`: the TF.js Layers topology the file carries; `names`: grouped by tensor-name prefixes. */
+  source: 'topology' | 'names';
+  nodes: GraphNodeData[];
+  edges: GraphEdgeData[];
+  width: number;
+  height: number;
+  /** Layers (or name groups) before any collapsing. */
+  layerCount: number;
+  /** What was collapsed, guessed or left out, in words. */
+  notes: string[];
+}
+
 // ---------- webview -> host ----------
 export type WebviewRequest =
   | { kind: 'getSummary' }
@@ -135,13 +188,27 @@ export type WebviewRequest =
   /** The study.json of a study folder. */
   | { kind: 'getStudy' }
   /** Runs `elsa sensitivity` on the checkpoint in a child process; `level` 0 = the dense level. */
-  | { kind: 'getSensitivity'; level: number; target: number };
+  | { kind: 'getSensitivity'; level: number; target: number }
+  /** The model as a graph, laid out by the host. */
+  | { kind: 'getGraph' }
+  /**
+   * Compares two levels (src/core/compare.ts). The files are the host's, never named by the webview: a dashboard
+   * compares two levels of its checkpoint, the Compare panel the two sides it was opened with. A level of 0
+   * means the side's level as the panel was opened (a dashboard needs explicit levels).
+   */
+  | { kind: 'getCompare'; levelA: number; levelB: number; bins: number }
+  /** Runs `elsa predict` on the checkpoint: test-split indices and/or an image file (a URI string); `runs` timed runs per path. */
+  | { kind: 'getSamplePrediction'; samples: number[]; imageUri?: string; runs: number }
+  /** The host's file picker for an image; the answer has no `uri` when the user cancelled. */
+  | { kind: 'pickSampleImage' };
 
 export type WebviewNotification =
   | { kind: 'ready'; protocol: number; state?: unknown }
   | { kind: 'saveState'; state: unknown }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string };
+  | { kind: 'command'; command: 'extractLevel' | 'openFile' | 'evaluate'; level?: number; uri?: string }
+  /** Puts text (an `elsa extract` command line) on the clipboard. */
+  | { kind: 'copyText'; text: string };
 
 // ---------- host -> webview ----------
 export type HostResponse =
@@ -151,13 +218,19 @@ export type HostResponse =
   | { kind: 'events'; events: TrainingEvent[]; next: number }
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
+  | { kind: 'graph'; graph: GraphData }
+  | { kind: 'compare'; compare: CompareResult }
+  | { kind: 'samplePrediction'; sample: SampleResult }
+  | { kind: 'sampleImage'; uri?: string; name?: string }
   | { kind: 'error'; message: string };
 
 export type HostNotification =
   /** `workspaceTrusted: false`: actions that run the CLI or write files (Extract…) are refused by the host; hide them. */
   | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string; workspaceTrusted?: boolean }
   | { kind: 'eventsAppended'; events: TrainingEvent[]; next: number }
-  | { kind: 'summaryChanged' };
+  | { kind: 'summaryChanged' }
+  /** Select this weight tensor (a layer row's Reveal in Graph): every chart follows, the graph shows its node. */
+  | { kind: 'revealLayer'; layer: string };
 
 export interface RequestEnvelope<T> {
   id: number;

@@ -154,6 +154,13 @@ describe('elsa stops on SIGTERM and SIGINT', () => {
       assert.doesNotMatch(r.stdout, /wide\.elsa\.safetensors/, 'printed a report after the signal');
     });
 
+    it(`compare (${signal})`, async () => {
+      // 100 ms into the work: comparing two levels of the wide checkpoint reads ~20 M weights and their codes.
+      const r = await runAndStop(['compare', `${wide}@1`, `${wide}@2`], dir, signal, 100);
+      check(`compare ${signal}`, r);
+      assert.doesNotMatch(r.stdout, /Jaccard/, 'printed a table after the signal');
+    });
+
     it(`report (${signal})`, async () => {
       const r = await runAndStop(['report', path.dirname(wide)], dir, signal, 0);
       check(`report ${signal}`, r);

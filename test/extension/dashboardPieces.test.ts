@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completeLines, tailStart } from '../../src/core/eventsTail';
-import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import { evalSummary } from '../../src/extension/cliOutput';
-import { compareMarkdown } from '../../src/extension/compareModel';
 import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboardHtml';
 import { foldProgress, progressText, type RunProgress } from '../../src/extension/progressModel';
 import type { TrainingEvent } from '../../src/protocol/events';
@@ -81,26 +79,6 @@ describe('status bar progress', () => {
     assert.equal(progressText(p), 'phase 2/5 · epoch 1/3 · acc 84.1 %');
     p = foldProgress(p, { type: 'run-end', time: 't', status: 'cancelled', seconds: 3 });
     assert.equal(progressText(p), 'cancelled · phase 2/5 · epoch 1/3 · acc 84.1 %');
-  });
-});
-
-describe('Compare Checkpoints', () => {
-  const meta = (kind: ElsaMetadata['kind'], levels: ElsaMetadata['levels']): ElsaMetadata => ({ format: 'elsa/1', kind, levels, targets: [], codes: {}, packing: 'u8' });
-  it('matches levels by target sparsity across checkpoints', () => {
-    const md = compareMarkdown([
-      { name: 'elsa.elsa.safetensors', fileSize: 2048, meta: meta('elsa', [
-        { index: 1, targetSparsity: 0.9, sparsity: 0.9, metrics: { accuracy: 0.8 } },
-        { index: 2, targetSparsity: 0, sparsity: 0, dense: true, metrics: { accuracy: 0.9 } },
-      ]) },
-      { name: 'independent|0.9.safetensors', fileSize: 1024, meta: meta('independent', [{ index: 1, targetSparsity: 0.9, sparsity: 0.9, metrics: { accuracy: 0.79 } }]) },
-      { name: 'broken.safetensors', fileSize: 0, error: 'CheckpointError: broken.safetensors: truncated' },
-    ]);
-    const rows = md.split('\n');
-    assert.ok(rows.includes('| Target sparsity | elsa.elsa.safetensors | independent\\|0.9.safetensors | broken.safetensors |'));
-    assert.ok(rows.includes('| 90.0 % | L1: 90.0 % sparse, acc 80.0 % | L1: 90.0 % sparse, acc 79.0 % |  |'));
-    assert.ok(rows.includes('| dense | L2: 0.0 % sparse, acc 90.0 % |  |  |'));
-    assert.ok(rows.includes('| kind | elsa | independent | unreadable |'));
-    assert.ok(rows.some((r) => r.startsWith('- broken.safetensors: CheckpointError')));
   });
 });
 

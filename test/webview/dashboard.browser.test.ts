@@ -197,8 +197,11 @@ describe('dashboard in a browser', { skip }, () => {
   it('follows a run folder while it trains: no checkpoint yet, then the summary once one is written', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${url}?scenario=training&theme=dark&live=1&liveBatch=40&liveTick=100`);
-    await page.waitForSelector('#dashboard-error:not([hidden])');
-    assert.match((await page.textContent('#dashboard-error')) ?? '', /no checkpoint in this run folder yet/);
+    // One atomic read: the banner shows for only ~4 live ticks before the checkpoint arrives.
+    await page.waitForFunction(() => {
+      const banner = document.querySelector<HTMLElement>('#dashboard-error');
+      return banner !== null && !banner.hidden && /no checkpoint in this run folder yet/.test(banner.textContent ?? '');
+    });
     assert.equal(await page.isVisible('#training-section'), true, 'the live curve shows without a checkpoint');
     await page.waitForSelector('#elsa-dashboard[data-state="ready"]', { timeout: 15000 });
     await page.waitForSelector('#levels-table tbody tr[data-level="1"]');

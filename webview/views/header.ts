@@ -12,6 +12,8 @@ export function formatName(summary: CheckpointSummary): string {
     const kind = summary.meta.kind && summary.meta.kind !== 'elsa' ? `, ${summary.meta.kind} baseline` : '';
     return `${summary.meta.format} (${summary.meta.packing} codes${kind})`;
   }
+  // A Hugging Face sharded model is named by its index, a .json file like a TF.js model.json.
+  if (/\.safetensors\.index\.json$/i.test(summary.fileName)) return 'sharded safetensors (no ELSA metadata)';
   if (/\.json$/i.test(summary.fileName)) return 'TF.js Layers model (no ELSA levels)';
   return 'safetensors (no ELSA metadata)';
 }

@@ -15,6 +15,9 @@ export class LayerSparsityView {
   private chart: Chart<'bar', number[], string> | undefined;
   private series: LayerSparsitySeries | undefined;
   private levelCount = 0;
+  private selectedLayer: string | undefined;
+  private palette: Palette | undefined;
+  private level = 0;
   /** The same numbers for screen readers (and tests): layers × levels. */
   private readonly table: HTMLTableElement;
 
@@ -53,7 +56,16 @@ export class LayerSparsityView {
     );
   }
 
+  /** The layer selected in the dashboard (graph, select, tree): its bars stay strong, the others fade. */
+  setSelectedLayer(layer: string | undefined): void {
+    this.selectedLayer = layer;
+    this.canvas.dataset.selectedLayer = layer ?? '';
+    if (this.palette) this.render(this.palette, this.level);
+  }
+
   render(p: Palette, selectedLevel: number): void {
+    this.palette = p;
+    this.level = selectedLevel;
     const s = this.series;
     this.chart?.destroy();
     this.chart = undefined;
@@ -70,12 +82,14 @@ export class LayerSparsityView {
         labels: s.layers,
         datasets: shown.map((d) => {
           const c = d.level === 0 ? p.blue : colors[d.level - 1];
+          const chosen = s.layers.indexOf(this.selectedLayer ?? '');
+          const faded = p.highContrast ? 0.55 : 0.35;
           return {
             label: d.label,
             data: d.values,
-            backgroundColor: toCss(c, p.highContrast ? 1 : 0.85),
-            borderColor: toCss(p.highContrast ? p.foreground : c),
-            borderWidth: p.highContrast ? 1 : 0,
+            backgroundColor: s.layers.map((_l, i) => toCss(c, chosen < 0 || i === chosen ? (p.highContrast ? 1 : 0.85) : faded)),
+            borderColor: s.layers.map((_l, i) => toCss(i === chosen ? p.foreground : p.highContrast ? p.foreground : c)),
+            borderWidth: s.layers.map((_l, i) => (i === chosen ? 2 : p.highContrast ? 1 : 0)),
             categoryPercentage: 0.8,
             barPercentage: 0.9,
           };

@@ -33,6 +33,7 @@ export class NestingView {
   private readonly title: HTMLElement;
   private readonly description: HTMLElement;
   private readonly shareTitle: HTMLElement;
+  private readonly codesCaption: HTMLElement;
 
   constructor(private readonly onSelectLevel: (level: number) => void = () => undefined) {
     this.card = card('nesting-section', 'Mask nesting', 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.');
@@ -41,7 +42,8 @@ export class NestingView {
     this.valueCanvas = h('canvas', { id: 'values-heatmap', role: 'img', 'aria-label': 'Heatmap of weight values' });
     this.valueScale = h('p', { class: 'heatmap-axes', id: 'values-scale' });
     this.valueBlock = h('figure', { class: 'heatmap-figure' }, h('figcaption', { text: 'Weight values' }), h('div', { class: 'heatmap-frame' }, this.valueCanvas), this.valueScale);
-    this.frame = h('div', { class: 'heatmap-pair' }, h('figure', { class: 'heatmap-figure' }, h('figcaption', { text: 'Level codes' }), h('div', { class: 'heatmap-frame' }, this.canvas)), this.valueBlock);
+    this.codesCaption = h('figcaption', { text: 'Level codes' });
+    this.frame = h('div', { class: 'heatmap-pair' }, h('figure', { class: 'heatmap-figure' }, this.codesCaption, h('div', { class: 'heatmap-frame' }, this.canvas)), this.valueBlock);
     this.hover = h('p', { class: 'heatmap-hover', id: 'nesting-hover', 'aria-live': 'polite', text: ' ' });
     this.legend = h('ul', { class: 'legend', id: 'nesting-legend', 'aria-label': 'Level colours and share of weights' });
     this.shareBar = h('div', { class: 'share-bar', id: 'nesting-share', role: 'img', 'aria-label': 'Share of weights per level' });
@@ -66,6 +68,7 @@ export class NestingView {
       ? 'Which weights are exactly zero (downsampled for large layers). This file has no ELSA levels, so there is no nesting to check.'
       : 'Level code of every weight (downsampled for large layers): level k keeps the weights with code ≤ k.';
     this.shareTitle.textContent = zeroPattern ? 'Share of weights' : 'Share of weights per level';
+    this.codesCaption.textContent = zeroPattern ? 'Zero or not' : 'Level codes';
     this.canvas.setAttribute('aria-label', zeroPattern ? 'Heatmap of zero and nonzero weights' : 'Heatmap of level codes');
   }
 

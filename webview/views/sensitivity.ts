@@ -30,6 +30,7 @@ export class SensitivityView {
   private data: SensitivityData | undefined;
   private running = false;
   private palette: Palette | undefined;
+  private selectedLayer: string | undefined;
 
   constructor(private readonly actions: SensitivityActions) {
     this.card = card(
@@ -82,6 +83,28 @@ export class SensitivityView {
     }
   }
 
+  /** Forgets the scan shown (the file changed), with a note saying why. */
+  clear(note: string): void {
+    if (this.running) return;
+    this.data = undefined;
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.box.hidden = true;
+    this.table.hidden = true;
+    this.config.hidden = true;
+    delete this.card.root.dataset.state;
+    setNote(this.card.note, note);
+  }
+
+  /** Shows a scan saved before the webview was reloaded (its tab was hidden). */
+  restore(d: SensitivityData): void {
+    this.data = d;
+    this.target.value = String(d.suggestion.target);
+    this.card.root.dataset.state = 'ready';
+    setNote(this.card.note, undefined);
+    this.show(d);
+  }
+
   private show(d: SensitivityData): void {
     setDataJson(this.canvas, 'points', d.layers.map((l) => ({ layer: l.name, points: l.points.map((p) => [p.sparsity, p.accuracy]) })));
     this.box.hidden = false;
@@ -119,6 +142,13 @@ export class SensitivityView {
     if (this.palette) this.render(this.palette);
   }
 
+  /** The layer selected in the dashboard: its curve is drawn thicker, the others thinner. */
+  setSelectedLayer(layer: string | undefined): void {
+    this.selectedLayer = layer;
+    this.canvas.dataset.selectedLayer = layer ?? '';
+    if (this.palette) this.render(this.palette);
+  }
+
   render(p: Palette): void {
     this.palette = p;
     const d = this.data;
@@ -131,7 +161,7 @@ export class SensitivityView {
       data: l.points.map((q) => ({ x: q.sparsity, y: q.accuracy })),
       borderColor: toCss(hues[i % hues.length]),
       backgroundColor: toCss(hues[i % hues.length]),
-      borderWidth: lineWidth(p),
+      borderWidth: l.name === this.selectedLayer ? lineWidth(p) * 2.5 : lineWidth(p),
       // Past six layers the hues repeat: a dash pattern per round keeps the lines apart.
       borderDash: i < hues.length ? [] : [6, 3 + Math.floor(i / hues.length)],
       pointRadius: 3,

@@ -12,7 +12,7 @@ import { ONNX_FLOAT, encodeOnnxModel, type OnnxModel } from './onnxProto';
 
 export const ONNX_OPSET = 13;
 
-interface LayerSpec {
+export interface LayerSpec {
   name: string;
   className: string;
   config: Record<string, unknown>;
@@ -20,7 +20,7 @@ interface LayerSpec {
   inbound: string[];
 }
 
-interface ParsedTopology {
+export interface ParsedTopology {
   name: string;
   layers: LayerSpec[];
   inputs: { name: string; shape: number[] }[];
@@ -34,9 +34,12 @@ function inputShape(config: Record<string, unknown>): number[] | undefined {
   return Array.isArray(s) ? s.slice(1).map((d) => (typeof d === 'number' ? d : NaN)) : undefined;
 }
 
-/** The layer graph of a Layers topology, in topological (file) order. */
-export function parseLayersTopology(topology: unknown, file: string | undefined): ParsedTopology {
-  const bad = (problem: string) => modelError(file, `ONNX export: ${problem}`);
+/**
+ * The layer graph of a Layers topology, in topological (file) order. `purpose` prefixes the errors (the sparse
+ * inference path in src/core/sparse/ walks the same graph).
+ */
+export function parseLayersTopology(topology: unknown, file: string | undefined, purpose = 'ONNX export'): ParsedTopology {
+  const bad = (problem: string) => modelError(file, `${purpose}: ${problem}`);
   const root = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
   if (!isObject(root) || typeof root.class_name !== 'string') throw bad('the model topology has no class_name');
   const cls = root.class_name;

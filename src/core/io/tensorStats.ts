@@ -116,6 +116,21 @@ export async function streamTensorStats(
   return acc.result();
 }
 
+/**
+ * Every value of a tensor's byte range [begin, begin+length) of `dtype`, decoded 4 MiB at a time and handed to
+ * `onChunk` with the element index of its first value: a view of a multi-gigabyte tensor in one chunk of memory.
+ */
+export async function streamTensorValues(
+  source: ByteSource, dtype: DType, begin: number, length: number, onChunk: (start: number, data: ArrayLike<number>) => void,
+): Promise<void> {
+  const size = DTYPE_SIZE[dtype];
+  const chunk = Math.max(size, Math.floor(STATS_CHUNK_BYTES / size) * size);
+  for (let at = 0; at < length; at += chunk) {
+    const data = decodeTensorData(dtype, await source.read(begin + at, Math.min(chunk, length - at)));
+    onChunk(at / size, data instanceof BigInt64Array ? Float64Array.from(data, (b) => Number(b)) : (data as ArrayLike<number>));
+  }
+}
+
 export function statsOf(data: HostTensorData, shape?: readonly number[]): TensorStats {
   const acc = new StatsAccumulator(shape);
   acc.add(data);

@@ -11,8 +11,7 @@ import type { HostTensor } from '../io/dtype';
 import { extractLevelWeights, readElsaCheckpoint } from '../io/elsaCheckpoint';
 import { withoutFinalSoftmax } from '../models/softmax';
 import { modelFromTopology, type LayersTopology } from '../models/weights';
-import { resolveLevel } from './levels';
-import { formatTargetPercent } from '../../protocol/format';
+import { levelFromRequest } from './levels';
 
 export interface ExtractedLevel {
   level: number;
@@ -23,19 +22,8 @@ export interface ExtractedLevel {
   sparseNames: string[];
 }
 
-/** Level by index (1..K+1) or by sparsity (a fraction in [0,1) matching one of the targets, 0 = dense). */
-export function levelFromRequest(request: number, meta: ElsaMetadata, file: string): number {
-  try {
-    const level = resolveLevel(request, meta.targets);
-    if (meta.kind === 'independent' && level > meta.targets.length) {
-      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${formatTargetPercent(meta.targets[0])} sparse)`);
-    }
-    if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
-    return level;
-  } catch (e) {
-    throw checkpointError(file, (e as Error).message);
-  }
-}
+// The rule lives beside resolveLevel (pure, no TF.js), so the extension host can use it too (core/compare.ts).
+export { levelFromRequest } from './levels';
 
 /** `signal` is checked between tensors, so a stop request ends a long extraction at the next one. */
 export async function extractLevel(file: string, request: number, signal?: AbortSignal): Promise<ExtractedLevel> {

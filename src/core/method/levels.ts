@@ -3,6 +3,10 @@
  * contains it. The mask of level k is `code <= k`, so masks are nested by construction.
  */
 
+import type { ElsaMetadata } from '../../protocol/checkpoint';
+import { formatTargetPercent } from '../../protocol/format';
+import { checkpointError } from '../errors';
+
 /** Level of a requested sparsity: exact level index `k` (1..K+1), or the level whose target is nearest `s` (0 <= s < 1). */
 export function resolveLevel(request: number, targets: number[]): number {
   const denseLevel = targets.length + 1;
@@ -31,4 +35,18 @@ export function totalSparsity(codeTensors: Uint8Array[], level: number): number 
     total += codes.length;
   }
   return total === 0 ? 0 : outside / total;
+}
+
+/** Level by index (1..K+1) or by sparsity (a fraction in [0,1) matching one of the targets, 0 = dense). */
+export function levelFromRequest(request: number, meta: ElsaMetadata, file: string): number {
+  try {
+    const level = resolveLevel(request, meta.targets);
+    if (meta.kind === 'independent' && level > meta.targets.length) {
+      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${formatTargetPercent(meta.targets[0])} sparse)`);
+    }
+    if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
+    return level;
+  } catch (e) {
+    throw checkpointError(file, (e as Error).message);
+  }
 }

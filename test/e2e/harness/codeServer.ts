@@ -22,6 +22,8 @@ export interface CodeServerOptions {
 
 export interface CodeServer {
   readonly port: number;
+  /** The server's pid, also its process group's id (it starts detached): the extension host is in that group. */
+  readonly pid: number;
   /** The URL that opens the workbench on the workspace. */
   readonly url: string;
   readonly runDir: string;
@@ -168,5 +170,5 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     throw new Error(`${(error as Error).message}\ncode-server log:\n${logTail()}`);
   }
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.workspace)}`;
-  return { port, url, runDir, logPath, logTail, stop };
+  return { port, pid: child.pid ?? 0, url, runDir, logPath, logTail, stop };
 }

@@ -10,6 +10,8 @@
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { HostMessage, HostNotification, HostResponse, WebviewMessage } from '../../../src/protocol/webview';
 import type { VsCodeApi } from '../../../webview/vscodeApi';
+import { layoutModelGraph } from '../../../src/core/graphLayout';
+import { buildModelGraph } from '../../../src/core/modelGraph';
 import { heatmapFor, histogramFor, makeEvents, makeModel, makeStudy, sensitivityFor, type Scenario } from './fixtures';
 import type { RealData } from './realFile';
 
@@ -78,6 +80,10 @@ function answer(body: WebviewMessage['body']): HostResponse {
     }
     case 'getSensitivity':
       return { kind: 'sensitivity', sensitivity: sensitivityFor(model, body.target) };
+    case 'getGraph':
+      if (real && scenario === 'file') return { kind: 'graph', graph: real.graph };
+      // Fixtures carry no topology: grouped by tensor names, as the host does for a bare safetensors.
+      return { kind: 'graph', graph: layoutModelGraph(buildModelGraph({ tensors: summary.layers.map((l) => ({ name: l.name, shape: l.shape })) })) };
     default:
       return { kind: 'error', message: `unexpected ${body.kind}` };
   }

@@ -7,12 +7,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { layoutModelGraph } from '../../../src/core/graphLayout';
+import { buildModelGraph } from '../../../src/core/modelGraph';
 import { heatmapFromStore, histogramFromStore, summarizeStore } from '../../../src/core/inspectStore';
 import { fileByteSource } from '../../../src/core/io/byteSource';
 import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../../../src/core/tensorStore';
 import { parseTrainingEvents, type TrainingEvent } from '../../../src/protocol/events';
 import { isRunReport, type RunReport } from '../../../src/protocol/report';
-import type { CheckpointSummary, HeatmapData, HistogramData } from '../../../src/protocol/webview';
+import type { CheckpointSummary, GraphData, HeatmapData, HistogramData } from '../../../src/protocol/webview';
 import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS } from '../../../webview/limits';
 
 export interface RealData {
@@ -20,6 +22,8 @@ export interface RealData {
   heatmaps: Record<string, HeatmapData>;
   histograms: Record<string, HistogramData>;
   events: TrainingEvent[];
+  /** The model graph as the host lays it out (src/extension/graphHost.ts does the same two calls). */
+  graph: GraphData;
   /** Byte offset after each event's line in events.jsonl. */
   eventEnds: number[];
 }
@@ -68,7 +72,8 @@ export async function loadRealFile(file: string): Promise<RealData> {
       heatmaps[l.name] = await heatmapFromStore(store, l.name, HEATMAP_MAX_CELLS);
       histograms[l.name] = await histogramFromStore(store, l.name, HISTOGRAM_BINS);
     }
-    return { summary, heatmaps, histograms, ...readEvents(file) };
+    const graph = layoutModelGraph(buildModelGraph({ topology: store.topology, tensors: store.modelTensors ?? store.layers }));
+    return { summary, heatmaps, histograms, graph, ...readEvents(file) };
   } finally {
     await store.close();
   }

@@ -1,0 +1,33 @@
+/**
+ * The model graph in the dashboard: the host builds it from the open file (src/core/modelGraph.ts) and lays
+ * it out (src/core/graphLayout.ts); the webview only draws. And the tree's Reveal in Graph: a layer row opens
+ * (or focuses) its checkpoint's dashboard and asks the page to select that layer, as soon as the page can
+ * hear it.
+ */
+import * as vscode from 'vscode';
+import { layoutModelGraph } from '../core/graphLayout';
+import { buildModelGraph } from '../core/modelGraph';
+import type { TensorStore } from '../core/tensorStore';
+import type { HostResponse } from '../protocol/webview';
+import type { TreeNode } from './treeModel';
+
+export function graphForDashboard(store: TensorStore): HostResponse {
+  const graph = buildModelGraph({ topology: store.topology, tensors: store.modelTensors ?? store.layers });
+  return { kind: 'graph', graph: layoutModelGraph(graph) };
+}
+
+/** What Reveal in Graph needs of the dashboard panels (dashboardPanel.ts), without importing them (no cycle). */
+export interface GraphPanels {
+  show(uri: vscode.Uri): Promise<{ revealLayer(layer: string): void }>;
+}
+
+/** `elsa.revealInGraph` on a layer row: the row names its checkpoint (`uri`) and its weight tensor (`layer`). */
+export async function revealInGraph(panels: GraphPanels, arg: unknown): Promise<void> {
+  const node = arg as Partial<TreeNode> | undefined;
+  if (!node || typeof node.uri !== 'string' || typeof node.layer !== 'string') {
+    void vscode.window.showInformationMessage('ELSA: Reveal in Graph works on a layer row of the Checkpoints view.');
+    return;
+  }
+  const session = await panels.show(vscode.Uri.parse(node.uri));
+  session.revealLayer(node.layer);
+}

@@ -20,7 +20,7 @@ const MUTANTS = [
   {
     name: 'empty-frozen-set',
     why: 'the trainer passes no frozen weights to the sparsifier',
-    patches: [['src/core/method/trainer.ts', 'frozen[i] = c[i] <= phase.index - 1 ? 1 : 0;', 'frozen[i] = 0;']],
+    patches: [['src/core/method/levelBook.ts', 'frozen[i] = c[i] <= phase.index - 1 ? 1 : 0;', 'frozen[i] = 0;']],
     tests: [T('nesting')],
   },
   {
@@ -54,7 +54,7 @@ const MUTANTS = [
   {
     name: 'frozen-recoded',
     why: 'codes are reassigned to every active weight, frozen ones included',
-    patches: [['src/core/method/trainer.ts', 'if (a[i] && c[i] === denseLevel) c[i] = phase.index;', 'if (a[i]) c[i] = phase.index;']],
+    patches: [['src/core/method/levelBook.ts', 'if (a[i] && c[i] === denseLevel) c[i] = level;', 'if (a[i]) c[i] = level;']],
     tests: [T('nesting')],
   },
   {

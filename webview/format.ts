@@ -1,46 +1,18 @@
-/** Number and label formatting shared by the views and their hidden data tables. */
-
-export function pct(v: number | null | undefined, digits = 1): string {
-  return v === undefined || v === null || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`;
-}
-
-export function bytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
-
-export function count(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
-}
-
 /**
- * Name of a level: `L1 95%` for sparse levels, `dense` for level K+1, `all weights` when the file has no
- * levels (foreign safetensors / TF.js models, levelCount 0).
+ * Number and label formatting shared by the views and their hidden data tables. The rules and the level /
+ * phase words are src/protocol (format.ts, levels.ts), the same for the CLI and the extension; these are the
+ * webview's short names for them.
  */
-export function levelLabel(level: number, levelCount: number, targetSparsity?: number): string {
-  if (levelCount === 0 || level === 0) return 'all weights';
-  if (level === levelCount) return 'dense';
-  if (targetSparsity === undefined) return `L${level}`;
-  const whole = Math.abs(targetSparsity * 100 - Math.round(targetSparsity * 100)) < 1e-9;
-  return `L${level} ${pct(targetSparsity, whole ? 0 : 1)}`;
-}
+import { formatBytes, formatCount, formatPercent } from '../src/protocol/format';
 
-/**
- * Name of a training phase, short enough for a chart mark: 0 = dense warm-up, k = 1..K trains level k (named as
- * the level is everywhere else, `L2 90%`), K+1 = the final dense phase.
- */
-export function phaseLabel(phase: number, levelCount: number, targetSparsity?: number): string {
-  if (phase === 0) return 'warm-up';
-  if (levelCount > 0 && phase >= levelCount) return 'dense';
-  return levelLabel(phase, Math.max(levelCount, phase + 1), targetSparsity);
-}
+export { levelLabel, phaseLabel } from '../src/protocol/levels';
+
+/** A share 0..1 as `95.0 %`. */
+export const pct = formatPercent;
+/** A size as `1.50 KiB`. */
+export const bytes = formatBytes;
+/** A count as `1,234,567`. */
+export const count = formatCount;
 
 /**
  * Short axis labels for layer names: the path segments every name shares at the start or the end

@@ -3,12 +3,12 @@
  * CheckpointSummary / HistogramData. The views render these and also publish them as data attributes, so the
  * numbers a test reads are the numbers the chart draws.
  */
-import type { LevelInfo } from '../src/core/contract';
+import type { LevelInfo } from '../src/protocol/checkpoint';
 import type { ReportPoint } from '../src/protocol/report';
 import type { StudyGroup, StudyMethod } from '../src/protocol/study';
 import { accuracyUncertainty, datasetCounts } from '../src/protocol/uncertainty';
 import type { CheckpointSummary, HistogramData, LayerSummary } from '../src/protocol/webview';
-import { epochsBehind } from '../src/core/budgets';
+import { epochsBehind } from '../src/protocol/levels';
 import { levelLabel, pct } from './format';
 
 export interface XY {

@@ -8,6 +8,7 @@
 import type { TrainingEvent } from '../src/protocol/events';
 import { pct, phaseLabel } from './format';
 import type { XY } from './series';
+import { levelCountOf } from '../src/protocol/levels';
 
 export interface PhaseMark {
   /** Boundary position on the x axis (between the last epoch of the old phase and the first of the new). */
@@ -47,6 +48,7 @@ export class TrainingSeriesBuilder {
     status: 'waiting',
     latest: 'No training events yet.',
   };
+  /** K+1 of the current run (0 until its run-start event names the targets). */
   private levelCount = 0;
   private runs = 0;
   private lastEpochStep: number | undefined;
@@ -81,7 +83,7 @@ export class TrainingSeriesBuilder {
     s.eventCount++;
     switch (e.type) {
       case 'run-start':
-        this.levelCount = e.targets.length + 1;
+        this.levelCount = levelCountOf(e.targets.length);
         if (!e.resumedFrom) this.startRun(e.run, e.kind);
         s.status = 'running';
         s.backend = e.backend;

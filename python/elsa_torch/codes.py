@@ -23,10 +23,11 @@ def max_code_for(packing, label=None):
     return 255 if packing == 'u8' else 2 ** bits
 
 
-def packing_for(level_count):
-    if not isinstance(level_count, int) or not 0 <= level_count <= 254:
-        raise CheckpointError(None, f'level count {level_count} is not an integer in 0..254')
-    bits = max(1, math.ceil(math.log2(level_count + 1)))
+def packing_for(sparse_level_count):
+    """Tightest packing for K = sparse_level_count sparse levels (codes 1..K+1), as src/core/io/codePacking.ts."""
+    if not isinstance(sparse_level_count, int) or not 0 <= sparse_level_count <= 254:
+        raise CheckpointError(None, f'sparse level count {sparse_level_count} is not an integer in 0..254')
+    bits = max(1, math.ceil(math.log2(sparse_level_count + 1)))
     return 'u8' if bits >= 8 else f'bits{bits}'
 
 

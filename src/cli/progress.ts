@@ -3,11 +3,13 @@
  * TTY, a pipe, CI) exactly one plain line per epoch, so logs stay readable.
  */
 import type { TrainProgress } from '../core/method/trainer';
-import { phaseLabel } from '../core/method/phases';
 import type { TrainingEvent } from '../protocol/events';
 import { terminalInfo } from './supervisor';
+import { formatPercent } from '../protocol/format';
+import { DENSE_LABEL, levelCountOf, phaseProgressLabel, WARMUP_LABEL } from '../protocol/levels';
 
-const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : `${(x * 100).toFixed(digits)}%`);
+// A missing value keeps the column width of a number.
+const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : formatPercent(x, digits));
 
 export function formatEpochLine(e: Extract<TrainingEvent, { type: 'epoch' }>, label: string): string {
   return (
@@ -36,12 +38,12 @@ export class ProgressReporter {
 
   /** Called every step. */
   step(p: TrainProgress): void {
-    this.labels.set(p.phase.index, phaseLabel(p.phase, p.levelCount));
+    this.labels.set(p.phase.index, phaseProgressLabel(p.phase, p.sparseLevelCount));
     if (!this.tty) return;
     const t = Date.now();
     if (t - this.lastDraw < 100 && p.batch + 1 < p.batchesPerEpoch) return;
     this.lastDraw = t;
-    const label = `${this.prefix}[${phaseLabel(p.phase, p.levelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
+    const label = `${this.prefix}[${phaseProgressLabel(p.phase, p.sparseLevelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
     // The bar takes what the terminal has left, so the numbers are never cut off.
     const width = Math.max(0, Math.min(30, this.columns() - label.length - 1));
     const filled = Math.round(((p.batch + 1) / p.batchesPerEpoch) * width);
@@ -49,9 +51,9 @@ export class ProgressReporter {
     this.barShown = true;
   }
 
-  /** Called for every event; prints the lines that matter. */
-  event(e: TrainingEvent, levelCount: number): void {
-    const line = this.lineFor(e, levelCount);
+  /** Called for every event of a run with `sparseLevelCount` = K sparse levels; prints the lines that matter. */
+  event(e: TrainingEvent, sparseLevelCount: number): void {
+    const line = this.lineFor(e, sparseLevelCount);
     if (!line) return;
     if (this.barShown) {
       this.out.write('\r\x1b[K');
@@ -60,10 +62,10 @@ export class ProgressReporter {
     this.out.write(this.prefix + line + '\n');
   }
 
-  private lineFor(e: TrainingEvent, levelCount: number): string | undefined {
+  private lineFor(e: TrainingEvent, sparseLevelCount: number): string | undefined {
     switch (e.type) {
       case 'epoch': {
-        const label = this.labels.get(e.phase) ?? (e.phase === 0 ? 'warm-up' : e.phase === levelCount + 1 ? `phase ${e.phase}/${levelCount} dense` : `phase ${e.phase}/${levelCount}`);
+        const label = this.labels.get(e.phase) ?? (e.phase === 0 ? WARMUP_LABEL : e.phase === levelCountOf(sparseLevelCount) ? `phase ${e.phase}/${sparseLevelCount} ${DENSE_LABEL}` : `phase ${e.phase}/${sparseLevelCount}`);
         return formatEpochLine(e, label);
       }
       case 'level-done':

@@ -1,6 +1,7 @@
 /** Plain-text tables for the terminal. */
-import type { LevelInfo } from '../core/contract';
-import { alignTable, formatPercent } from '../core/io/inspectFormat';
+import type { LevelInfo } from '../protocol/checkpoint';
+import { alignTable } from '../core/io/inspectFormat';
+import { formatPercent } from '../protocol/format';
 
 /** Header, a rule of dashes, then the rows; one aligner for every table (core/io/inspectFormat.ts). */
 export function textTable(header: string[], rows: string[][], alignRight: boolean[] = []): string {
@@ -10,8 +11,8 @@ export function textTable(header: string[], rows: string[][], alignRight: boolea
   return [head, widths.map((w) => '-'.repeat(w)).join('  '), ...body].join('\n');
 }
 
-/** A share as `12.34 %`; never `100.00 %` unless exactly 1 (see formatPercent). */
-export const percent = (x: number | undefined, digits = 2) => formatPercent(x, digits, ' ');
+/** A share in a terminal table: two decimals, `12.34 %` (the rule is src/protocol/format.ts). */
+export const percent = (x: number | undefined, digits = 2) => formatPercent(x, digits);
 
 export function levelsTable(levels: LevelInfo[]): string {
   return textTable(

@@ -10,15 +10,13 @@
  * Baselines use the run's optimizer and learning-rate schedule; each checkpoint's stored config carries its
  * own epochs, so the epochs behind any level of any checkpoint follow from its metadata alone.
  */
+import { epochsBehind } from '../protocol/levels';
 import type { RunConfig } from './config';
+import { formatTargetPercent } from '../protocol/format';
 
 export type Epochs = RunConfig['epochs'];
 export type Budget = 'cheap' | 'strict';
 
-/** Epochs behind level `index` (1..K+1) of a run with `levelCount` sparse levels trained with `epochs`. */
-export function epochsBehind(epochs: Epochs, levelCount: number, index: number): number {
-  return epochs.warmup + Math.min(index, levelCount) * epochs.perPhase + (index > levelCount ? epochs.dense : 0);
-}
 
 export interface BaselineJob {
   kind: 'independent' | 'dense';
@@ -59,7 +57,7 @@ export function baselineJobs(config: RunConfig): BaselineJob[] {
         totalEpochs: total,
         budgets: v.budgets,
         file: `independent-${pctName(s)}-${tag}-${total}ep.safetensors`,
-        label: `independent ${+(s * 100).toFixed(2)}% (${tag}, ${total} epochs)`,
+        label: `independent ${formatTargetPercent(s)} (${tag}, ${total} epochs)`,
       });
     }
   });

@@ -6,7 +6,6 @@
  * and compared one tensor at a time: at most one tensor per side is in memory (one in all when both sides are
  * levels of the same file), so a large model compares in bounded memory.
  */
-import { epochsBehind } from './budgets';
 import { checkpointError } from './errors';
 import { elementCount } from './io/dtype';
 import { shortName } from './io/limits';
@@ -18,6 +17,7 @@ import {
   type DiffHistogram, type LayerComparison,
 } from '../protocol/compare';
 import { datasetCounts } from '../protocol/uncertainty';
+import { epochsBehind } from '../protocol/levels';
 
 export interface CompareInput {
   store: TensorStore;

@@ -17,6 +17,7 @@ import type { TensorStore } from './tensorStore';
 import type { CheckpointSummary, HeatmapData, HistogramData } from '../protocol/webview';
 import { CellAccumulator, cellStarts, cellValues } from './heatmapGrid';
 import type { RunReport } from '../protocol/report';
+import { levelCountOf } from '../protocol/levels';
 
 /** Foreign files: measure zero shares until this many weight bytes have been read, then stop. */
 export const SUMMARY_READ_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -47,7 +48,7 @@ export async function summarizeStore(store: TensorStore, ctx: SummaryContext): P
       if (store.meta && store.readCodes) {
         const count = elementCountOf(l.shape);
         const recorded = store.meta.levels.map((lv) => lv.layerSparsity?.[l.name]);
-        const complete = recorded.length === store.meta.targets.length + 1 && recorded.every((v) => v !== undefined);
+        const complete = recorded.length === levelCountOf(store.meta.targets.length) && recorded.every((v) => v !== undefined);
         if (count > codeBudget && complete) input.recordedLevelSparsity = recorded as number[];
         else {
           codeBudget -= count;
@@ -126,7 +127,7 @@ export async function heatmapFromStore(store: TensorStore, name: string, maxCell
   if (streamed) return streamedZeroPatternHeatmap(store, name, l.shape, maxCells);
   const values = await store.readValues(name);
   const heatmap = store.meta && store.readCodes
-    ? heatmapOf(name, l.shape, await store.readCodes(name), store.meta.targets.length + 1, maxCells)
+    ? heatmapOf(name, l.shape, await store.readCodes(name), levelCountOf(store.meta.targets.length), maxCells)
     : heatmapOf(name, l.shape, zeroPatternCodes(values), 2, maxCells, 'mode');
   return { ...heatmap, values: cellValues(values, heatmap.rowStarts, heatmap.colStarts) };
 }
@@ -179,7 +180,7 @@ export async function histogramFromStore(store: TensorStore, name: string, bins:
   }
   const values = await store.readValues(name);
   if (store.meta && store.readCodes) {
-    return magnitudeHistogram(name, values, await store.readCodes(name), store.meta.targets.length + 1, bins);
+    return magnitudeHistogram(name, values, await store.readCodes(name), levelCountOf(store.meta.targets.length), bins);
   }
   return magnitudeHistogram(name, values, undefined, 1, bins);
 }

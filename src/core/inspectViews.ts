@@ -3,11 +3,13 @@
  * level sparsity and code shares, the nesting check, mask heatmaps downsampled to a cell budget, and |w|
  * histograms per level. Pure and bounded (one pass per tensor), so the extension and the CLI share them.
  */
-import type { ElsaMetadata } from './contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import type { CheckpointSummary, HeatmapData, HistogramData, LayerSummary } from '../protocol/webview';
 import type { RunReport } from '../protocol/report';
 import { cellStarts } from './heatmapGrid';
 import type { NmReport } from './io/nmPattern';
+import { formatPercent } from '../protocol/format';
+import { levelCountOf } from '../protocol/levels';
 
 /** The 2-D view of a tensor: the last axis is the output axis (Dense [in,out], Conv [kh,kw,cin,cout] → kh*kw*cin × cout). */
 export function matrixView(shape: readonly number[]): { rows: number; cols: number } {
@@ -242,7 +244,7 @@ export function nestingProblems(layers: readonly LayerSummary[], invalidCodes: R
   return problems;
 }
 
-const fmt = (x: number) => `${(x * 100).toFixed(2)} %`;
+const fmt = (x: number) => formatPercent(x, 2);
 
 export interface SummaryInput {
   uri: string;
@@ -256,7 +258,7 @@ export interface SummaryInput {
 
 /** The dashboard's overview of one checkpoint (docs/architecture.md §4): per-layer level sparsity, code shares, nesting. */
 export function buildSummary(input: SummaryInput): CheckpointSummary {
-  const levelCount = input.meta ? input.meta.targets.length + 1 : 0;
+  const levelCount = input.meta ? levelCountOf(input.meta.targets.length) : 0;
   const invalid = new Map<string, number>();
   const layers: LayerSummary[] = input.layers.map((l) => {
     const params = elementCountOf(l.shape);

@@ -6,11 +6,14 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPORT_FORMAT, type ReportPoint, type RunReport, type StorageLine } from '../protocol/report';
-import { datasetCounts, epochsBehind, type Epochs } from './budgets';
+import { epochsBehind } from '../protocol/levels';
+import { datasetCounts, type Epochs } from './budgets';
 import { runIdentity, type RunConfig } from './config';
-import type { ElsaMetadata, LevelInfo } from './contract';
+import type { ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { checkpointError } from './errors';
 import { readElsaCheckpoint } from './io/elsaCheckpoint';
+import { BASELINES_DIR, isCheckpointFile, isSafetensorsFile } from '../protocol/runFolder';
+import { formatTargetPercent } from '../protocol/format';
 
 async function readMeta(file: string): Promise<ElsaMetadata> {
   const ckpt = await readElsaCheckpoint(file);
@@ -41,7 +44,7 @@ function point(meta: ElsaMetadata, l: LevelInfo, file: string): ReportPoint | un
 /** The ELSA checkpoint of a run folder (exactly one `*.elsa.safetensors`). */
 export function findRunCheckpoint(runDir: string): string {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw checkpointError(runDir, 'not a run folder');
-  const found = readdirSync(runDir).filter((f) => f.endsWith('.elsa.safetensors'));
+  const found = readdirSync(runDir).filter(isCheckpointFile);
   if (found.length === 0) throw checkpointError(runDir, 'no *.elsa.safetensors checkpoint in this folder; run `elsa train` first');
   if (found.length > 1) throw checkpointError(runDir, `several checkpoints here (${found.join(', ')}); keep one run per folder`);
   return path.join(runDir, found[0]);
@@ -69,14 +72,14 @@ export async function buildRunReport(runDir: string): Promise<RunReport> {
   const elsa = meta.levels.map((l) => point(meta, l, rel(checkpoint))).filter((p): p is ReportPoint => p !== undefined);
   const K = meta.targets.length;
   const notes: string[] = [];
-  const baselineDir = path.join(runDir, 'baselines');
+  const baselineDir = path.join(runDir, BASELINES_DIR);
   const independent: ReportPoint[] = [];
   const independentCheap: ReportPoint[] = [];
   let dense: ReportPoint | undefined;
   if (existsSync(baselineDir)) {
     // A baseline must share everything with the ELSA run but its epochs.
     const runKey = runIdentity(meta.config, ['epochs']);
-    for (const f of readdirSync(baselineDir).filter((n) => n.endsWith('.safetensors')).sort()) {
+    for (const f of readdirSync(baselineDir).filter(isSafetensorsFile).sort()) {
       const file = path.join(baselineDir, f);
       const m = await readMeta(file);
       if (m.training?.status !== 'complete' || m.levels.length === 0) continue;
@@ -105,7 +108,7 @@ export async function buildRunReport(runDir: string): Promise<RunReport> {
   const elsaDense = elsa.find((p) => p.level === K + 1);
   if (dense && elsaDense && dense.epochs < elsaDense.epochs) notes.push(`The dense baseline has ${dense.epochs} epochs, fewer than ELSA's dense level (${elsaDense.epochs}); rerun \`elsa baseline\`.`);
   const missingStrict = meta.targets.filter((s) => !independent.some((p) => p.targetSparsity === s));
-  if (missingStrict.length) notes.push(`No strict-budget independent network for ${missingStrict.map((s) => `${+(s * 100).toFixed(2)} %`).join(', ')}: run \`elsa baseline <config>\`.`);
+  if (missingStrict.length) notes.push(`No strict-budget independent network for ${missingStrict.map((s) => formatTargetPercent(s)).join(', ')}: run \`elsa baseline <config>\`.`);
   if (!dense) notes.push('No dense baseline: run `elsa baseline <config>`.');
   const byLevel = (a: ReportPoint, b: ReportPoint) => a.level - b.level;
   independent.sort(byLevel);

@@ -7,13 +7,14 @@ import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'nod
 import path from 'node:path';
 import type { TrainingEvent } from '../protocol/events';
 import type { RunConfig } from './config';
-import type { Provenance } from './contract';
+import type { Provenance } from '../protocol/checkpoint';
 import { loadDataset, type Dataset } from './data/dataset';
 import { initEngine, type EngineInfo } from './engine/backend';
 import { configError } from './errors';
 import { buildModel, exportTopology, hasSplitSoftmax } from './models/builders';
 import { trainElsa, type TrainerOptions, type TrainResult } from './method/trainer';
 import { VERSION } from './version';
+import { BASELINES_DIR, checkpointFileName, EVENTS_FILE, previousRunDir, REPORT_FILE, REPORT_MARKDOWN_FILE } from '../protocol/runFolder';
 
 export interface RunPaths {
   dir: string;
@@ -29,12 +30,12 @@ export function runPaths(config: Pick<RunConfig, 'name' | 'outDir'>): RunPaths {
   const dir = config.outDir;
   return {
     dir,
-    checkpoint: path.join(dir, `${config.name}.elsa.safetensors`),
-    events: path.join(dir, 'events.jsonl'),
-    baselinesDir: path.join(dir, 'baselines'),
-    baselineEvents: path.join(dir, 'baselines', 'events.jsonl'),
-    report: path.join(dir, 'report.json'),
-    reportMarkdown: path.join(dir, 'report.md'),
+    checkpoint: path.join(dir, checkpointFileName(config.name)),
+    events: path.join(dir, EVENTS_FILE),
+    baselinesDir: path.join(dir, BASELINES_DIR),
+    baselineEvents: path.join(dir, BASELINES_DIR, EVENTS_FILE),
+    report: path.join(dir, REPORT_FILE),
+    reportMarkdown: path.join(dir, REPORT_MARKDOWN_FILE),
   };
 }
 
@@ -103,8 +104,8 @@ export function movePreviousRun(paths: RunPaths): string | undefined {
   const items = [paths.checkpoint, paths.events, paths.report, paths.reportMarkdown, paths.baselinesDir].filter((f) => existsSync(f));
   if (items.length === 0) return undefined;
   let n = 1;
-  while (existsSync(path.join(paths.dir, `previous-${n}`))) n++;
-  const target = path.join(paths.dir, `previous-${n}`);
+  while (existsSync(path.join(paths.dir, previousRunDir(n)))) n++;
+  const target = path.join(paths.dir, previousRunDir(n));
   mkdirSync(target);
   for (const f of items) renameSync(f, path.join(target, path.basename(f)));
   return target;

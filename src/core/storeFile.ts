@@ -8,10 +8,10 @@ import { checkpointError } from './errors';
 import { fileByteSource } from './io/byteSource';
 import { MAX_JSON_BYTES } from './io/limits';
 import { readSafetensorsHeader } from './io/safetensors';
-import { isShardIndexPath } from './io/shardedSafetensors';
 import { parseSparseMetadata } from './io/sparseFormat';
 import { fileShardOpener } from './io/tfjsModel';
 import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from './tensorStore';
+import { isShardIndexFile } from '../protocol/runFolder';
 
 async function readJsonText(file: string, label: string, what: string): Promise<{ text: string; size: number }> {
   const source = fileByteSource(file, label);
@@ -27,7 +27,7 @@ async function readJsonText(file: string, label: string, what: string): Promise<
 /** Opens `file` as a store; close it when done. A sparse export is refused (its tensors are bitmaps and values). */
 export async function openStoreFile(file: string): Promise<TensorStore> {
   const label = path.basename(file);
-  if (isShardIndexPath(file)) {
+  if (isShardIndexFile(file)) {
     const { text, size } = await readJsonText(file, label, 'index');
     return openShardedSafetensorsStore(text, label, size, fileShardOpener(file));
   }

@@ -14,10 +14,12 @@ import { writeSafetensors } from './io/safetensors';
 import { writeSparseLevel } from './io/sparseFormat';
 import { extractLevel } from './method/extract';
 import { describeTraining } from './report';
-import { STUDY_TABLE_HEADER, studyRows } from './studyTable';
+import { STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 
-export { formatStat, STUDY_TABLE_HEADER, studyRows } from './studyTable';
+export { formatStat, STUDY_TABLE_HEADER, studyRows } from '../protocol/studyTable';
 import type { StudyCell, StudyConfig } from './studyConfig';
+import { REPORT_FILE, STUDY_FILE, STUDY_MARKDOWN_FILE } from '../protocol/runFolder';
+import { formatBytes, formatPercent } from '../protocol/format';
 
 export interface CellRecord {
   format: 'elsa-study-cell/1';
@@ -44,7 +46,7 @@ export function readCellRecord(cell: StudyCell): CellRecord | undefined {
 
 export function readCellReport(cell: Pick<StudyCell, 'dir'>): RunReport | undefined {
   try {
-    const r: unknown = JSON.parse(readFileSync(path.join(cell.dir, 'report.json'), 'utf8'));
+    const r: unknown = JSON.parse(readFileSync(path.join(cell.dir, REPORT_FILE), 'utf8'));
     return isRunReport(r) ? r : undefined;
   } catch {
     return undefined;
@@ -160,8 +162,7 @@ export function summarizeStudy(study: StudyConfig, states: CellState[]): StudySu
   };
 }
 
-const pctNum = (x: number, d = 2) => (x * 100).toFixed(d);
-const bytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const bytes = formatBytes;
 
 export function studyMarkdown(s: StudySummary): string {
   const md = (h: string[], rs: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...rs.map((x) => `| ${x.join(' | ')} |`)].join('\n');
@@ -170,7 +171,7 @@ export function studyMarkdown(s: StudySummary): string {
   const out = [
     `# Study: ${s.name}`,
     '',
-    `Data: ${s.dataset ?? '?'}; every accuracy is measured on ${s.testCount ?? '?'} test images. Seeds: ${s.seeds.join(', ')}. Levels: ${s.levels.map((x) => `${pctNum(x, 1)} %`).join(', ')} + dense.`,
+    `Data: ${s.dataset ?? '?'}; every accuracy is measured on ${s.testCount ?? '?'} test images. Seeds: ${s.seeds.join(', ')}. Levels: ${s.levels.map((x) => formatPercent(x)).join(', ')} + dense.`,
     '',
     `Training: ${s.training ?? '?'}; warm-up ${e.warmup}, ${e.perPhase} epochs per phase, dense phase ${e.dense}: ELSA's level k has seen ${e.warmup} + ${e.perPhase}·k epochs, its dense level (K + 1) ${e.warmup} + ${e.perPhase}·K + ${e.dense}.`,
     '',
@@ -205,7 +206,7 @@ export function studyMarkdown(s: StudySummary): string {
 }
 
 export function studyOutputs(dir: string) {
-  return { json: path.join(dir, 'study.json'), markdown: path.join(dir, 'study.md') };
+  return { json: path.join(dir, STUDY_FILE), markdown: path.join(dir, STUDY_MARKDOWN_FILE) };
 }
 
 export function isStudyDir(dir: string): boolean {

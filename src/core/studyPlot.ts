@@ -4,6 +4,8 @@
  * no fonts measured), so the same study.json gives the same bytes — what docs/results.md embeds.
  */
 import { METHOD_LABELS, type StudyGroup, type StudyMethod, type StudyPoint, type StudySummary } from '../protocol/study';
+import { formatPercent, formatTargetPercent } from '../protocol/format';
+import { DENSE_LABEL } from '../protocol/levels';
 
 const COLORS: Record<StudyMethod, string> = { elsa: '#1f77b4', 'independent-strict': '#ff7f0e', 'independent-cheap': '#8c8c8c', dense: '#2ca02c' };
 const DASH: Record<StudyMethod, string> = { elsa: '', 'independent-strict': '6 4', 'independent-cheap': '2 3', dense: '4 3' };
@@ -50,11 +52,11 @@ export function studyGroupSvg(summary: Pick<StudySummary, 'name' | 'testCount'>,
   // Grid and axes.
   for (const t of ticks(yLo, yHi)) {
     out.push(`<line x1="${f(m.left)}" y1="${f(Y(t))}" x2="${f(m.left + pw)}" y2="${f(Y(t))}" stroke="#e0e0e0"/>`);
-    out.push(`<text x="${f(m.left - 6)}" y="${f(Y(t) + 4)}" text-anchor="end">${(t * 100).toFixed(t * 100 === Math.round(t * 100) ? 0 : 1)} %</text>`);
+    out.push(`<text x="${f(m.left - 6)}" y="${f(Y(t) + 4)}" text-anchor="end">${formatTargetPercent(t)}</text>`);
   }
   for (const t of columns) {
     out.push(`<line x1="${f(X(t))}" y1="${f(m.top)}" x2="${f(X(t))}" y2="${f(m.top + ph)}" stroke="#f0f0f0"/>`);
-    out.push(`<text x="${f(X(t))}" y="${f(m.top + ph + 16)}" text-anchor="middle">${t === 0 ? 'dense' : `${+(t * 100).toFixed(1)} %`}</text>`);
+    out.push(`<text x="${f(X(t))}" y="${f(m.top + ph + 16)}" text-anchor="middle">${t === 0 ? DENSE_LABEL : formatTargetPercent(t)}</text>`);
   }
   out.push(`<rect x="${f(m.left)}" y="${f(m.top)}" width="${f(pw)}" height="${f(ph)}" fill="none" stroke="#888"/>`);
   out.push(`<text x="${f(m.left + pw / 2)}" y="${f(m.top + ph + 34)}" text-anchor="middle">target sparsity (share of weights that are zero)</text>`);
@@ -70,7 +72,7 @@ export function studyGroupSvg(summary: Pick<StudySummary, 'name' | 'testCount'>,
       if (Number.isFinite(p.low) && Number.isFinite(p.high) && p.high > p.low) {
         out.push(`<path d="M${f(x)} ${f(Y(p.low))}V${f(Y(p.high))}M${f(x - 4)} ${f(Y(p.low))}H${f(x + 4)}M${f(x - 4)} ${f(Y(p.high))}H${f(x + 4)}" stroke="${c}" stroke-width="1.5" fill="none"/>`);
       }
-      out.push(`<circle cx="${f(x)}" cy="${f(Y(p.mean))}" r="3.5" fill="${c}"><title>${esc(`${METHOD_LABELS[s.method]}: ${(p.mean * 100).toFixed(2)} % [${(p.low * 100).toFixed(2)}, ${(p.high * 100).toFixed(2)}] at ${(p.sparsity * 100).toFixed(1)} % sparsity, ${p.epochs} epochs, ${p.n} seed(s)`)}</title></circle>`);
+      out.push(`<circle cx="${f(x)}" cy="${f(Y(p.mean))}" r="3.5" fill="${c}"><title>${esc(`${METHOD_LABELS[s.method]}: ${formatPercent(p.mean, 2)} [${(p.low * 100).toFixed(2)}, ${(p.high * 100).toFixed(2)}] at ${formatPercent(p.sparsity)} sparsity, ${p.epochs} epochs, ${p.n} seed(s)`)}</title></circle>`);
     }
   }
   // Legend under the plot, with the epochs behind each method.

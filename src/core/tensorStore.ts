@@ -3,7 +3,7 @@
  * TF.js Layers `model.json` with its weight shards — so the summary, heatmap and histogram code does not care
  * which. Header first; tensor bytes only when asked for (docs/architecture.md §5).
  */
-import type { DType, ElsaMetadata } from './contract';
+import type { DType, ElsaMetadata } from '../protocol/checkpoint';
 import type { ByteSource } from './io/byteSource';
 import { checkpointError, isElsaError } from './errors';
 import { shortName } from './io/limits';

@@ -11,9 +11,10 @@ import { log } from './log';
 import {
   type ArtifactInfo, type FoundFile, type TreeNode, artifactChildren, artifactType, buildRoots, decorateArtifact,
 } from './treeModel';
+import { ARTIFACT_GLOB } from '../protocol/runFolder';
 
 export const CHECKPOINT_VIEW_ID = 'elsa.checkpoints';
-export const DEFAULT_CHECKPOINT_GLOB = '**/{*.safetensors,*.safetensors.index.json,events.jsonl,study.json,model.json,*.model.json}';
+export const DEFAULT_CHECKPOINT_GLOB = ARTIFACT_GLOB;
 const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
 const MAX_FILES = 5000;
 const PARALLEL_READS = 4;

@@ -4,10 +4,8 @@
  * baselines, extract, export, evaluate) or writes files needs a trusted workspace; inspection works everywhere
  * and only reads: an untrusted checkpoint is never followed to the paths it names.
  */
-import path from 'node:path';
 import * as vscode from 'vscode';
-import { checkpointDataSpec } from '../core/config';
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
@@ -19,45 +17,16 @@ import { revealInGraph } from './graphHost';
 import { initLog, log } from './log';
 import { newTrainingRun } from './newRun';
 import { RUN_CONFIG_GLOB, runElsaTask } from './tasks';
-import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
+import { type TreeNode, baseName, dirName } from './treeModel';
+import { isCheckpointFile } from '../protocol/runFolder';
+import { confirmDataOutsideWorkspace, requireTrust } from './trust';
+import { formatPercent } from '../protocol/format';
+import { DENSE_LABEL, levelRowLabel } from '../protocol/levels';
 
 function uriOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (arg && typeof arg === 'object' && typeof (arg as TreeNode).uri === 'string') return vscode.Uri.parse((arg as TreeNode).uri!);
   return undefined;
-}
-
-/** Runs only in a trusted workspace; otherwise says why and how to trust it. */
-export async function requireTrust(action: string): Promise<boolean> {
-  if (vscode.workspace.isTrusted) return true;
-  const choice = await vscode.window.showWarningMessage(
-    `ELSA: ${action} needs a trusted workspace, because it starts the ELSA process, which reads the data and model files a config or checkpoint names and writes files. Inspecting checkpoints works without trust.`,
-    'Manage Workspace Trust',
-  );
-  if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-  return false;
-}
-
-/**
- * `eval` reads the dataset the checkpoint's stored config names (resolved from the checkpoint's run folder,
- * core/config.ts checkpointDataSpec). Inside a workspace folder that is expected; a path outside every
- * workspace folder (a checkpoint from elsewhere, or a crafted one naming /etc or a device) is read only after
- * the user agrees.
- */
-export async function confirmDataOutsideWorkspace(uri: vscode.Uri, meta: ElsaMetadata): Promise<boolean> {
-  const data = checkpointDataSpec(uri.fsPath, meta.config);
-  if (!data.path) return true;
-  const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => {
-    const rel = path.relative(f.uri.fsPath, data.path!);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  });
-  if (inside) return true;
-  const choice = await vscode.window.showWarningMessage(
-    `ELSA: ${uriBaseName(uri)} was trained on data outside this workspace: ${data.path}. Evaluate on it?`,
-    { modal: true },
-    'Evaluate',
-  );
-  return choice === 'Evaluate';
 }
 
 function relPath(uri: vscode.Uri): string {
@@ -76,7 +45,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   }));
 
   async function pickArtifact(title: string, elsaOnly: boolean): Promise<vscode.Uri | undefined> {
-    const files = (await tree.artifacts()).filter((f) => !elsaOnly || f.path.endsWith('.elsa.safetensors'));
+    const files = (await tree.artifacts()).filter((f) => !elsaOnly || isCheckpointFile(f.path));
     if (files.length === 0) {
       void vscode.window.showInformationMessage(elsaOnly ? 'ELSA: no *.elsa.safetensors checkpoint in this workspace yet. Train one first.' : 'ELSA: no checkpoints or models in this workspace.');
       return undefined;
@@ -105,7 +74,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   }
 
   async function pickLevel(meta: ElsaMetadata, title: string): Promise<number | undefined> {
-    const items = meta.levels.map((lv) => ({ label: levelLabel(lv), description: lv.dense ? 'dense' : `target ${(lv.targetSparsity * 100).toFixed(1)} %`, level: lv.index }));
+    const items = meta.levels.map((lv) => ({ label: levelRowLabel(lv), description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}`, level: lv.index }));
     const picked = await vscode.window.showQuickPick(items, { title });
     return picked?.level;
   }
@@ -225,6 +194,6 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
   });
   reg('elsa.openWithDashboardEditor', async (arg: unknown) => {
     const uri = uriOf(arg);
-    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.elsa.safetensors') ? 'elsa.checkpointEditor' : 'elsa.safetensorsEditor');
+    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, isCheckpointFile(uri.path) ? 'elsa.checkpointEditor' : 'elsa.safetensorsEditor');
   });
 }

@@ -18,7 +18,9 @@ import { readArtifactInfo } from './checkpointTree';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import { openStore, uriBaseName } from './fileAccess';
 import { log } from './log';
-import { type TreeNode, baseName, dirName, levelLabel } from './treeModel';
+import { type TreeNode, baseName, dirName } from './treeModel';
+import { formatPercent } from '../protocol/format';
+import { DENSE_LABEL, levelRowLabel } from '../protocol/levels';
 
 export const COMPARE_VIEW_TYPE = 'elsa.compare';
 
@@ -64,8 +66,8 @@ async function pickSideLevel(uri: vscode.Uri, meta: ElsaMetadata | undefined, ti
   const levels = meta.levels.filter((l) => l.index !== exclude);
   if (levels.length === 1) return levels[0].index;
   const items = levels.map((lv) => ({
-    label: levelLabel(lv),
-    description: lv.dense ? 'dense' : `target ${(lv.targetSparsity * 100).toFixed(1)} %${preferTarget !== undefined && Math.abs(lv.targetSparsity - preferTarget) < 1e-9 ? ' · same target as A' : ''}`,
+    label: levelRowLabel(lv),
+    description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}${preferTarget !== undefined && Math.abs(lv.targetSparsity - preferTarget) < 1e-9 ? ' · same target as A' : ''}`,
     level: lv.index,
     first: preferTarget !== undefined && Math.abs(lv.targetSparsity - preferTarget) < 1e-9,
   }));
@@ -114,7 +116,7 @@ export async function pickLevelComparison(tree: CheckpointTreeProvider, node: Tr
   const meta = await metaOf(uri);
   const other = { label: '$(files) Another checkpoint…', level: -1 };
   const items = [
-    ...(meta?.levels ?? []).filter((l) => l.index !== node.level).map((lv) => ({ label: levelLabel(lv), description: lv.dense ? 'dense' : `target ${(lv.targetSparsity * 100).toFixed(1)} %`, level: lv.index })),
+    ...(meta?.levels ?? []).filter((l) => l.index !== node.level).map((lv) => ({ label: levelRowLabel(lv), description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}`, level: lv.index })),
     other,
   ];
   const picked = await vscode.window.showQuickPick(items, { title: `ELSA: compare level ${node.level} of ${uriBaseName(uri)} with…` });

@@ -4,7 +4,8 @@
  * the last target the host saw for it.
  */
 import * as vscode from 'vscode';
-import { DashboardSession, type DashboardSubject, subjectFor, webviewOptions } from './dashboardHost';
+import { DashboardSession, webviewOptions } from './dashboardHost';
+import { type DashboardSubject, subjectFor } from './dashboardSubject';
 import { exists, uriBaseName } from './fileAccess';
 import { log } from './log';
 

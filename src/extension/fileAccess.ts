@@ -9,9 +9,11 @@ import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../cor
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
 import { fileShardOpener } from '../core/io/tfjsModel';
-import { isShardIndexPath } from '../core/io/shardedSafetensors';
+import { isShardIndexFile, REPORT_FILE, STUDY_FILE } from '../protocol/runFolder';
 import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
 import { isRunReport, type RunReport } from '../protocol/report';
+import { isStudySummary } from '../protocol/study';
+import type { HostResponse } from '../protocol/webview';
 import { artifactType, baseName } from './treeModel';
 
 export function uriBaseName(uri: vscode.Uri): string {
@@ -55,7 +57,7 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
 /** A safetensors file, a sharded model's `*.safetensors.index.json` or a TF.js model.json, opened header first. Close it when done. */
 export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
   const label = uriBaseName(uri);
-  const sharded = isShardIndexPath(uri.path);
+  const sharded = isShardIndexFile(uri.path);
   if (sharded || artifactType(uri.path) === 'tfjs') {
     // Bounded like the CLI: the size is checked before the JSON is read, shard paths are confined to the
     // model's folder by the core reader, and local shards must be regular files inside it (symlinks resolved).
@@ -79,7 +81,7 @@ export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
 /** report.json beside a checkpoint, or in the run folder above a baselines/ file. */
 export async function findReport(target: vscode.Uri, isFolder: boolean): Promise<RunReport | undefined> {
   const dir = isFolder ? target : vscode.Uri.joinPath(target, '..');
-  for (const candidate of [vscode.Uri.joinPath(dir, 'report.json'), vscode.Uri.joinPath(dir, '..', 'report.json')]) {
+  for (const candidate of [vscode.Uri.joinPath(dir, REPORT_FILE), vscode.Uri.joinPath(dir, '..', REPORT_FILE)]) {
     try {
       const value: unknown = JSON.parse(await readText(candidate));
       if (isRunReport(value)) return value;
@@ -121,4 +123,16 @@ export async function readEventsSince(uri: vscode.Uri, since: number): Promise<T
     bytes = (await vscode.workspace.fs.readFile(uri)).subarray(start, start + length);
   }
   return completeLines(bytes, start);
+}
+
+/** A study folder's study.json for the dashboard, or a one-line error naming the file. */
+export async function readStudySummary(file: vscode.Uri): Promise<HostResponse> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+  } catch (e) {
+    return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : `no ${STUDY_FILE} here`}` };
+  }
+  if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
+  return { kind: 'study', study: value };
 }

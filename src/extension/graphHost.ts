@@ -9,7 +9,6 @@ import { layoutModelGraph } from '../core/graphLayout';
 import { buildModelGraph } from '../core/modelGraph';
 import type { TensorStore } from '../core/tensorStore';
 import type { HostResponse } from '../protocol/webview';
-import type { DashboardPanels } from './dashboardPanel';
 import type { TreeNode } from './treeModel';
 
 export function graphForDashboard(store: TensorStore): HostResponse {
@@ -17,8 +16,13 @@ export function graphForDashboard(store: TensorStore): HostResponse {
   return { kind: 'graph', graph: layoutModelGraph(graph) };
 }
 
+/** What Reveal in Graph needs of the dashboard panels (dashboardPanel.ts), without importing them (no cycle). */
+export interface GraphPanels {
+  show(uri: vscode.Uri): Promise<{ revealLayer(layer: string): void }>;
+}
+
 /** `elsa.revealInGraph` on a layer row: the row names its checkpoint (`uri`) and its weight tensor (`layer`). */
-export async function revealInGraph(panels: DashboardPanels, arg: unknown): Promise<void> {
+export async function revealInGraph(panels: GraphPanels, arg: unknown): Promise<void> {
   const node = arg as Partial<TreeNode> | undefined;
   if (!node || typeof node.uri !== 'string' || typeof node.layer !== 'string') {
     void vscode.window.showInformationMessage('ELSA: Reveal in Graph works on a layer row of the Checkpoints view.');

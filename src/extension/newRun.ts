@@ -10,11 +10,12 @@ import { cliScriptPath } from './cli';
 import { log } from './log';
 import {
   type DataChoice, EPOCH_PRESETS, type EpochPreset, LEVEL_PRESETS, type ModelChoice, NM_LEVELS, type SparsifierChoice, buildRunConfig,
-  configFileName, relativeDataPath, uniqueRunName,
+  relativeDataPath, uniqueRunName,
 } from './runConfigDraft';
 import { RUN_CONFIG_GLOB } from './tasks';
 import { EXAMPLE_ENTRY, EXAMPLE_SCRIPT, entryProblem, withTorchEngine } from './torchRunDraft';
 import { baseName } from './treeModel';
+import { runConfigFileName } from '../protocol/runFolder';
 
 const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
@@ -132,25 +133,25 @@ export async function newTrainingRun(): Promise<vscode.Uri | undefined> {
   const name = await vscode.window.showInputBox({
     title: `ELSA: New Training Run (${STEPS}/${STEPS}) — name`,
     value: suggested,
-    prompt: `Writes ${configFileName('<name>')}; the run goes to runs/<name>/`,
+    prompt: `Writes ${runConfigFileName('<name>')}; the run goes to runs/<name>/`,
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(v) ? (taken.has(v) ? `${configFileName(v)} exists already` : undefined)
+    validateInput: (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(v) ? (taken.has(v) ? `${runConfigFileName(v)} exists already` : undefined)
       : 'Letters, digits, ".", "_" and "-", starting with a letter or digit'),
   });
   if (!name) return undefined;
   const draft = buildRunConfig({ name, model, levelPreset, sparsifier, epochs, data });
   const config = torch ? withTorchEngine(draft, torch.entry, torch.nproc) : draft;
-  const uri = vscode.Uri.joinPath(folder.uri, configFileName(name));
+  const uri = vscode.Uri.joinPath(folder.uri, runConfigFileName(name));
   try {
     if (torch?.copyExample) await copyExample(folder.uri);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
   } catch (e) {
-    void vscode.window.showErrorMessage(`ELSA: cannot write ${configFileName(name)}: ${errorLine(e)}`);
+    void vscode.window.showErrorMessage(`ELSA: cannot write ${runConfigFileName(name)}: ${errorLine(e)}`);
     return undefined;
   }
   log().info(`New run config ${uri.fsPath}`);
   await vscode.window.showTextDocument(uri, { preview: false });
-  const start = await vscode.window.showInformationMessage(`ELSA: wrote ${configFileName(name)}. Start training now?`, 'Start Training', 'Later');
+  const start = await vscode.window.showInformationMessage(`ELSA: wrote ${runConfigFileName(name)}. Start training now?`, 'Start Training', 'Later');
   if (start === 'Start Training') await vscode.commands.executeCommand('elsa.train', uri);
   return uri;
 }

@@ -3,11 +3,13 @@
  * epoch a run is in and its latest accuracy.
  */
 import type { TrainingEvent } from '../protocol/events';
+import { formatPercent } from '../protocol/format';
+import { levelCountOf, WARMUP_LABEL } from '../protocol/levels';
 
 export interface RunProgress {
   run?: string;
   /** K, the number of sparse levels. */
-  levels?: number;
+  sparseLevelCount?: number;
   phase?: number;
   epoch?: number;
   epochsInPhase?: number;
@@ -20,7 +22,7 @@ export interface RunProgress {
 export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
   switch (e.type) {
     case 'run-start':
-      return { run: e.run, levels: e.targets.length, status: 'running' };
+      return { run: e.run, sparseLevelCount: e.targets.length, status: 'running' };
     case 'phase-start':
       return { ...p, phase: e.phase, epochsInPhase: e.epochs, epoch: 0, status: 'running' };
     case 'epoch':
@@ -36,14 +38,14 @@ export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
   }
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number) => formatPercent(x);
 
-/** "phase 2/5 · epoch 1/3 · acc 84.1 %"; phase 0 is the dense warm-up. */
+/** "phase 2/5 · epoch 1/3 · acc 84.1 %": phase k of the K+1 that finish a level; phase 0 is the dense warm-up. */
 export function progressText(p: RunProgress): string {
   const parts: string[] = [];
   if (p.phase !== undefined) {
-    if (p.phase === 0) parts.push('warm-up');
-    else parts.push(p.levels !== undefined ? `phase ${p.phase}/${p.levels + 1}` : `phase ${p.phase}`);
+    if (p.phase === 0) parts.push(WARMUP_LABEL);
+    else parts.push(p.sparseLevelCount !== undefined ? `phase ${p.phase}/${levelCountOf(p.sparseLevelCount)}` : `phase ${p.phase}`);
   }
   if (p.epoch !== undefined && p.epochsInPhase) parts.push(`epoch ${Math.min(p.epoch, p.epochsInPhase)}/${p.epochsInPhase}`);
   if (p.accuracy !== undefined) parts.push(`acc ${pct(p.accuracy)}`);

@@ -71,7 +71,6 @@ export function uniqueRunName(base: string, taken: ReadonlySet<string>): string 
   for (let i = 2; ; i++) if (!taken.has(`${clean}-${i}`)) return `${clean}-${i}`;
 }
 
-export const configFileName = (name: string) => `${name}.elsa.json`;
 
 /** Relative path from the config's folder to a data folder, with `/` separators (both workspace-relative). */
 export function relativeDataPath(configDir: string, dataDir: string): string {

@@ -12,7 +12,7 @@ import { sampleResultFromJson } from '../protocol/sample';
 import type { HostResponse } from '../protocol/webview';
 import { runCli } from './cli';
 import { readArtifactInfo } from './checkpointTree';
-import { confirmDataOutsideWorkspace, requireTrust } from './commands';
+import { confirmDataOutsideWorkspace, requireTrust } from './trust';
 
 /** Images the user chose in the picker, by URI string (for this session of the extension). */
 const picked = new Set<string>();

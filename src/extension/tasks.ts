@@ -18,10 +18,11 @@ import { resolvePython } from './pythonInterpreter';
 import { torchEngineOf, torchProcess } from './pythonRuntime';
 import { resolveInFolder, runOutDir } from './runPaths';
 import { TASK_TYPE, cliArgsFor, type ElsaTaskDefinition, isElsaTaskDefinition, taskName } from './taskModel';
+import { RUN_CONFIG_SUFFIX } from '../protocol/runFolder';
 
 export { TASK_TYPE, type ElsaTaskDefinition, isElsaTaskDefinition } from './taskModel';
 
-export const RUN_CONFIG_GLOB = '**/{*.elsa.json,elsa.run.json}';
+export const RUN_CONFIG_GLOB = `**/{*${RUN_CONFIG_SUFFIX},elsa.run.json}`;
 
 /** A PyTorch-engine training run: the interpreter and the config it trains. */
 export interface TorchTarget {

@@ -9,6 +9,7 @@ import { resolveInFolder, runOutDir } from './runPaths';
 import { log } from './log';
 import { foldProgress, progressText, type RunProgress } from './progressModel';
 import { isElsaTaskDefinition } from './tasks';
+import { EVENTS_FILE } from '../protocol/runFolder';
 
 interface TrackedRun {
   execution: vscode.TaskExecution;
@@ -58,7 +59,7 @@ export class TrainingStatus implements vscode.Disposable {
       execution,
       label: def.command === 'train' ? (isTorchExecution(execution.task.execution) ? 'Training (PyTorch)' : 'Training') : 'Baselines',
       outDir,
-      eventsUri: outDir && def.command === 'train' ? vscode.Uri.joinPath(outDir, 'events.jsonl') : undefined,
+      eventsUri: outDir && def.command === 'train' ? vscode.Uri.joinPath(outDir, EVENTS_FILE) : undefined,
       offset: 0,
       progress: { status: 'starting' },
     };
@@ -114,7 +115,7 @@ export class TrainingStatus implements vscode.Disposable {
 
   /** Baselines write one events.jsonl per trained network under the output folder: follow the newest. */
   private async newestEvents(outDir: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(outDir, '**/events.jsonl'), undefined, 50);
+    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(outDir, `**/${EVENTS_FILE}`), undefined, 50);
     let best: { uri: vscode.Uri; mtime: number } | undefined;
     for (const uri of found) {
       const mtime = (await vscode.workspace.fs.stat(uri)).mtime;

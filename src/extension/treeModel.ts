@@ -3,7 +3,10 @@
  * files are runs, checkpoints and exported models, how they nest, and the label of every row. The
  * TreeDataProvider only turns these nodes into TreeItems.
  */
-import type { DType, ElsaMetadata, LevelInfo } from '../core/contract';
+import type { DType, ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
+import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
+import { formatBytes, formatPercent } from '../protocol/format';
+import { levelCountOf, levelRowLabel } from '../protocol/levels';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */
 export interface FoundFile {
@@ -49,9 +52,6 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
-export const RUN_MARKER = 'events.jsonl';
-/** A study folder holds study.json (written by `elsa study`); its cells are run folders inside it. */
-export const STUDY_MARKER = 'study.json';
 
 export function baseName(path: string): string {
   const i = path.lastIndexOf('/');
@@ -66,42 +66,19 @@ export function dirName(path: string): string {
 export type ArtifactType = 'elsa' | 'safetensors' | 'tfjs' | 'runMarker' | 'studyMarker' | 'other';
 
 export function artifactType(path: string): ArtifactType {
-  const name = baseName(path).toLowerCase();
-  if (name.endsWith('.elsa.safetensors')) return 'elsa';
-  if (name.endsWith('.safetensors') || name.endsWith('.safetensors.index.json')) return 'safetensors';
-  if (name === RUN_MARKER) return 'runMarker';
-  if (name === STUDY_MARKER) return 'studyMarker';
-  if (name === 'model.json' || name.endsWith('.model.json')) return 'tfjs';
+  if (isCheckpointFile(path)) return 'elsa';
+  if (isSafetensorsFile(path) || isShardIndexFile(path)) return 'safetensors';
+  if (isEventsFile(path)) return 'runMarker';
+  if (isStudyFile(path)) return 'studyMarker';
+  if (isTfjsModelFile(path)) return 'tfjs';
   return 'other';
-}
-
-export function percent(x: number | undefined, digits = 1): string {
-  return x === undefined || !Number.isFinite(x) ? '?' : `${(x * 100).toFixed(digits)} %`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
 }
 
 export const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
-/** "Level 2 · 90.0 % sparse · acc 84.1 %" (the accuracy part only when measured). */
-export function levelLabel(level: LevelInfo): string {
-  const acc = level.metrics?.accuracy;
-  return `Level ${level.index} · ${percent(level.sparsity)} sparse${acc === undefined ? '' : ` · acc ${percent(acc)}`}`;
-}
-
 function levelDescription(level: LevelInfo, levelCount: number): string {
   if (level.dense || level.index === levelCount) return 'dense';
-  return `target ${percent(level.targetSparsity, 1)}`;
+  return `target ${formatPercent(level.targetSparsity, 1)}`;
 }
 
 const SHARD_NAME = /-\d{5}-of-\d{5}\.safetensors$/i;
@@ -135,7 +112,7 @@ export function buildRoots(files: readonly FoundFile[]): TreeNode[] {
       kind: 'run',
       label: r.dir === '' ? '(workspace root)' : baseName(r.dir),
       description: dirName(r.dir) || undefined,
-      tooltip: `Run folder ${r.dir || '.'} (has ${RUN_MARKER})`,
+      tooltip: `Run folder ${r.dir || '.'} (has ${EVENTS_FILE})`,
       contextValue: 'elsa.run',
       icon: 'beaker',
       collapsible: 'expanded',
@@ -165,7 +142,7 @@ function groupStudies(files: readonly FoundFile[], roots: TreeNode[]): TreeNode[
       kind: 'study',
       label: st.dir === '' ? '(workspace root)' : baseName(st.dir),
       description: `study · ${cells} cell${cells === 1 ? '' : 's'}`,
-      tooltip: `Study folder ${st.dir || '.'} (has ${STUDY_MARKER}): accuracy vs sparsity over seeds`,
+      tooltip: `Study folder ${st.dir || '.'} (has ${STUDY_FILE}): accuracy vs sparsity over seeds`,
       contextValue: 'elsa.study',
       icon: 'graph-line',
       collapsible: 'collapsed',
@@ -209,10 +186,10 @@ function groupRunChildren(runDir: string, nodes: TreeNode[]): TreeNode[] {
     out.push({
       id: `group:${runDir}/${g}`,
       kind: 'group',
-      label: g === 'baselines' ? 'Baselines' : g,
+      label: g === BASELINES_DIR ? 'Baselines' : g,
       description: `${members.length}`,
       contextValue: 'elsa.group',
-      icon: g === 'baselines' ? 'layers' : 'folder',
+      icon: g === BASELINES_DIR ? 'layers' : 'folder',
       collapsible: 'collapsed',
       children: members,
     });
@@ -253,7 +230,7 @@ export function decorateArtifact(node: TreeNode, info: ArtifactInfo): TreeNode {
     const kind = meta.kind ?? 'elsa';
     if (meta.training?.status === 'training') description = `training · phase ${meta.training.phase}/${K + 1}`;
     else if (kind === 'elsa') description = `${K} level${K === 1 ? '' : 's'} + dense`;
-    else description = kind === 'dense' ? 'dense baseline' : `independent · ${percent(meta.levels[0]?.sparsity ?? meta.targets[0])} sparse`;
+    else description = kind === 'dense' ? 'dense baseline' : `independent · ${formatPercent(meta.levels[0]?.sparsity ?? meta.targets[0])} sparse`;
     description += ` · ${formatBytes(info.fileSize)}`;
     if (!contextValue.startsWith('elsa.checkpoint.elsa')) contextValue = 'elsa.checkpoint.elsa';
   } else if (info.format === 'tfjs') {
@@ -273,11 +250,11 @@ export function artifactChildren(node: TreeNode, info: ArtifactInfo): TreeNode[]
   const uri = node.uri!;
   const meta = info.meta;
   if (!meta) return info.layers.map((l) => layerNode(uri, `layer:${uri}#${l.name}`, l, `${shapeText(l.shape)} · ${l.dtype}`));
-  const levelCount = meta.targets.length + 1;
+  const levelCount = levelCountOf(meta.targets.length);
   const levels: TreeNode[] = meta.levels.map((lv) => ({
     id: `level:${uri}#${lv.index}`,
     kind: 'level',
-    label: levelLabel(lv),
+    label: levelRowLabel(lv),
     description: levelDescription(lv, levelCount),
     tooltip: levelTooltip(lv),
     contextValue: lv.index === levelCount || lv.dense ? 'elsa.level.dense' : 'elsa.level',
@@ -287,14 +264,14 @@ export function artifactChildren(node: TreeNode, info: ArtifactInfo): TreeNode[]
     level: lv.index,
     children: lv.layerSparsity
       ? info.layers.filter((l) => l.name in meta.codes).map((l) =>
-        layerNode(uri, `levellayer:${uri}#${lv.index}/${l.name}`, l, `${shapeText(l.shape)} · ${percent(lv.layerSparsity?.[l.name])} sparse`, lv.index))
+        layerNode(uri, `levellayer:${uri}#${lv.index}/${l.name}`, l, `${shapeText(l.shape)} · ${formatPercent(lv.layerSparsity?.[l.name])} sparse`, lv.index))
       : undefined,
   }));
   const pending = meta.targets.slice(meta.levels.length).map((t, i): TreeNode => ({
     id: `level:${uri}#${meta.levels.length + i + 1}`,
     kind: 'level',
     label: `Level ${meta.levels.length + i + 1} · pending`,
-    description: `target ${percent(t)}`,
+    description: `target ${formatPercent(t)}`,
     contextValue: 'elsa.level.pending',
     icon: 'clock',
     collapsible: 'none',
@@ -323,8 +300,8 @@ export function layerSparsityText(layer: LayerInfo, meta: ElsaMetadata): string 
 }
 
 function levelTooltip(lv: LevelInfo): string {
-  const lines = [`Level ${lv.index}: ${percent(lv.sparsity, 2)} sparse (target ${percent(lv.targetSparsity, 2)})`];
-  for (const [k, v] of Object.entries(lv.metrics ?? {})) if (v !== undefined) lines.push(`${k}: ${k === 'accuracy' ? percent(v, 2) : v.toFixed(4)}`);
+  const lines = [`Level ${lv.index}: ${formatPercent(lv.sparsity, 2)} sparse (target ${formatPercent(lv.targetSparsity, 2)})`];
+  for (const [k, v] of Object.entries(lv.metrics ?? {})) if (v !== undefined) lines.push(`${k}: ${k === 'accuracy' ? formatPercent(v, 2) : v.toFixed(4)}`);
   return lines.join('\n');
 }
 

@@ -4,7 +4,7 @@
  * `inReplyTo` names the request. The webview sends `ready` first; the host sends nothing before it.
  * Unknown or malformed messages are dropped (and logged) by `parseHostMessage` / `parseWebviewMessage`.
  */
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from './checkpoint';
 import type { CompareResult } from './compare';
 import type { TrainingEvent } from './events';
 import type { RunReport } from './report';
@@ -74,6 +74,7 @@ export interface HeatmapData {
   /** The original 2-D view of the tensor (rows × cols before downsampling). */
   sourceRows: number;
   sourceCols: number;
+  /** K+1: the codes this heatmap colours (src/protocol/levels.ts). */
   levelCount: number;
   /** Share of weights per code 1..K+1. */
   codeShare: number[];
@@ -123,6 +124,7 @@ export interface HistogramData {
   edges: number[];
   /** counts[level-1][bin]: weights of that level's mask (code <= level) in each bin. */
   counts: number[][];
+  /** K+1 (one row of counts per level), or 1 for a file without levels (one histogram of all weights). */
   levelCount: number;
 }
 

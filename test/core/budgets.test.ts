@@ -1,7 +1,8 @@
 /** Fair budgets: the epochs behind every ELSA level and every baseline a run config calls for. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baselineJobs, datasetCounts, epochsBehind } from '../../src/core/budgets';
+import { baselineJobs, datasetCounts } from '../../src/core/budgets';
+import { epochsBehind } from '../../src/protocol/levels';
 import { resolveRunConfig } from '../../src/core/config';
 
 describe('budgets', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ElsaMetadata } from '../../src/core/contract';
+import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import {
   buildSummary, codeStatistics, downsampleCodes, heatmapGrid, heatmapOf, levelSparsityFromCounts, magnitudeHistogram, matrixView,
 } from '../../src/core/inspectViews';

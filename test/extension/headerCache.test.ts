@@ -1,7 +1,7 @@
 /** The Checkpoints tree's memory between refreshes: headers re-read when a file's mtime/size moves, and no refresh when nothing changed. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ElsaMetadata } from '../../src/core/contract';
+import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import {
   HeaderCache, artifactRows, artifactsUnder, rowKey, rowNeedsRefresh, sameFileList, sameStamp,
 } from '../../src/extension/headerCache';

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ElsaMetadata } from '../../src/core/contract';
+import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import {
-  type ArtifactInfo, type FoundFile, type TreeNode, artifactChildren, artifactType, buildRoots, decorateArtifact, formatBytes, levelLabel,
+  type ArtifactInfo, type FoundFile, type TreeNode, artifactChildren, artifactType, buildRoots, decorateArtifact,
 } from '../../src/extension/treeModel';
+import { formatBytes } from '../../src/protocol/format';
+import { levelRowLabel as levelLabel } from '../../src/protocol/levels';
 
 const ws = 'file:///ws';
 const found = (...paths: string[]): FoundFile[] => paths.map((p) => ({ uri: `${ws}/${p}`, path: p }));
@@ -109,14 +111,14 @@ describe('artifact rows', () => {
 
   it('describe an ELSA checkpoint by its levels and size', () => {
     const d = decorateArtifact(node, okInfo);
-    assert.equal(d.description, '2 levels + dense · 1.2 MB');
+    assert.equal(d.description, '2 levels + dense · 1.18 MiB');
     assert.equal(d.contextValue, 'elsa.checkpoint.elsa');
     assert.equal(d.isError, undefined);
   });
 
   it('show a training snapshot as such', () => {
     const d = decorateArtifact(node, { ...okInfo, meta: { ...meta, training: { status: 'training', phase: 1, epoch: 2, step: 10 } } } as ArtifactInfo);
-    assert.equal(d.description, 'training · phase 1/3 · 1.2 MB');
+    assert.equal(d.description, 'training · phase 1/3 · 1.18 MiB');
   });
 
   it('show a corrupt file as one error row with the one-line message', () => {
@@ -160,8 +162,8 @@ describe('artifact rows', () => {
 describe('formatting', () => {
   it('formats sizes and levels without accuracy', () => {
     assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatBytes(2048), '2.0 KB');
-    assert.equal(formatBytes(5 * 1024 ** 3), '5.0 GB');
+    assert.equal(formatBytes(2048), '2.00 KiB');
+    assert.equal(formatBytes(5 * 1024 ** 3), '5.00 GiB');
     assert.equal(levelLabel({ index: 4, targetSparsity: 0.5, sparsity: 0.5, metrics: {} }), 'Level 4 · 50.0 % sparse');
   });
 });

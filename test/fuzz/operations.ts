@@ -5,7 +5,8 @@
 import { isElsaError } from '../../src/core/errors';
 import { fileByteSource } from '../../src/core/io/byteSource';
 import { readElsaCheckpoint, levelSparsity } from '../../src/core/io/elsaCheckpoint';
-import { formatInspectReport, inspectFile } from '../../src/core/io/inspect';
+import { inspectFile } from '../../src/core/io/inspect';
+import { formatInspectReport } from '../../src/core/io/inspectFormat';
 import { reportJson } from '../../src/core/io/inspectFormat';
 import { readSafetensorsHeader } from '../../src/core/io/safetensors';
 import { fileShardOpener } from '../../src/core/io/tfjsModel';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { ElsaMetadata } from '../../src/core/contract';
+import type { ElsaMetadata } from '../../src/protocol/checkpoint';
 import { summarizeStore, heatmapFromStore, histogramFromStore } from '../../src/core/inspectStore';
 import { fileByteSource } from '../../src/core/io/byteSource';
 import { packingFor } from '../../src/core/io/codePacking';

@@ -10,15 +10,15 @@ const side = (over: Partial<CompareSide>): CompareSide => ({ file: 'f', kind: 'e
 
 describe('compare series', () => {
   it('labels sides as the dashboard labels levels', () => {
-    assert.equal(sideLevelLabel(side({ level: 2, targetSparsity: 0.9 })), 'L2 90%');
+    assert.equal(sideLevelLabel(side({ level: 2, targetSparsity: 0.9 })), 'L2 90 %');
     assert.equal(sideLevelLabel(side({ level: 3, dense: true, targetSparsity: 0 })), 'dense');
-    assert.equal(sideLevelLabel(side({ level: 1, kind: 'independent', targetSparsity: 0.975 })), 'L1 97.5%');
+    assert.equal(sideLevelLabel(side({ level: 1, kind: 'independent', targetSparsity: 0.975 })), 'L1 97.5 %');
     assert.equal(sideLevelLabel(side({ kind: 'plain', levels: [], levelTargets: [] })), 'all weights');
   });
 
   it('says what stands behind an accuracy: epochs, test images and the binomial interval', () => {
-    assert.deepEqual(sideAccuracy(side({ accuracy: 0.875, epochs: 8, testCount: 10000 })), { text: '87.50%', evidence: '8 epochs · 10,000 test images (±0.6 pt, 95 % binomial)' });
-    assert.deepEqual(sideAccuracy(side({ accuracy: 0.5 })), { text: '50.00%', evidence: 'epochs and test-set size not recorded' });
+    assert.deepEqual(sideAccuracy(side({ accuracy: 0.875, epochs: 8, testCount: 10000 })), { text: '87.50 %', evidence: '8 epochs · 10,000 test images (±0.6 pt, 95 % binomial)' });
+    assert.deepEqual(sideAccuracy(side({ accuracy: 0.5 })), { text: '50.00 %', evidence: 'epochs and test-set size not recorded' });
     assert.equal(sideAccuracy(side({ kind: 'plain' })).evidence, 'a plain file records no accuracy');
   });
 
@@ -33,7 +33,7 @@ describe('compare series', () => {
     const d = diffSeries(r, 'd/kernel')!;
     assert.deepEqual(d.centers, [-0.75, -0.25, 0.25, 0.75]);
     assert.deepEqual(d.onlyB, [1, 1, 0, 0]);
-    assert.equal(d.note, '4 weights kept by A or B; 2 (50.0%) differ by exactly 0 and are not drawn.');
+    assert.equal(d.note, '4 weights kept by A or B; 2 (50.0 %) differ by exactly 0 and are not drawn.');
     assert.equal(diffSeries(r, 'nope'), undefined);
     // The largest layer by default (d/kernel: 8 weights against 6), else the one asked for.
     assert.equal(pickCompareLayer(r, undefined), 'd/kernel');

@@ -57,7 +57,7 @@ describe('dashboard in a browser', { skip }, () => {
     for (const r of rows) {
       const meta = summary.meta!.levels[r.level - 1];
       assert.equal(r.sparsity, meta.sparsity);
-      assert.ok(r.text?.includes(`${(meta.sparsity * 100).toFixed(2)}%`), `row ${r.level} shows its sparsity: ${r.text}`);
+      assert.ok(r.text?.includes(`${(meta.sparsity * 100).toFixed(2)} %`), `row ${r.level} shows its sparsity: ${r.text}`);
     }
     const bars = (await json(page, '#layer-sparsity-chart', 'data-points')) as { layers: string[]; datasets: { level: number; values: number[] }[] };
     const expected = layerSparsitySeries(summary);

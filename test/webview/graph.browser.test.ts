@@ -71,7 +71,7 @@ describe('model graph in a browser', { skip }, () => {
     }
     assert.equal(await page.getAttribute('#model-graph', 'data-edge-count'), String(summary.layers.length - 1));
     assert.equal(await page.getAttribute('#model-graph', 'data-level'), '1');
-    assert.match((await page.textContent('#graph-legend')) ?? '', /sparsity at L1 95%/);
+    assert.match((await page.textContent('#graph-legend')) ?? '', /sparsity at L1 95 %/);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -21,7 +21,7 @@ describe('levels table', () => {
       assert.equal(r.targetSparsity, meta.targetSparsity);
       assert.equal(r.accuracy, meta.metrics.accuracy);
     }
-    assert.deepEqual(rows.map((r) => r.label), ['L1 95%', 'L2 90%', 'L3 75%', 'L4 50%', 'dense']);
+    assert.deepEqual(rows.map((r) => r.label), ['L1 95 %', 'L2 90 %', 'L3 75 %', 'L4 50 %', 'dense']);
     assert.equal(rows[4].dense, true);
     assert.deepEqual(levelRows(makeModel('foreign').summary), []);
   });
@@ -166,17 +166,17 @@ describe('selection and labels', () => {
   });
 
   it('names levels and phases', () => {
-    assert.equal(levelLabel(1, 5, 0.95), 'L1 95%');
-    assert.equal(levelLabel(2, 5, 0.875), 'L2 87.5%');
+    assert.equal(levelLabel(1, 5, 0.95), 'L1 95 %');
+    assert.equal(levelLabel(2, 5, 0.875), 'L2 87.5 %');
     assert.equal(levelLabel(5, 5), 'dense');
     assert.equal(levelLabel(1, 0), 'all weights');
     assert.equal(phaseLabel(0, 5), 'warm-up');
-    assert.equal(phaseLabel(2, 5, 0.9), 'L2 90%');
+    assert.equal(phaseLabel(2, 5, 0.9), 'L2 90 %');
     assert.equal(phaseLabel(3, 0), 'L3');
     assert.equal(phaseLabel(5, 5), 'dense');
-    assert.equal(pct(undefined), '—');
-    assert.equal(pct(null), '—');
-    assert.equal(pct(0.12345, 2), '12.35%');
+    assert.equal(pct(undefined), '–');
+    assert.equal(pct(null), '–');
+    assert.equal(pct(0.12345, 2), '12.35 %');
   });
 });
 
@@ -192,7 +192,7 @@ describe('N:M structure of a foreign file', () => {
       layer('b', { patterns: [{ pattern: '1:4', axis: 'last', share: 0 }, { pattern: '2:4', axis: 'first', share: 0.6875 }] }, true),
       layer('c'),
     ]));
-    assert.deepEqual(s.nm, ['2:4 in every group', '2:4 in 68.8% of groups (sampled)', '']);
+    assert.deepEqual(s.nm, ['2:4 in every group', '2:4 in 68.8 % of groups (sampled)', '']);
     assert.match(s.note!, /N:M structure: 1 of 2 layers keep at most N nonzeros in every group of M \(2:4\)/);
   });
 

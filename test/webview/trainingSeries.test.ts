@@ -24,7 +24,7 @@ describe('training series', () => {
     assert.deepEqual(s.loss.map((p) => p.y), epochs.map((e) => (e.type === 'epoch' ? e.loss : NaN)));
     assert.equal(s.evalAccuracy.length, epochs.length);
     assert.deepEqual(s.phases.map((p) => p.phase), [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(s.phases.map((p) => p.label), ['warm-up', 'L1 95%', 'L2 90%', 'L3 75%', 'L4 50%', 'dense']);
+    assert.deepEqual(s.phases.map((p) => p.label), ['warm-up', 'L1 95 %', 'L2 90 %', 'L3 75 %', 'L4 50 %', 'dense']);
     assert.equal(s.phases[1].x, 3.5, 'the boundary sits between the last warm-up epoch and the first of phase 1');
     assert.equal(s.status, 'complete');
   });
@@ -101,7 +101,7 @@ describe('several runs in one log', () => {
       { type: 'epoch', time, phase: 1, epoch: 1, step: 10, loss, accuracy: 0.8, sparsity: target, seconds: 1, samplesPerSecond: 1, learningRate: 0.1 },
     ];
     const s = build([[...run('independent-90', 'independent', 0.9, 0.5), ...run('independent-50', 'independent', 0.5, 0.4)]]);
-    assert.deepEqual(s.phases.map((p) => p.label), ['independent-90: L1 90%', 'independent-50: L1 50%']);
+    assert.deepEqual(s.phases.map((p) => p.label), ['independent-90: L1 90 %', 'independent-50: L1 50 %']);
     assert.deepEqual(s.phases.map((p) => p.run), ['independent-90', 'independent-50']);
     assert.deepEqual(s.loss.map((p) => p.x), [1, 1.5, 2]);
     assert.ok(Number.isNaN(s.loss[1].y), 'a gap between the runs');
@@ -109,8 +109,8 @@ describe('several runs in one log', () => {
     // A phase that ran no epochs gives way to the mark after it.
     const empty: TrainingEvent = { type: 'phase-start', time, phase: 2, targetSparsity: 0, epochs: 0 };
     const withEmpty = build([[...run('a', 'independent', 0.9, 0.5), empty, ...run('b', 'independent', 0.5, 0.4)]]);
-    assert.deepEqual(withEmpty.phases.map((p) => p.label), ['a: L1 90%', 'b: L1 50%']);
+    assert.deepEqual(withEmpty.phases.map((p) => p.label), ['a: L1 90 %', 'b: L1 50 %']);
     // A single ELSA run stays unprefixed.
-    assert.deepEqual(build([run('demo', 'elsa', 0.9, 0.5)]).phases.map((p) => p.label), ['L1 90%']);
+    assert.deepEqual(build([run('demo', 'elsa', 0.9, 0.5)]).phases.map((p) => p.label), ['L1 90 %']);
   });
 });

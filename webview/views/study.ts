@@ -3,7 +3,7 @@
  * method and an error bar on every point, and the table of study.md (mean ± spread, epochs behind each).
  */
 import type { Chart } from 'chart.js';
-import { STUDY_TABLE_HEADER, studyRows } from '../../src/core/studyTable';
+import { STUDY_TABLE_HEADER, studyRows } from '../../src/protocol/studyTable';
 import type { StudyGroup, StudySummary } from '../../src/protocol/study';
 import type { Palette } from '../colors';
 import { clear, h, setDataJson } from '../dom';

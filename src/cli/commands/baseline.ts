@@ -11,7 +11,7 @@ import path from 'node:path';
 import { baselineJobs, type BaselineJob } from '../../core/budgets';
 import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
-import type { ElsaMetadata } from '../../core/contract';
+import type { ElsaMetadata } from '../../protocol/checkpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
 import { checkOutDir, eventLog, modelNotes, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
@@ -19,6 +19,7 @@ import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
 import { makeOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
+import { formatTargetPercent } from '../../protocol/format';
 
 export const baselineSpec: CommandSpec = {
   name: 'baseline',
@@ -49,7 +50,7 @@ const selected = (job: BaselineJob, only: string[] | undefined) =>
 
 const row = (job: BaselineJob, meta: ElsaMetadata | undefined) => {
   const level = meta?.levels[0];
-  return [job.kind === 'dense' ? 'dense' : `independent ${+(job.targets[0] * 100).toFixed(2)} %`, job.budgets.join(' + '), String(job.totalEpochs), percent(level?.sparsity), percent(level?.metrics.accuracy)];
+  return [job.kind === 'dense' ? 'dense' : `independent ${formatTargetPercent(job.targets[0])}`, job.budgets.join(' + '), String(job.totalEpochs), percent(level?.sparsity), percent(level?.metrics.accuracy)];
 };
 
 /** Train (or reuse) every baseline of a run config; 130 when stopped by the signal. */

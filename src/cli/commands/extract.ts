@@ -14,6 +14,7 @@ import { VERSION } from '../../core/version';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
 import { makeOutputDir, stopIfAborted } from '../supervisor';
 import { percent } from '../tables';
+import { TFJS_MODEL_FILE } from '../../protocol/runFolder';
 
 export const extractSpec: CommandSpec = {
   name: 'extract',
@@ -92,7 +93,7 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
 function resolveOut(given: string, format: string): string {
   let out = path.resolve(given);
   const isDir = existsSync(out) && statSync(out).isDirectory();
-  if (format === 'tfjs' && (isDir || !out.endsWith('.json'))) out = path.join(out, 'model.json');
+  if (format === 'tfjs' && (isDir || !out.endsWith('.json'))) out = path.join(out, TFJS_MODEL_FILE);
   else if (isDir) throw usageError(`extract: --out ${given} is a folder; give a file name, e.g. ${path.join(given, `level.${format === 'sparse' ? 'sparse.safetensors' : format === 'onnx' ? 'onnx' : 'safetensors'}`)}`);
   const parent = path.dirname(out);
   if (existsSync(parent) && !statSync(parent).isDirectory()) throw usageError(`extract: cannot write ${out}: ${parent} is a file, not a folder`);

@@ -1,6 +1,6 @@
 /** `elsa inspect <file>`: what is in any safetensors file, ELSA checkpoint, sparse export or TF.js model.json. */
-import { formatInspectReport, inspectFile } from '../../core/io/inspect';
-import { reportJson } from '../../core/io/inspectFormat';
+import { inspectFile } from '../../core/io/inspect';
+import { formatInspectReport, reportJson } from '../../core/io/inspectFormat';
 import type { CommandSpec, Parsed } from '../args';
 import { stopIfAborted } from '../supervisor';
 

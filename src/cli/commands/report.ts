@@ -11,6 +11,7 @@ import { accuracyUncertainty, describeUncertainty } from '../../protocol/uncerta
 import type { CommandSpec } from '../args';
 import { stopIfAborted, trackOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
+import { formatBytes } from '../../protocol/format';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
@@ -24,7 +25,7 @@ export const reportSpec: CommandSpec = {
   maxPositionals: 1,
 };
 
-const bytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const bytes = formatBytes;
 const pt = (d: number) => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} pt`;
 const ep = (p: ReportPoint | undefined) => (p ? String(p.epochs) : '–');
 

@@ -25,6 +25,7 @@ import { textTable } from '../tables';
 import { runBaselines } from './baseline';
 import { formatReport } from './report';
 import { runTraining } from './train';
+import { runConfigFileName, STUDY_PLOTS_DIR } from '../../protocol/runFolder';
 
 export const studySpec: CommandSpec = {
   name: 'study',
@@ -42,7 +43,7 @@ export const studySpec: CommandSpec = {
 
 /** The group plots of a summary, written next to study.json. */
 export async function writeStudyPlots(dir: string, summary: StudySummary): Promise<string[]> {
-  const plots = path.join(dir, 'plots');
+  const plots = path.join(dir, STUDY_PLOTS_DIR);
   mkdirSync(plots, { recursive: true });
   const written: string[] = [];
   for (const g of summary.groups.filter((x) => x.seeds.length > 0)) {
@@ -83,7 +84,7 @@ export async function runStudy(file: string, options: { backend?: string; signal
     }
     console.log(`[${i + 1}/${total}] ${cell.name}`);
     mkdirSync(cell.dir, { recursive: true });
-    const cellConfig = path.join(cell.dir, `${cell.name}.elsa.json`);
+    const cellConfig = path.join(cell.dir, runConfigFileName(cell.name));
     const text = JSON.stringify(cell.file, null, 2) + '\n';
     if (!existsSync(cellConfig) || readFileSync(cellConfig, 'utf8') !== text) await writeFileAtomic(cellConfig, text);
     const record: CellRecord = { format: 'elsa-study-cell/1', name: cell.name, identity: cellIdentity(cell), status: 'running', seconds: prior?.seconds ?? { elsa: 0, baselines: 0 } };

@@ -4,8 +4,9 @@
  * weight i occupies bits [i*N, (i+1)*N) counted from the least significant bit of byte 0, and the unused
  * high bits of the last byte are zero. Packed length is ceil(count*N/8) bytes.
  */
-import type { CodePacking } from '../contract';
+import type { CodePacking } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
+import { levelCountOf } from '../../protocol/levels';
 
 /** Bits per code for `packing`, or 8 for `u8`; throws on anything else. */
 export function packingBits(packing: string, label?: string): number {
@@ -21,13 +22,13 @@ export function maxCodeFor(packing: string, label?: string): number {
   return packing === 'u8' ? 255 : 2 ** bits;
 }
 
-/** Tightest bit packing for K sparse levels (codes 1..K+1); `u8` when that needs a whole byte or more. */
-export function packingFor(levelCount: number): CodePacking {
+/** Tightest bit packing for K = `sparseLevelCount` sparse levels (codes 1..K+1); `u8` when that needs a whole byte or more. */
+export function packingFor(sparseLevelCount: number): CodePacking {
   // K = 0 is a dense-only network (the dense baseline): every code is 1.
-  if (!Number.isInteger(levelCount) || levelCount < 0 || levelCount > 254) {
-    throw checkpointError(undefined, `level count ${levelCount} is not an integer in 0..254`);
+  if (!Number.isInteger(sparseLevelCount) || sparseLevelCount < 0 || sparseLevelCount > 254) {
+    throw checkpointError(undefined, `sparse level count ${sparseLevelCount} is not an integer in 0..254`);
   }
-  const bits = Math.max(1, Math.ceil(Math.log2(levelCount + 1)));
+  const bits = Math.max(1, Math.ceil(Math.log2(levelCountOf(sparseLevelCount))));
   return bits >= 8 ? 'u8' : `bits${bits}`;
 }
 

@@ -2,7 +2,7 @@
  * Safetensors dtypes in memory: element sizes, the typed array each decodes to, and the half-precision
  * conversions (F16/BF16 live as Float32Array on the host, and are encoded back on write).
  */
-import type { DType } from '../contract';
+import type { DType } from '../../protocol/checkpoint';
 
 export type HostTensorData =
   | Float32Array

@@ -6,8 +6,8 @@
  *   weight, with `bits<N>` a 1-D tensor of the packed bytes (see codePacking.ts);
  * - `elsa.level<k>/<param>`: the value of a non-sparsified parameter for level k.
  */
-import type { ElsaMetadata, SmallParamsInfo } from '../contract';
-import { ELSA_FORMAT } from '../contract';
+import type { ElsaMetadata, SmallParamsInfo } from '../../protocol/checkpoint';
+import { ELSA_FORMAT } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
 import { maxCodeFor, packCodes, packedLength, packingBits, packingFor, unpackCodes } from './codePacking';

@@ -4,7 +4,7 @@
  * give. A file that breaks it is refused by extract and eval with one line; `elsa inspect` still lists its
  * tensors but flags the problem.
  */
-import type { ElsaMetadata } from '../contract';
+import type { ElsaMetadata } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import type { ByteSource } from './byteSource';
 import { packedLength, packingBits, unpackCodes } from './codePacking';

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ElsaMetadata, Provenance, TrainingState } from '../contract';
+import type { ElsaMetadata, Provenance, TrainingState } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import { type ByteSource, fileByteSource } from './byteSource';
 import { elementCount, isFloatDType } from './dtype';
@@ -14,7 +14,8 @@ import { type SafetensorsHeader, readSafetensorsHeader, tensorNamesInFileOrder }
 import { type SparseInfo, parseSparseMetadata, readSparseTensor } from './sparseFormat';
 import { type TensorStats, statsOf, streamTensorStats } from './tensorStats';
 import { openTfjsModelFile, tfjsDtypeLabel } from './tfjsModel';
-import { isShardIndexPath, openShardedSafetensorsFile } from './shardedSafetensors';
+import { openShardedSafetensorsFile } from './shardedSafetensors';
+import { isShardIndexFile } from '../../protocol/runFolder';
 
 export type { TensorStats } from './tensorStats';
 
@@ -88,7 +89,7 @@ const shorten = (s: string) => (s.length > MAX_META_CHARS ? `${s.slice(0, MAX_ME
 export async function inspectFile(filePath: string, options: InspectOptions = {}): Promise<InspectReport> {
   const label = path.basename(filePath);
   try {
-    const index = isShardIndexPath(filePath) ? filePath : await shardIndexInFolder(filePath);
+    const index = isShardIndexFile(filePath) ? filePath : await shardIndexInFolder(filePath);
     if (index) return await inspectSharded(index, options);
     if (filePath.toLowerCase().endsWith('.json')) return await inspectTfjs(filePath, options);
     const source = fileByteSource(filePath, label);
@@ -252,7 +253,7 @@ async function shardIndexInFolder(p: string): Promise<string | undefined> {
   const names = await fsp.readdir(p).catch((e: NodeJS.ErrnoException) => {
     throw checkpointError(path.basename(p), `cannot list the folder (${e.code ?? e.message})`);
   });
-  const indexes = names.filter(isShardIndexPath).sort();
+  const indexes = names.filter(isShardIndexFile).sort();
   if (indexes.length === 1) return path.join(p, indexes[0]);
   throw checkpointError(path.basename(p), indexes.length === 0
     ? 'a folder without a *.safetensors.index.json; give a checkpoint file or a sharded model\'s index'
@@ -285,5 +286,3 @@ async function inspectSharded(indexPath: string, options: InspectOptions): Promi
     await model.close();
   }
 }
-
-export { formatInspectReport } from './inspectFormat';

@@ -1,6 +1,7 @@
 /** The inspection report as an aligned text table, for the terminal (`elsa inspect`) and the log. */
 import type { InspectReport, TensorReport } from './inspect';
 import { shortName } from './limits';
+import { formatBytes, formatPercent } from '../../protocol/format';
 
 const KIND_NAMES: Record<InspectReport['kind'], string> = {
   'elsa-checkpoint': 'ELSA checkpoint',
@@ -16,29 +17,6 @@ const KIND_NAMES: Record<InspectReport['kind'], string> = {
  */
 export function reportJson(report: InspectReport): string {
   return JSON.stringify(report, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do { v /= 1024; u++; } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
-
-/**
- * A share as a percentage that never rounds to 100 % unless it is exactly 1, nor to 0 % unless exactly 0:
- * 0.999995 prints as `>99.99%`, not `100.00%`, so a tensor with one weight left is not shown as empty.
- */
-export function formatPercent(x: number | undefined, digits = 1, space = ''): string {
-  if (x === undefined || Number.isNaN(x)) return '–';
-  const d = x > 0.999 && x < 1 ? Math.max(digits, 2) : digits;
-  const text = (100 * x).toFixed(d);
-  const step = (10 ** -d).toFixed(d);
-  if (x < 1 && Number(text) >= 100) return `>${(100 - 10 ** -d).toFixed(d)}${space}%`;
-  if (x > 0 && Number(text) <= 0) return `<${step}${space}%`;
-  return `${text}${space}%`;
 }
 
 const pct = (x: number) => formatPercent(x);

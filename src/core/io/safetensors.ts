@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DType, TensorEntry } from '../contract';
+import type { DType, TensorEntry } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
 import { MAX_NAME_CHARS, MAX_TENSORS, shortName } from './limits';

@@ -5,7 +5,7 @@
  * tensor counts, shard names confined to the index's folder, regular files only).
  */
 import * as path from 'node:path';
-import type { TensorEntry } from '../contract';
+import type { TensorEntry } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import type { ByteSource } from './byteSource';
 import { fileByteSource } from './byteSource';
@@ -14,11 +14,6 @@ import { MAX_JSON_BYTES, MAX_NAME_CHARS, MAX_SHARDS, MAX_TENSORS, shortName } fr
 import { type SafetensorsHeader, readSafetensorsHeader } from './safetensors';
 import { type TensorStats, streamTensorStats } from './tensorStats';
 import { type ShardOpener, fileShardOpener } from './tfjsModel';
-
-/** `*.safetensors.index.json`: how an index is recognised by name (the CLI and the extension agree on it). */
-export function isShardIndexPath(p: string): boolean {
-  return p.toLowerCase().endsWith('.safetensors.index.json');
-}
 
 export interface ShardIndex {
   /** `metadata` entries as strings (HF writes `total_size` as a number). */

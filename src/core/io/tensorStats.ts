@@ -3,7 +3,7 @@
  * memory. Mean and variance merge per-chunk results (Chan et al.), which stays accurate where a running
  * sum of squares would cancel.
  */
-import type { DType } from '../contract';
+import type { DType } from '../../protocol/checkpoint';
 import type { ByteSource } from './byteSource';
 import { DTYPE_SIZE, type HostTensorData, decodeTensorData } from './dtype';
 import { NmAccumulator, type NmReport } from './nmPattern';

@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { DType } from '../contract';
+import type { DType } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import { writeFileAtomic } from './atomic';
 import { type ByteSource, fileByteSource } from './byteSource';

@@ -5,7 +5,7 @@
  * predictions are bit-identical to the sparse network at the end of its phase.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ElsaMetadata } from '../contract';
+import type { ElsaMetadata } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import type { HostTensor } from '../io/dtype';
 import { extractLevelWeights, readElsaCheckpoint } from '../io/elsaCheckpoint';

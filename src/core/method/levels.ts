@@ -3,7 +3,8 @@
  * contains it. The mask of level k is `code <= k`, so masks are nested by construction.
  */
 
-import type { ElsaMetadata } from '../contract';
+import type { ElsaMetadata } from '../../protocol/checkpoint';
+import { formatTargetPercent } from '../../protocol/format';
 import { checkpointError } from '../errors';
 
 /** Level of a requested sparsity: exact level index `k` (1..K+1), or the level whose target is nearest `s` (0 <= s < 1). */
@@ -41,7 +42,7 @@ export function levelFromRequest(request: number, meta: ElsaMetadata, file: stri
   try {
     const level = resolveLevel(request, meta.targets);
     if (meta.kind === 'independent' && level > meta.targets.length) {
-      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${+(meta.targets[0] * 100).toFixed(2)} % sparse)`);
+      throw new RangeError(`level ${level} does not exist: an independent baseline has one level (1, ${formatTargetPercent(meta.targets[0])} sparse)`);
     }
     if (!meta.levels.some((l) => l.index === level)) throw new RangeError(`level ${level} has not finished training in this checkpoint`);
     return level;

@@ -17,10 +17,3 @@ export function planPhases(targets: number[], epochs: { warmup: number; perPhase
   phases.push({ index: targets.length + 1, kind: 'dense', epochs: epochs.dense, target: 0 });
   return phases;
 }
-
-/** Human name of a phase for progress lines. */
-export function phaseLabel(phase: Phase, levelCount: number): string {
-  if (phase.kind === 'warmup') return 'warm-up';
-  if (phase.kind === 'dense') return `dense phase ${phase.index}`;
-  return `phase ${phase.index}/${levelCount} → ${+(phase.target * 100).toFixed(2)}%`;
-}

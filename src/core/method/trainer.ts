@@ -1,7 +1,8 @@
 /**
- * The ELSA trainer: runs the phase plan on one TF.js Layers model with partial weight freezing, assigns level
- * codes, snapshots per-level small parameters, evaluates each level, and writes a resumable checkpoint after
- * every epoch (atomically: the previous file stays until the new one is complete).
+ * The ELSA trainer: runs the phase plan on one TF.js Layers model with partial weight freezing, snapshots
+ * per-level small parameters, evaluates each level, and writes a resumable checkpoint after every epoch
+ * (atomically: the previous file stays until the new one is complete). Which weights are frozen, which may
+ * move and which code a kept weight gets — the ELSA rule itself — is `levelBook.ts`.
  *
  * Independent baselines use the same trainer with one level and no dense phase (or no level, for the dense
  * baseline).
@@ -10,15 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { portableConfig, type RunConfig } from '../config';
-import type { ElsaMetadata, LevelInfo, Provenance } from '../contract';
+import type { ElsaMetadata, LevelInfo, Provenance } from '../../protocol/checkpoint';
 import { BatchIterator } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { HostTensor } from '../io/dtype';
-import { levelSparsity } from '../io/elsaCheckpoint';
 import type { TrainingEvent } from '../../protocol/events';
 import { evaluateModel } from './evaluate';
-import { totalSparsity } from './levels';
 import { eventLoopYielder } from './eventLoopYield';
+import { LevelBook } from './levelBook';
 import { learningRateAt } from './lrSchedule';
 import { MaskedOptimizer } from './optimizer';
 import { planPhases, type Phase } from './phases';
@@ -29,7 +29,8 @@ import { createTrainStep } from './trainStep';
 
 export interface TrainProgress {
   phase: Phase;
-  levelCount: number;
+  /** K: the run's sparse levels (phases 1..K sparsify, K+1 is dense). */
+  sparseLevelCount: number;
   epoch: number;
   batch: number;
   batchesPerEpoch: number;
@@ -100,9 +101,8 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
   const step = createTrainStep(model, optimizer, dataset.numClasses);
   const batches = new BatchIterator(dataset.train, { batchSize: config.batchSize, seed: config.seed, dropLast: false });
 
-  // Run state: everything a checkpoint must hold to continue.
-  const codes = new Map<string, Uint8Array>(sparse.map((p) => [p.name, new Uint8Array(p.size).fill(denseLevel)]));
-  const active = new Map<string, Uint8Array>(sparse.map((p) => [p.name, new Uint8Array(p.size).fill(1)]));
+  // Run state: everything a checkpoint must hold to continue. The codes and masks (the ELSA rule) live in the book.
+  const book = new LevelBook(sparse, denseLevel);
   const levelParams: Record<number, Record<string, HostTensor>> = {};
   const levels: LevelInfo[] = [];
   let position = { phase: 0, epoch: 0, step: 0, globalEpoch: 0 };
@@ -115,10 +115,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
       if (!w) throw new Error(`resume checkpoint lacks weight ${p.name}`);
       writeParam(p, w.data as Float32Array);
     }
-    for (const p of sparse) {
-      codes.set(p.name, resume.codes[p.name]);
-      active.set(p.name, resume.active[p.name] ?? new Uint8Array(p.size).fill(1));
-    }
+    book.restore(resume.codes, resume.active);
     Object.assign(levelParams, resume.levelParams);
     levels.push(...resume.levels);
     position = { phase: resume.training.phase, epoch: resume.training.epoch, step: resume.training.step, globalEpoch: resume.info.globalEpoch };
@@ -134,28 +131,12 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
 
   /** Set the optimizer's update masks for a phase: free and active weights move, nothing else. */
   const syncUpdateMasks = (phase: Phase) => {
-    for (const p of sparse) {
-      if (phase.kind === 'warmup') {
-        optimizer.setUpdateMask(p.name, null);
-        continue;
-      }
-      const c = codes.get(p.name) as Uint8Array;
-      const a = active.get(p.name) as Uint8Array;
-      const m = new Uint8Array(p.size);
-      for (let i = 0; i < p.size; i++) m[i] = a[i] && c[i] > phase.index - 1 ? 1 : 0;
-      optimizer.setUpdateMask(p.name, m);
-    }
+    for (const p of sparse) optimizer.setUpdateMask(p.name, book.updateMask(p.name, phase));
   };
 
   /** Choose the mask for sparsity `s` among free weights and zero the rest (exact +0, from the host). */
   const applySparsity = (phase: Phase, s: number, stepInPhase: number) => {
-    const tensors = sparse.map((p) => {
-      const values = readParam(p);
-      const c = codes.get(p.name) as Uint8Array;
-      const frozen = new Uint8Array(p.size);
-      for (let i = 0; i < p.size; i++) frozen[i] = c[i] <= phase.index - 1 ? 1 : 0;
-      return { name: p.name, shape: p.shape, values, frozen };
-    });
+    const tensors = sparse.map((p) => ({ name: p.name, shape: p.shape, values: readParam(p), frozen: book.frozen(p.name, phase) }));
     const masks = sparsifier.select({ tensors, sparsity: s });
     options.onSelect?.({ phase: phase.index, stepInPhase, sparsity: s, tensors, masks });
     tensors.forEach((t, j) => {
@@ -163,22 +144,11 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
       const values = t.values;
       for (let i = 0; i < values.length; i++) if (!mask[i]) values[i] = 0;
       writeParam(sparse[j], values);
-      active.set(t.name, mask);
+      book.setActive(t.name, mask);
     });
     appliedSparsity = s;
     syncUpdateMasks(phase);
   };
-
-  const currentSparsity = () => {
-    let off = 0;
-    let total = 0;
-    for (const a of active.values()) {
-      for (let i = 0; i < a.length; i++) off += a[i] ? 0 : 1;
-      total += a.length;
-    }
-    return total === 0 ? 0 : off / total;
-  };
-  const layerSparsity = () => Object.fromEntries([...active].map(([name, a]) => [name, 1 - a.reduce((n, v) => n + v, 0) / a.length]));
 
   const snapshotSmall = (): Record<string, HostTensor> =>
     Object.fromEntries(small.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: readParam(p) } as HostTensor]));
@@ -200,11 +170,11 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     for (const p of params) weights[p.name] = { dtype: 'F32', shape: p.shape, data: readParam(p) };
     lastSaved = await saveTrainingCheckpoint(options.checkpointPath, {
       weights,
-      codes: Object.fromEntries(codes),
+      codes: Object.fromEntries(book.codes),
       levelParams,
       meta: buildMeta(status),
       smallParamsMode: config.smallParams,
-      inProgress: status === 'training' ? { active: Object.fromEntries(active), optimizer, appliedSparsity, globalEpoch: position.globalEpoch } : undefined,
+      inProgress: status === 'training' ? { active: Object.fromEntries(book.active), optimizer, appliedSparsity, globalEpoch: position.globalEpoch } : undefined,
     });
     emit({ type: 'checkpoint', time: now(), path: options.checkpointPath, phase: position.phase, epoch: position.epoch });
   };
@@ -225,7 +195,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
         emit({ type: 'phase-start', time: now(), phase: phase.index, targetSparsity: phase.target, epochs: phase.epochs });
         if (phase.index >= 1) {
           // Every free weight trains again from where it is (pruned ones restart at zero).
-          for (const p of sparse) active.set(p.name, new Uint8Array(p.size).fill(1));
+          book.activateAll();
           appliedSparsity = 0;
           optimizer.resetState();
         }
@@ -268,7 +238,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
           for (const f of frozenSmall) f.param.variable.assign(f.value);
           seen += batch.size;
           position.step++;
-          options.progress?.({ phase, levelCount: K, epoch: e, batch: batch.index, batchesPerEpoch: batches.batchesPerEpoch });
+          options.progress?.({ phase, sparseLevelCount: K, epoch: e, batch: batch.index, batchesPerEpoch: batches.batchesPerEpoch });
         }
         const trainLoss = seen ? (await lossSum.data())[0] / seen : NaN;
         const trainAcc = seen ? (await correctSum.data())[0] / seen : NaN;
@@ -289,8 +259,8 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
           accuracy: trainAcc,
           evalLoss: ev?.loss,
           evalAccuracy: ev?.accuracy,
-          sparsity: currentSparsity(),
-          layerSparsity: layerSparsity(),
+          sparsity: book.currentSparsity(),
+          layerSparsity: book.layerSparsity(),
           seconds,
           samplesPerSecond: seen / Math.max(seconds, 1e-9),
           learningRate: optimizer.learningRate,
@@ -302,22 +272,10 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
       if (phase.index >= 1) {
         if (phase.kind === 'sparse') {
           if (appliedSparsity !== phase.target) applySparsity(phase, phase.target, stepsInPhase);
-          for (const p of sparse) {
-            const c = codes.get(p.name) as Uint8Array;
-            const a = active.get(p.name) as Uint8Array;
-            for (let i = 0; i < p.size; i++) if (a[i] && c[i] === denseLevel) c[i] = phase.index;
-          }
+          book.assignLevel(phase.index);
         }
         const ev = await evaluate();
-        const codeList = [...codes.values()];
-        const level: LevelInfo = {
-          index: phase.index,
-          targetSparsity: phase.target,
-          sparsity: totalSparsity(codeList, phase.index),
-          metrics: { accuracy: ev.accuracy, loss: ev.loss },
-          layerSparsity: Object.fromEntries([...codes].map(([name, c]) => [name, levelSparsity(c, phase.index)])),
-          ...(phase.kind === 'dense' ? { dense: true } : {}),
-        };
+        const level = book.levelInfo(phase, { accuracy: ev.accuracy, loss: ev.loss });
         levels.push(level);
         // Frozen mode: one copy (level 1) serves every level.
         if (config.smallParams === 'perLevel' || phase.index === 1) levelParams[phase.index] = snapshotSmall();

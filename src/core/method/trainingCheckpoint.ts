@@ -3,7 +3,7 @@
  * the ELSA contract, the state a resumed run needs (`elsa.state/…` tensors: active masks and optimizer
  * slots); the complete checkpoint drops them.
  */
-import type { ElsaMetadata, LevelInfo, ResumeInfo, TrainingState } from '../contract';
+import type { ElsaMetadata, LevelInfo, ResumeInfo, TrainingState } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import type { HostTensor } from '../io/dtype';
 import { readElsaCheckpoint, writeElsaCheckpoint } from '../io/elsaCheckpoint';

@@ -11,8 +11,8 @@ describe('level-code packing', () => {
     const expected: Record<number, string> = { 0: 'bits1', 1: 'bits1', 2: 'bits2', 3: 'bits2', 4: 'bits3', 7: 'bits3', 8: 'bits4', 15: 'bits4', 16: 'bits5', 127: 'bits7', 128: 'u8', 254: 'u8' };
     for (const [K, packing] of Object.entries(expected)) assert.equal(packingFor(Number(K)), packing, `K=${K}`);
     for (let K = 0; K <= 254; K++) assert.ok(maxCodeFor(packingFor(K)) >= K + 1, `K=${K} fits`);
-    assert.throws(() => packingFor(-1), /level count -1/);
-    assert.throws(() => packingFor(255), /level count 255/);
+    assert.throws(() => packingFor(-1), /sparse level count -1/);
+    assert.throws(() => packingFor(255), /sparse level count 255/);
   });
 
   it('round-trips random codes for K = 1..15 in the tightest packing and every packing that fits', () => {

@@ -9,7 +9,8 @@ import { after, describe, it } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
 import { memoryByteSource } from '../../../src/core/io/byteSource';
 import { buildElsaCheckpoint, levelSparsity, readElsaCheckpoint } from '../../../src/core/io/elsaCheckpoint';
-import { formatInspectReport, inspectFile, inspectSafetensors } from '../../../src/core/io/inspect';
+import { inspectFile, inspectSafetensors } from '../../../src/core/io/inspect';
+import { formatInspectReport } from '../../../src/core/io/inspectFormat';
 import { encodeSafetensors, readSafetensorsHeader } from '../../../src/core/io/safetensors';
 import { expectCheckpointError, randInt, seededRandom, tempDir } from './ioTestUtil';
 

@@ -1,7 +1,7 @@
 /** decodeTensorData must read the view it is given, whatever ArrayBuffer lies behind it (Node Buffers are pooled views). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DType } from '../../../src/core/contract';
+import type { DType } from '../../../src/protocol/checkpoint';
 import { DTYPE_SIZE, decodeTensorData, encodeTensorData } from '../../../src/core/io/dtype';
 
 const SAMPLES: Partial<Record<DType, number[]>> = {

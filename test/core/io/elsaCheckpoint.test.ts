@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { ElsaMetadata, TensorEntry } from '../../../src/core/contract';
+import type { ElsaMetadata, TensorEntry } from '../../../src/protocol/checkpoint';
 import {
   codeTensorName, extractLevelWeights, levelSparsity, parseElsaMetadata, readElsaCheckpoint, writeElsaCheckpoint,
 } from '../../../src/core/io/elsaCheckpoint';

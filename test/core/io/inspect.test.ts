@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileByteSource } from '../../../src/core/io/byteSource';
 import { levelSparsity, writeElsaCheckpoint } from '../../../src/core/io/elsaCheckpoint';
-import { formatInspectReport, inspectFile, inspectSafetensors } from '../../../src/core/io/inspect';
+import { inspectFile, inspectSafetensors } from '../../../src/core/io/inspect';
+import { formatInspectReport } from '../../../src/core/io/inspectFormat';
 import { type HostTensor, writeSafetensors } from '../../../src/core/io/safetensors';
 import { writeSparseLevel } from '../../../src/core/io/sparseFormat';
 import { writeTfjsModel } from '../../../src/core/io/tfjsModel';
@@ -60,7 +61,7 @@ describe('inspection', () => {
     const text = formatInspectReport(report);
     assert.match(text, /ELSA checkpoint/);
     assert.match(text, /level\s+target\s+sparsity\s+accuracy/);
-    assert.match(text, /81\.0%/);
+    assert.match(text, /81\.0 %/);
     assert.match(text, /training: training, phase 1/);
     assert.match(text, /dense\/kernel \*/);
   });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { DType } from '../../../src/core/contract';
+import type { DType } from '../../../src/protocol/checkpoint';
 import { isElsaError } from '../../../src/core/errors';
 import type { HostTensor } from '../../../src/core/io/dtype';
 

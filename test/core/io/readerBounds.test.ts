@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { textTable, percent } from '../../../src/cli/tables';
 import { inspectFile } from '../../../src/core/io/inspect';
-import { alignTable, formatInspectReport, formatPercent, reportJson } from '../../../src/core/io/inspectFormat';
+import { alignTable, formatInspectReport, reportJson } from '../../../src/core/io/inspectFormat';
+import { formatPercent } from '../../../src/protocol/format';
 import { MAX_NAME_CHARS, MAX_TENSORS } from '../../../src/core/io/limits';
 import { encodeSafetensors } from '../../../src/core/io/safetensors';
 import { expectCheckpointError, tempDir } from './ioTestUtil';
@@ -64,11 +65,11 @@ describe('bounded readers', () => {
 
 describe('numbers as shown', () => {
   it('never rounds a share to 100 % or 0 % unless it is exactly that', () => {
-    assert.equal(formatPercent(0.999995), '>99.99%');
-    assert.equal(formatPercent(1), '100.0%');
-    assert.equal(formatPercent(0.9995, 1), '99.95%');
-    assert.equal(formatPercent(0.0000001), '<0.1%');
-    assert.equal(formatPercent(0), '0.0%');
+    assert.equal(formatPercent(0.999995), '>99.99 %');
+    assert.equal(formatPercent(1), '100.0 %');
+    assert.equal(formatPercent(0.9995, 1), '99.95 %');
+    assert.equal(formatPercent(0.0000001), '<0.1 %');
+    assert.equal(formatPercent(0), '0.0 %');
     assert.equal(percent(0.999995), '>99.99 %');
     assert.equal(percent(0.5), '50.00 %');
   });

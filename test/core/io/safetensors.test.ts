@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import type { DType } from '../../../src/core/contract';
+import type { DType } from '../../../src/protocol/checkpoint';
 import { memoryByteSource } from '../../../src/core/io/byteSource';
 import { floatToBFloat16Bits, floatToHalfBits, halfBitsToFloat } from '../../../src/core/io/dtype';
 import {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../src/core/config';
-import type { ElsaMetadata } from '../../../src/core/contract';
+import type { ElsaMetadata } from '../../../src/protocol/checkpoint';
 import { readElsaCheckpoint } from '../../../src/core/io/elsaCheckpoint';
 import { collectParams, readParam } from '../../../src/core/method/params';
 import { trainElsa } from '../../../src/core/method/trainer';

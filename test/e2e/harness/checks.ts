@@ -3,7 +3,7 @@
 // with a wrong reader by accident.
 
 import assert from 'node:assert/strict';
-import type { ElsaMetadata, LevelInfo } from '../../../src/core/contract';
+import type { ElsaMetadata, LevelInfo } from '../../../src/protocol/checkpoint';
 import type { DashboardReadout } from './dashboard';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): boolean => Math.abs(actual - expected) <= tolerance;

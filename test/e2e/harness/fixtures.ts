@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ElsaMetadata } from '../../../src/core/contract';
+import type { ElsaMetadata } from '../../../src/protocol/checkpoint';
 import { repoRoot } from './tools';
 
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
@@ -102,7 +102,7 @@ export function readSafetensorsHeader(file: string): Record<string, unknown> {
   }
 }
 
-/** `__metadata__["elsa"]` of an ELSA checkpoint, as the contract (src/core/contract.ts) defines it. */
+/** `__metadata__["elsa"]` of an ELSA checkpoint, as the contract (src/protocol/checkpoint.ts) defines it. */
 export function readElsaMetadata(file: string): ElsaMetadata {
   const metadata = readSafetensorsHeader(file).__metadata__ as Record<string, string> | undefined;
   if (!metadata?.elsa) throw new Error(`${file}: no __metadata__.elsa`);

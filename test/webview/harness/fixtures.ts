@@ -3,7 +3,7 @@
  * (real level codes assigned by weight magnitude, so heatmaps, shares and histograms agree), its run report and
  * events.jsonl, plus a foreign safetensors file. Pure: bundled into the harness page and used by tests.
  */
-import type { LevelInfo } from '../../../src/core/contract';
+import type { LevelInfo } from '../../../src/protocol/checkpoint';
 import { createRng } from '../../../src/core/random';
 import type { TrainingEvent } from '../../../src/protocol/events';
 import type { RunReport } from '../../../src/protocol/report';

@@ -2,7 +2,9 @@
  * The study table: one row per level of a group, every accuracy with its spread and the epochs behind it.
  * Pure (no Node APIs): `study.md`, the CLI and the dashboard's study view print the same rows.
  */
-import type { StudyGroup, StudyMethod, StudyPoint } from '../protocol/study';
+import type { StudyGroup, StudyMethod, StudyPoint } from './study';
+import { formatPercent } from './format';
+import { levelCountOf } from './levels';
 
 const pctNum = (x: number, d = 2) => (x * 100).toFixed(d);
 
@@ -18,20 +20,20 @@ export const STUDY_TABLE_HEADER = ['level', 'target', 'sparsity', 'ELSA acc %', 
 
 /** Table rows of one group; the dense row compares ELSA's dense level with the dense baseline. */
 export function studyRows(group: StudyGroup): string[][] {
-  const levelCount = group.levels.length;
+  const sparseLevelCount = group.levels.length;
   const get = (m: StudyMethod, k: number) => group.series.find((s) => s.method === m)?.points.find((p) => p.level === k);
   const rows: string[][] = [];
-  for (let k = 1; k <= levelCount + 1; k++) {
+  for (let k = 1; k <= levelCountOf(sparseLevelCount); k++) {
     const elsa = get('elsa', k);
     if (!elsa) continue;
-    const dense = k === levelCount + 1;
+    const dense = k === levelCountOf(sparseLevelCount);
     const strict = dense ? get('dense', k) : get('independent-strict', k);
     const cheap = dense ? undefined : get('independent-cheap', k);
     const delta = strict ? elsa.mean - strict.mean : NaN;
     rows.push([
       dense ? `${k} (dense)` : String(k),
-      `${pctNum(elsa.targetSparsity, 1)} %`,
-      `${pctNum(elsa.sparsity)} %`,
+      formatPercent(elsa.targetSparsity),
+      formatPercent(elsa.sparsity, 2),
       formatStat(elsa),
       String(elsa.epochs),
       formatStat(strict),

@@ -16,6 +16,7 @@ import { heatmapFromStore } from '../../src/core/inspectStore';
 import { fileByteSource } from '../../src/core/io/byteSource';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { openSafetensorsStore } from '../../src/core/tensorStore';
+import { formatPercent } from '../../src/protocol/format';
 import { describeCell } from '../../webview/heatmap';
 import { levelLabel } from '../../webview/format';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
@@ -208,7 +209,7 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
         const r = table.find((x) => x.layer === t.name)!;
         assert.ok(Math.abs(r.zeros - t.zeroShare) < 1e-12, `${t.name}: zero share ${r.zeros}, wrote ${t.zeroShare}`);
         const sampled = t.fill === 'filler' ? ' (sampled)' : '';
-        const nm = t.shape.length < 2 ? '' : t.nmHolds ? `${t.nmHolds} in every group${sampled}` : `2:4 in ${(t.share24 * 100).toFixed(1)}% of groups${sampled}`;
+        const nm = t.shape.length < 2 ? '' : t.nmHolds ? `${t.nmHolds} in every group${sampled}` : `2:4 in ${formatPercent(t.share24)} of groups${sampled}`;
         assert.equal(r.nm, nm, `${t.name} (${t.dtype}, ${t.fill}): N:M`);
       }
       const note = await frame.locator('#layers-section').innerText();

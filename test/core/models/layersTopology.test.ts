@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { isElsaError } from '../../../src/core/errors';
+import { parseLayersTopology } from '../../../src/core/io/onnxExport';
 import { MAX_NAME_CHARS } from '../../../src/core/io/limits';
 import { buildModel } from '../../../src/core/models/builders';
 import { MAX_MODEL_NESTING, MAX_TOPOLOGY_LAYERS, MAX_TOPOLOGY_REFS, readLayersTopology } from '../../../src/core/models/layersTopology';
 import { modelTopology } from '../../../src/core/models/weights';
+import { buildModelGraph } from '../../../src/core/modelGraph';
+import { compileSparseModel } from '../../../src/core/sparse/sparseModel';
 
 const FILE = 'm.elsa.safetensors';
 const dense = (name: string, from?: string) => ({ class_name: 'Dense', name, config: { name, units: 2 }, inbound_nodes: from ? [[[from, 0, 0, {}]]] : [] });
@@ -103,5 +106,22 @@ describe('Layers topology reader', () => {
     refuses(nest(100_000), new RegExp(`models nested more than ${MAX_MODEL_NESTING} deep`));
     assert.doesNotThrow(() => readLayersTopology(nest(MAX_MODEL_NESTING)));
     refuses(nest(MAX_MODEL_NESTING + 1), /nested more than/);
+  });
+
+  it('each consumer keeps its policy on the same records: the graph draws shared layers and nested models, the export and the sparse path refuse them', () => {
+    const inner = { class_name: 'Sequential', name: 'enc', config: { name: 'enc', layers: [{ class_name: 'Dense', config: { name: 'x', units: 2 } }] }, inbound_nodes: [[['in', 0, 0, {}]]] };
+    const nested = functional([input, inner, dense('d', 'enc')]);
+    const shared = functional([input, dense('a', 'in'), { ...dense('d'), inbound_nodes: [[['a', 0, 0, {}]], [['a', 0, 0, {}]]] }]);
+    const g = buildModelGraph({ topology: nested, tensors: [] });
+    assert.equal(g.source, 'topology');
+    assert.deepEqual(g.nodes.map((n) => [n.name, n.members]), [['in', 1], ['enc', 1], ['d', 1]]);
+    assert.equal(buildModelGraph({ topology: shared, tensors: [] }).source, 'topology');
+    assert.throws(() => parseLayersTopology(nested, FILE), /^ModelError: m\.elsa\.safetensors: ONNX export: layer "enc" is a nested Sequential model \(nested models are not supported\)$/);
+    assert.throws(() => compileSparseModel(nested, {}, FILE), /^ModelError: m\.elsa\.safetensors: sparse path: layer "enc" is a nested Sequential model/);
+    assert.throws(() => parseLayersTopology(shared, FILE), /ONNX export: layer "d" is called 2 times \(shared layers are not supported\)$/);
+    // A topology the reader refuses reaches the graph as a note, and the export as its one line.
+    const keras3 = functional([input, { ...dense('d'), inbound_nodes: [{ args: [] }] }]);
+    assert.match(buildModelGraph({ topology: keras3, tensors: [] }).notes[0], /could not be read \(layer "d": inbound_nodes\[0\] is not a list of inputs/);
+    assert.throws(() => parseLayersTopology(keras3, FILE), /^ModelError: m\.elsa\.safetensors: ONNX export: layer "d": inbound_nodes\[0\] is not a list of inputs/);
   });
 });

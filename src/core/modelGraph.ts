@@ -13,7 +13,9 @@
  * plus a sort; nothing recurses on input size.
  */
 import { elementCount } from './io/dtype';
+import { isElsaError } from './errors';
 import { shortName } from './io/limits';
+import { readLayersTopology, type LayersModel } from './models/layersTopology';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from '../protocol/webview';
 
 export interface GraphTensor {
@@ -45,9 +47,6 @@ export interface ModelGraphInput {
   tensors: readonly GraphTensor[];
 }
 
-const CONTAINERS = new Set(['Sequential', 'Model', 'Functional']);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function buildModelGraph(input: ModelGraphInput, maxNodes = MAX_GRAPH_NODES): ModelGraph {
   const notes: string[] = [];
   if (input.topology !== undefined) {
@@ -65,25 +64,27 @@ interface Layer {
   members: number;
 }
 
-/** The layers and wiring of a Layers topology, or a one-line problem. */
+/**
+ * The layers and wiring of a Layers topology (read by src/core/models/layersTopology.ts), or a one-line
+ * problem. Tolerant on top of the reader: shared layers and nested models are drawn (a nested model is one
+ * node), an unnamed layer is `layer_<i>`; only an input from no layer of the model stops it.
+ */
 function layersOfTopology(topology: unknown): { layers: Layer[]; edges: [number, number][] } | string {
-  if (!isObject(topology)) return 'not a JSON object';
-  const root = isObject(topology.model_config) ? topology.model_config : topology;
-  const cls = root.class_name;
-  if (typeof cls !== 'string' || !CONTAINERS.has(cls)) return `class_name ${shortName(JSON.stringify(cls) ?? 'missing')} is not Sequential, Model or Functional`;
-  const list = layerList(root);
-  if (!list || list.length === 0) return 'no layers';
+  let model: LayersModel;
+  try {
+    model = readLayersTopology(topology);
+  } catch (e) {
+    if (isElsaError(e)) return e.problem;
+    throw e;
+  }
+  if (model.layers.length === 0) return 'no layers';
   const layers: Layer[] = [];
   const index = new Map<string, number>();
-  for (let i = 0; i < list.length; i++) {
-    const l = list[i];
-    if (!isObject(l) || typeof l.class_name !== 'string') return `layers[${i}] has no class_name`;
-    const config = isObject(l.config) ? l.config : {};
-    const raw = cls === 'Sequential' ? config.name : (l.name ?? config.name);
-    const name = typeof raw === 'string' && raw.length > 0 ? raw : `layer_${i}`;
+  for (const l of model.layers) {
+    const name = l.name ?? `layer_${l.index}`;
     if (index.has(name)) return `two layers are named "${shortName(name)}"`;
-    index.set(name, i);
-    layers.push({ name, className: l.class_name, members: CONTAINERS.has(l.class_name) ? Math.max(1, layerList(l)?.length ?? 1) : 1 });
+    index.set(name, l.index);
+    layers.push({ name, className: l.className, members: l.model ? Math.max(1, l.model.layers.length) : 1 });
   }
   const edges: [number, number][] = [];
   const seen = new Set<number>();
@@ -93,29 +94,20 @@ function layersOfTopology(topology: unknown): { layers: Layer[]; edges: [number,
     seen.add(key);
     edges.push([from, to]);
   };
-  if (cls === 'Sequential') {
+  if (model.className === 'Sequential') {
     for (let i = 1; i < layers.length; i++) add(i - 1, i);
     return { layers, edges };
   }
-  for (let i = 0; i < list.length; i++) {
-    const inbound = (list[i] as Record<string, unknown>).inbound_nodes;
-    if (!Array.isArray(inbound)) continue;
-    for (const call of inbound) {
-      // A call is a list of [layer, node index, tensor index, kwargs] references (Keras 2 / TF.js).
-      if (!Array.isArray(call)) return `layer "${shortName(layers[i].name)}": inbound_nodes in a format other than TF.js Layers (Keras 3?)`;
+  for (const l of model.layers) {
+    for (const call of l.calls) {
       for (const ref of call) {
-        const from = Array.isArray(ref) && typeof ref[0] === 'string' ? index.get(ref[0]) : undefined;
-        if (from === undefined) return `layer "${shortName(layers[i].name)}" takes an input from ${shortName(JSON.stringify(Array.isArray(ref) ? ref[0] : ref) ?? '?')}, which is not a layer of the model`;
-        add(from, i);
+        const from = index.get(ref.layer);
+        if (from === undefined) return `layer "${shortName(layers[l.index].name)}" takes an input from ${shortName(JSON.stringify(ref.layer))}, which is not a layer of the model`;
+        add(from, l.index);
       }
     }
   }
   return { layers, edges };
-}
-
-function layerList(model: Record<string, unknown>): unknown[] | undefined {
-  const config = model.config;
-  return Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : undefined;
 }
 
 /** Where a tensor name's module ends: its last `.` or `/` (-1: the name has none). */

@@ -11,6 +11,7 @@ import { packedLength, packingBits, unpackCodes } from './codePacking';
 import { elementCount } from './dtype';
 import { shortName } from './limits';
 import type { SafetensorsHeader } from './safetensors';
+import { MAX_MODEL_NESTING, isContainerClass } from '../models/layersTopology';
 import { SPARSIFIABLE } from '../models/sparsifiable';
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -38,7 +39,7 @@ function sparsifiableWeights(topology: unknown): string[] {
   const stack: [unknown, string, number][] = [[topology, '', 0]];
   while (stack.length) {
     const [t, prefix, depth] = stack.pop()!;
-    if (!isObject(t) || depth > 16) continue;
+    if (!isObject(t) || depth > MAX_MODEL_NESTING) continue;
     const root = isObject(t.model_config) ? t.model_config : t;
     const config = root.config;
     const layers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : [];
@@ -46,7 +47,7 @@ function sparsifiableWeights(topology: unknown): string[] {
       if (!isObject(l) || typeof l.class_name !== 'string' || !isObject(l.config)) continue;
       const name = typeof l.name === 'string' ? l.name : l.config.name;
       if (typeof name !== 'string') continue;
-      if (l.class_name === 'Sequential' || l.class_name === 'Model' || l.class_name === 'Functional') stack.push([l, `${prefix}${name}/`, depth + 1]);
+      if (isContainerClass(l.class_name)) stack.push([l, `${prefix}${name}/`, depth + 1]);
       for (const short of SPARSIFIABLE[l.class_name] ?? []) out.push(`${prefix}${name}/${short}`);
     }
   }

@@ -2,9 +2,11 @@
  * A TF.js Layers model (topology + weights by stable name `layer/weight`, as checkpoints store them) as an
  * ONNX model, opset 13. The graph input is NHWC exactly as the TF.js model takes it, named after the model's
  * input layer, with a symbolic batch; convolutions run in NCHW inside the graph (see onnxGraph.ts). Functional
- * (`Model`/`Functional`) and `Sequential` topologies are read; nested models and shared layers are refused.
+ * (`Model`/`Functional`) and `Sequential` topologies are read (src/core/models/layersTopology.ts); nested models
+ * and shared layers are refused.
  */
 import { modelError } from '../errors';
+import { readLayersTopology } from '../models/layersTopology';
 import type { HostTensor } from './dtype';
 import { GraphBuilder, type Value } from './onnxGraph';
 import { CONVERTERS, type LayerContext } from './onnxLayers';
@@ -27,70 +29,67 @@ export interface ParsedTopology {
   outputs: string[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function inputShape(config: Record<string, unknown>): number[] | undefined {
   const s = config.batch_input_shape ?? config.batchInputShape;
   return Array.isArray(s) ? s.slice(1).map((d) => (typeof d === 'number' ? d : NaN)) : undefined;
 }
 
 /**
- * The layer graph of a Layers topology, in topological (file) order. `purpose` prefixes the errors (the sparse
- * inference path in src/core/sparse/ walks the same graph).
+ * The layer graph of a Layers topology, in topological (file) order: the records of
+ * src/core/models/layersTopology.ts with this export's policy on top — one input, one output, every layer
+ * called once on node 0 of its inputs (no shared layers), no nested models. `purpose` prefixes the errors (the
+ * sparse inference path in src/core/sparse/ walks the same graph).
  */
 export function parseLayersTopology(topology: unknown, file: string | undefined, purpose = 'ONNX export'): ParsedTopology {
   const bad = (problem: string) => modelError(file, `${purpose}: ${problem}`);
-  const root = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
-  if (!isObject(root) || typeof root.class_name !== 'string') throw bad('the model topology has no class_name');
-  const cls = root.class_name;
-  const config = root.config;
-  if (cls === 'Sequential') {
-    const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : undefined;
-    if (!list || list.length === 0) throw bad('the Sequential model has no layers');
+  const model = readLayersTopology(topology, { file, purpose });
+  for (const l of model.layers) {
+    if (!l.config) throw bad(`layers[${l.index}] has no config`);
+    if (l.model) throw bad(`layer "${l.name ?? `layers[${l.index}]`}" is a nested ${l.className} model (nested models are not supported)`);
+  }
+  if (model.className === 'Sequential') {
+    if (model.layers.length === 0) throw bad('the Sequential model has no layers');
     const layers: LayerSpec[] = [];
     let prev: string | undefined;
     let first: { name: string; shape: number[] } | undefined;
-    for (const raw of list as unknown[]) {
-      if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) throw bad('a Sequential layer has no class_name/config');
-      const name = String(raw.config.name ?? `layer${layers.length}`);
+    for (const raw of model.layers) {
+      const config = raw.config!;
+      const name = raw.name ?? `layer${layers.length}`;
       if (!first) {
-        const shape = inputShape(raw.config);
+        const shape = inputShape(config);
         if (!shape) throw bad(`the first layer "${name}" has no batch_input_shape`);
-        first = { name: raw.class_name === 'InputLayer' ? name : `${name}_input`, shape };
+        first = { name: raw.className === 'InputLayer' ? name : `${name}_input`, shape };
         prev = first.name;
       }
-      if (raw.class_name === 'InputLayer') continue;
-      layers.push({ name, className: raw.class_name, config: raw.config, inbound: [prev!] });
+      if (raw.className === 'InputLayer') continue;
+      layers.push({ name, className: raw.className, config, inbound: [prev!] });
       prev = name;
     }
-    return { name: String((isObject(config) && config.name) || 'sequential'), layers, inputs: [first!], outputs: [prev!] };
+    return { name: model.name ?? 'sequential', layers, inputs: [first!], outputs: [prev!] };
   }
-  if (cls !== 'Model' && cls !== 'Functional') throw bad(`topology class "${cls}" is not supported (Model, Functional or Sequential)`);
-  if (!isObject(config) || !Array.isArray(config.layers)) throw bad('the model topology has no layers');
+  if (!model.layersInConfig) throw bad('the model topology has no layers');
   const layers: LayerSpec[] = [];
   const inputs: { name: string; shape: number[] }[] = [];
-  for (const raw of config.layers as unknown[]) {
-    if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) throw bad('a layer has no class_name/config');
-    const name = String(raw.name ?? raw.config.name);
-    if (raw.class_name === 'InputLayer') {
-      const shape = inputShape(raw.config);
+  for (const raw of model.layers) {
+    if (raw.name === undefined) throw bad(`layers[${raw.index}] has no name`);
+    const name = raw.name;
+    if (raw.className === 'InputLayer') {
+      const shape = inputShape(raw.config!);
       if (!shape) throw bad(`input layer "${name}" has no batch_input_shape`);
       inputs.push({ name, shape });
       continue;
     }
-    const nodes = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
-    if (nodes.length !== 1 || !Array.isArray(nodes[0])) throw bad(`layer "${name}" is called ${nodes.length} times (shared layers are not supported)`);
-    const inbound = (nodes[0] as unknown[]).map((ref) => {
-      if (!Array.isArray(ref) || typeof ref[0] !== 'string' || (ref[1] ?? 0) !== 0 || (ref[2] ?? 0) !== 0) throw bad(`layer "${name}" has an inbound reference it cannot follow`);
-      return ref[0];
+    if (raw.calls.length !== 1) throw bad(`layer "${name}" is called ${raw.calls.length} times (shared layers are not supported)`);
+    const inbound = raw.calls[0].map((ref) => {
+      if (ref.node !== 0 || ref.tensor !== 0) throw bad(`layer "${name}" has an inbound reference it cannot follow`);
+      return ref.layer;
     });
-    layers.push({ name, className: raw.class_name, config: raw.config, inbound });
+    layers.push({ name, className: raw.className, config: raw.config!, inbound });
   }
-  const outs = Array.isArray(config.output_layers) ? config.output_layers : [];
-  const outputs = outs.map((o) => (Array.isArray(o) && typeof o[0] === 'string' ? o[0] : ''));
+  const outputs = model.outputLayers.map((o) => o.layer);
   if (inputs.length !== 1) throw bad(`the model has ${inputs.length} inputs (one is supported)`);
   if (outputs.length !== 1 || !outputs[0]) throw bad(`the model has ${outputs.length} outputs (one is supported)`);
-  return { name: String(config.name ?? 'model'), layers, inputs, outputs };
+  return { name: model.name ?? 'model', layers, inputs, outputs };
 }
 
 export interface OnnxExportOptions {

@@ -5,50 +5,47 @@
  * than a cross-entropy on probabilities) keeps the loss and its gradient exact: log-softmax of logits never
  * takes the log of a probability rounded to 0.
  */
+import { isElsaError } from '../errors';
+import { readLayersTopology, type LayerRecord, type LayersModel } from './layersTopology';
 import type { LayersTopology } from './weights';
-
-type LayerJson = { class_name?: unknown; name?: unknown; config?: Record<string, unknown>; inbound_nodes?: unknown };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isSoftmaxLayer(layer: LayerJson): boolean {
-  if (layer.class_name === 'Softmax') {
+function isSoftmaxLayer(layer: LayerRecord): boolean {
+  if (layer.className === 'Softmax') {
     const axis = layer.config?.axis;
     return axis === undefined || axis === -1 || axis === 1 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1));
   }
-  return layer.class_name === 'Activation' && layer.config?.activation === 'softmax';
-}
-
-/** `[[name, node, tensor, kwargs?], …]` of a functional layer's single inbound node, if it has exactly one input. */
-function singleInput(layer: LayerJson): unknown[] | undefined {
-  const nodes = layer.inbound_nodes;
-  if (!Array.isArray(nodes) || nodes.length !== 1 || !Array.isArray(nodes[0]) || nodes[0].length !== 1) return undefined;
-  const input: unknown = nodes[0][0];
-  return Array.isArray(input) && typeof input[0] === 'string' ? input : undefined;
-}
-
-/** Whether any layer takes `name` as input (then it cannot be removed). */
-function isConsumed(layers: LayerJson[], name: string): boolean {
-  return layers.some((l) => JSON.stringify(l.inbound_nodes ?? []).includes(JSON.stringify(name)));
+  return layer.className === 'Activation' && layer.config?.activation === 'softmax';
 }
 
 /**
  * The same topology with its final softmax removed (a Softmax/Activation layer dropped, or the last layer's
- * activation made linear), or undefined when the model does not end in softmax. Layers with weights keep their
- * names and shapes, so the original's weights load into it unchanged.
+ * activation made linear), or undefined when the model does not end in softmax (or its topology cannot be
+ * read). Layers with weights keep their names and shapes, so the original's weights load into it unchanged.
+ * The layers are found through the shared reader (layersTopology.ts), whose records hold the copy's own
+ * config objects, so an edit through a record edits the copy.
  */
 export function withoutFinalSoftmax(topology: LayersTopology): LayersTopology | undefined {
   const copy = JSON.parse(JSON.stringify(topology)) as LayersTopology;
   const config = copy.config;
-  const layers: unknown = isRecord(config) ? config.layers : Array.isArray(config) ? config : undefined;
-  if (!Array.isArray(layers) || layers.length === 0 || !layers.every(isRecord)) return undefined;
-  const list = layers as LayerJson[];
+  const list: unknown = isRecord(config) ? config.layers : Array.isArray(config) ? config : undefined;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  let model: LayersModel;
+  try {
+    // Exactly the object edited below (a `model_config` wrapper is not looked into).
+    model = readLayersTopology({ class_name: copy.class_name, config });
+  } catch (e) {
+    if (isElsaError(e)) return undefined;
+    throw e;
+  }
+  const layers = model.layers;
 
-  if (copy.class_name === 'Sequential') {
-    const last = list[list.length - 1];
-    if (isSoftmaxLayer(last) && list.length > 1) {
+  if (model.className === 'Sequential') {
+    const last = layers[layers.length - 1];
+    if (isSoftmaxLayer(last) && layers.length > 1) {
       list.pop();
       return copy;
     }
@@ -60,16 +57,16 @@ export function withoutFinalSoftmax(topology: LayersTopology): LayersTopology | 
   }
 
   // Functional: exactly one output, `[[layerName, nodeIndex, tensorIndex]]`.
-  const outputs = isRecord(config) ? config.output_layers : undefined;
-  if (!Array.isArray(outputs) || outputs.length !== 1 || !Array.isArray(outputs[0])) return undefined;
-  const outName = outputs[0][0];
-  const index = list.findIndex((l) => (l.name ?? l.config?.name) === outName);
-  if (index < 0 || typeof outName !== 'string') return undefined;
-  const last = list[index];
-  const input = singleInput(last);
-  if (isSoftmaxLayer(last) && input && !isConsumed(list.filter((_, i) => i !== index), outName)) {
-    list.splice(index, 1);
-    (config as Record<string, unknown>).output_layers = [[input[0], input[1] ?? 0, input[2] ?? 0]];
+  if (model.outputLayers.length !== 1) return undefined;
+  const outName = model.outputLayers[0].layer;
+  const last = layers.find((l) => l.name === outName);
+  if (!last) return undefined;
+  const input = last.calls.length === 1 && last.calls[0].length === 1 ? last.calls[0][0] : undefined;
+  // A layer another layer takes as input cannot be removed.
+  const consumed = layers.some((l) => l !== last && l.calls.some((call) => call.some((ref) => ref.layer === outName)));
+  if (isSoftmaxLayer(last) && input && !consumed) {
+    list.splice(last.index, 1);
+    (config as Record<string, unknown>).output_layers = [[input.layer, input.node, input.tensor]];
     return copy;
   }
   if (last.config?.activation === 'softmax') {

@@ -9,17 +9,16 @@
  */
 import { modelError } from '../errors';
 import { shortName } from '../io/limits';
+import { MAX_MODEL_NESTING, isContainerClass } from './layersTopology';
 
 /** Layers in one (sub)model, nodes visited in the size check, nesting of JSON and of models. */
 export const MAX_LAYERS = 10_000;
 const MAX_JSON_NODES = 2_000_000;
 const MAX_JSON_DEPTH = 200;
-const MAX_MODEL_NESTING = 16;
 /** Layer sizes above this are refused before TF.js allocates them (a 65,536-unit Dense is already huge). */
 const MAX_LAYER_SIZE = 65_536;
 const SIZE_KEYS = new Set(['units', 'filters', 'kernel_size', 'input_dim', 'output_dim', 'depth_multiplier', 'batch_input_shape', 'input_shape', 'target_shape', 'pool_size']);
 
-const CONTAINERS = new Set(['Sequential', 'Model', 'Functional']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -58,7 +57,7 @@ function checkModel(model: Record<string, unknown>, bad: (p: string) => Error, n
   if (nesting > MAX_MODEL_NESTING) throw bad(`models nested more than ${MAX_MODEL_NESTING} deep`);
   const cls = model.class_name;
   if (typeof cls !== 'string') throw bad('no class_name');
-  if (!CONTAINERS.has(cls)) throw bad(`class_name "${shortName(cls)}" is not Sequential, Model or Functional`);
+  if (!isContainerClass(cls)) throw bad(`class_name "${shortName(cls)}" is not Sequential, Model or Functional`);
   const config = model.config;
   const layers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layers)) throw bad(`${cls} "${shortName(String((isObject(config) && config.name) || ''))}" has no layers array`);
@@ -79,7 +78,7 @@ function checkModel(model: Record<string, unknown>, bad: (p: string) => Error, n
       names.add(name);
     }
     checkSizes(l.config, bad, typeof name === 'string' ? name : `layers[${i}]`);
-    if (CONTAINERS.has(l.class_name)) checkModel(l, bad, nesting + 1);
+    if (isContainerClass(l.class_name)) checkModel(l, bad, nesting + 1);
   });
   if (cls !== 'Sequential') checkWiring(layers as Record<string, unknown>[], config as Record<string, unknown>, bad);
   return names;

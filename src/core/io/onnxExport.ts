@@ -6,7 +6,7 @@
  * and shared layers are refused.
  */
 import { modelError } from '../errors';
-import { inboundValues, layerFail, layerWeights } from '../models/layerConfig';
+import { layerStep } from '../models/layerConfig';
 import { readLayersTopology } from '../models/layersTopology';
 import type { HostTensor } from './dtype';
 import { GraphBuilder, type Value } from './onnxGraph';
@@ -113,18 +113,8 @@ export function buildOnnxModel(topology: unknown, weights: Record<string, HostTe
   values.set(input.name, { name: input.name, shape: input.shape, layout: 'nhwc' });
 
   for (const layer of parsed.layers) {
-    const convert = CONVERTERS[layer.className];
-    const fail = layerFail(file, 'ONNX export', layer);
-    if (!convert) throw fail('this layer class is not supported by the ONNX export');
-    const ctx: LayerContext = {
-      g,
-      name: layer.name,
-      className: layer.className,
-      config: layer.config,
-      inputs: inboundValues(layer.inbound, values, fail),
-      fail,
-      ...layerWeights(weights, layer.name, fail),
-    };
+    const { impl: convert, step } = layerStep(CONVERTERS, layer, values, weights, file, 'ONNX export');
+    const ctx: LayerContext = { g, ...step };
     values.set(layer.name, convert(ctx));
   }
 

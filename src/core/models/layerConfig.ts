@@ -106,3 +106,35 @@ export function layerWeights(weights: Record<string, HostTensor>, layer: string,
     },
   };
 }
+
+/** What a layer's converter/compiler sees in either walker, besides its own extras. */
+export interface LayerStep<T> {
+  name: string;
+  className: string;
+  config: Config;
+  /** The values (or shapes) feeding the layer, in `inbound` order. */
+  inputs: T[];
+  fail: Fail;
+  hasWeight(short: string): boolean;
+  weight(short: string, shape?: number[]): Float32Array;
+}
+
+/**
+ * One step of a walk over a parsed topology: the layer's implementation from `table` (a class outside it is
+ * refused first, "not supported by the <purpose>"), then its inputs among the values produced so far and its
+ * weights by short name.
+ */
+export function layerStep<F, T>(
+  table: Record<string, F>,
+  spec: { name: string; className: string; config: Config; inbound: string[] },
+  produced: Map<string, T>,
+  weights: Record<string, HostTensor>,
+  file: string | undefined,
+  purpose: string,
+): { impl: F; step: LayerStep<T> } {
+  const fail = layerFail(file, purpose, spec);
+  const impl = table[spec.className];
+  if (!impl) throw fail(`this layer class is not supported by the ${purpose}`);
+  const step = { name: spec.name, className: spec.className, config: spec.config, inputs: inboundValues(spec.inbound, produced, fail), fail, ...layerWeights(weights, spec.name, fail) };
+  return { impl, step };
+}

@@ -8,7 +8,7 @@
 import { modelError } from '../errors';
 import type { HostTensor } from '../io/dtype';
 import { parseLayersTopology } from '../io/onnxExport';
-import { inboundValues, layerFail, layerWeights } from '../models/layerConfig';
+import { layerStep } from '../models/layerConfig';
 import type { Csr } from './csr';
 import { SPARSE_COMPILERS, type CompiledLayer, type SparseLayerContext, type SValue } from './sparseLayers';
 
@@ -35,16 +35,11 @@ export function compileSparseModel(topology: unknown, weights: Record<string, Ho
   let nonzeros = 0;
   let csrWeights = 0;
   for (const spec of parsed.layers) {
-    const fail = layerFail(file, PURPOSE, spec);
-    const compile = SPARSE_COMPILERS[spec.className];
-    if (!compile) throw fail('this layer class is not supported by the sparse path');
+    const { impl: compile, step: { inputs: inputShapes, ...step } } = layerStep(SPARSE_COMPILERS, spec, shapes, weights, file, PURPOSE);
+    const { fail } = step;
     const ctx: SparseLayerContext = {
-      name: spec.name,
-      className: spec.className,
-      config: spec.config,
-      inputShapes: inboundValues(spec.inbound, shapes, fail),
-      fail,
-      ...layerWeights(weights, spec.name, fail),
+      ...step,
+      inputShapes,
       countCsr: (m: Csr) => {
         nonzeros += m.rowStart[m.rows];
         csrWeights += m.rows * m.cols;

@@ -8,16 +8,7 @@ import { STATS_CHUNK_BYTES } from '../../src/core/io/tensorStats';
 import { parseTfjsManifest } from '../../src/core/io/tfjsManifest';
 import { openSafetensorsStore, openTfjsStore, type TensorStore } from '../../src/core/tensorStore';
 import { isElsaError } from '../../src/core/errors';
-
-const concat = (chunks: Uint8Array[]) => {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
-};
+import { concat } from '../helpers/compareFixture';
 
 /** A 2-level ELSA checkpoint (K=2, codes 1..3) with a dense and a conv kernel and a bias. */
 function elsaFile(): { bytes: Uint8Array; denseCodes: Uint8Array } {

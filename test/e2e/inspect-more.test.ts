@@ -21,7 +21,7 @@ import { describeCell } from '../../webview/heatmap';
 import { levelLabel } from '../../webview/format';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
 import { waitForDashboard } from './harness/dashboard';
-import { ensureBuilt, makeWorkspace, readElsaMetadata, runCli } from './harness/fixtures';
+import { ensureBuilt, makeWorkspace, readElsaMetadata, runCli, tinyRunConfig } from './harness/fixtures';
 import { poll } from './harness/poll';
 import { log, openSession, waitForWorkbench, type Session } from './harness/session';
 import { twoGiBLayout, writeShardedModel, type ShardedModel } from './harness/shardedModel';
@@ -44,18 +44,8 @@ async function writeMlp128(file: string): Promise<void> {
   model.dispose();
 }
 
-const mlp128Config = {
-  name: 'mlp128',
-  model: { type: 'layers-json', path: 'mlp128/model.json' },
-  data: { limitTrain: 1000, limitTest: 300 },
-  levels: [0.9, 0.5],
-  sparsifier: { type: 'gmp' },
-  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 },
-  epochs: { warmup: 1, perPhase: 1, dense: 1 },
-  batchSize: 64,
-  seed: 1,
-  outDir: 'runs/mlp128',
-};
+// The tiny run's settings on this Layers model (spreading keeps the key order: the file reads as before).
+const mlp128Config = { ...tinyRunConfig('mlp128', 'runs/mlp128'), model: { type: 'layers-json', path: 'mlp128/model.json' } };
 
 test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model', { skip: gate.skip, timeout: 240_000 }, async () => {
   if (gate.failure) assert.fail(gate.failure);

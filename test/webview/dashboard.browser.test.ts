@@ -4,48 +4,16 @@
  * a theme change repaints, foreign and unreadable files say so. Skipped where /usr/bin/chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { layerSparsitySeries } from '../../webview/series';
 import { makeEvents, makeModel } from './harness/fixtures';
-import { buildHarness, serveHarness, waitForDashboard } from './harness/shoot';
+import { useBrowserSuite, chromiumSkip } from './harness/browserSuite';
+import { waitForDashboard } from './harness/shoot';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
-
-describe('dashboard in a browser', { skip }, () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-  let dir: string;
-
-  before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'elsa-webview-'));
-    await buildHarness(dir, false);
-    ({ url, server } = await serveHarness(dir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function open(query: string, beforeLoad?: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await beforeLoad?.(page);
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?${query}`);
-    await waitForDashboard(page, new URLSearchParams(query).get('scenario') ?? 'elsa', 0);
-    return { page, errors };
-  }
+describe('dashboard in a browser', { skip: chromiumSkip }, () => {
+  const suite = useBrowserSuite('elsa-webview-');
+  const open = suite.open.bind(suite);
 
   const json = async (page: Page, selector: string, attr: string): Promise<unknown> => JSON.parse((await page.getAttribute(selector, attr)) ?? 'null');
 
@@ -195,8 +163,8 @@ describe('dashboard in a browser', { skip }, () => {
   });
 
   it('follows a run folder while it trains: no checkpoint yet, then the summary once one is written', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`${url}?scenario=training&theme=dark&live=1&liveBatch=40&liveTick=100`);
+    const page = await suite.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${suite.url}?scenario=training&theme=dark&live=1&liveBatch=40&liveTick=100`);
     // One atomic read: the banner shows for only ~4 live ticks before the checkpoint arrives.
     await page.waitForFunction(() => {
       const banner = document.querySelector<HTMLElement>('#dashboard-error');
@@ -269,11 +237,11 @@ describe('dashboard in a browser', { skip }, () => {
   });
 
   it('shows a study folder: one chart per group with error bars, and the table with epochs', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url.replace('index.html', 'study.html')}?scenario=study&theme=light`);
+    await page.goto(`${suite.url.replace('index.html', 'study.html')}?scenario=study&theme=light`);
     await page.waitForSelector('#elsa-dashboard[data-state="ready"]', { timeout: 15000 });
     await page.waitForSelector('#study-chart-cnn-gmp[data-error-bars]');
     assert.equal(await page.getAttribute('#elsa-dashboard', 'data-kind'), 'study');

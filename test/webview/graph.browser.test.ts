@@ -5,46 +5,18 @@
  * Skipped where /usr/bin/chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { makeModel } from './harness/fixtures';
-import { buildHarness, serveHarness, waitForDashboard } from './harness/shoot';
+import { chromiumSkip, useBrowserSuite } from './harness/browserSuite';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
-
-describe('model graph in a browser', { skip }, () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-  let dir: string;
-
-  before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'elsa-graph-'));
-    await buildHarness(dir, false);
-    ({ url, server } = await serveHarness(dir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe('model graph in a browser', { skip: chromiumSkip }, () => {
+  const suite = useBrowserSuite('elsa-graph-');
 
   async function open(query: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?${query}`);
-    await waitForDashboard(page, 'elsa', 0);
-    await page.waitForSelector('#model-graph .graph-node');
-    return { page, errors };
+    const opened = await suite.open(query);
+    await opened.page.waitForSelector('#model-graph .graph-node');
+    return opened;
   }
 
   type NodeAttrs = Record<string, string | undefined>;

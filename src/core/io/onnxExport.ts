@@ -6,6 +6,7 @@
  * and shared layers are refused.
  */
 import { modelError } from '../errors';
+import { layerStep } from '../models/layerConfig';
 import { readLayersTopology } from '../models/layersTopology';
 import type { HostTensor } from './dtype';
 import { GraphBuilder, type Value } from './onnxGraph';
@@ -100,10 +101,6 @@ export interface OnnxExportOptions {
   metadata?: Record<string, string>;
 }
 
-function floatData(t: HostTensor): Float32Array {
-  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-}
-
 /** The ONNX model of a Layers topology whose weights are given by stable name. */
 export function buildOnnxModel(topology: unknown, weights: Record<string, HostTensor>, options: OnnxExportOptions): OnnxModel {
   const file = options.file;
@@ -114,35 +111,10 @@ export function buildOnnxModel(topology: unknown, weights: Record<string, HostTe
   if (input.shape.some((d) => !Number.isInteger(d) || d <= 0)) throw modelError(file, `ONNX export: input shape [${input.shape.join(', ')}] must be fully known`);
   g.reserve(input.name);
   values.set(input.name, { name: input.name, shape: input.shape, layout: 'nhwc' });
-  const has = (name: string) => Object.prototype.hasOwnProperty.call(weights, name);
 
   for (const layer of parsed.layers) {
-    const convert = CONVERTERS[layer.className];
-    const fail = (problem: string) => modelError(file, `ONNX export: layer "${layer.name}" (${layer.className}): ${problem}`);
-    if (!convert) throw fail('this layer class is not supported by the ONNX export');
-    const inputs = layer.inbound.map((n) => {
-      const v = values.get(n);
-      if (!v) throw fail(`its input "${n}" is not produced by an earlier layer`);
-      return v;
-    });
-    const ctx: LayerContext = {
-      g,
-      name: layer.name,
-      className: layer.className,
-      config: layer.config,
-      inputs,
-      fail,
-      hasWeight: (short) => has(`${layer.name}/${short}`),
-      weight: (short, shape) => {
-        const key = `${layer.name}/${short}`;
-        if (!has(key)) throw fail(`weight "${key}" is missing`);
-        const t = weights[key];
-        if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-          throw fail(`weight "${key}" is [${t.shape.join(', ')}], the layer needs [${shape.join(', ')}]`);
-        }
-        return floatData(t);
-      },
-    };
+    const { impl: convert, step } = layerStep(CONVERTERS, layer, values, weights, file, 'ONNX export');
+    const ctx: LayerContext = { g, ...step };
     values.set(layer.name, convert(ctx));
   }
 

@@ -4,6 +4,7 @@
  * Concatenate) and the inference-time identities (Dropout and noise layers). A layer outside this list is
  * refused with its name and class, never exported approximately.
  */
+import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
 import { GraphBuilder, convKernelToOihw, depthwiseKernelToOihw, isImage, spatialPadding, type Value } from './onnxGraph';
 
 export interface LayerContext {
@@ -21,8 +22,6 @@ export interface LayerContext {
 
 type Converter = (c: LayerContext) => Value;
 
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-const pair = (v: unknown, fallback: number[]): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'number' ? [v, v] : fallback);
 
 function single(c: LayerContext): Value {
   if (c.inputs.length !== 1) throw c.fail(`expects one input, got ${c.inputs.length}`);
@@ -30,8 +29,7 @@ function single(c: LayerContext): Value {
 }
 
 function channelsLast(c: LayerContext): void {
-  const format = c.config.data_format;
-  if (format !== undefined && format !== null && format !== 'channels_last') throw c.fail(`data_format "${String(format)}" is not supported (channels_last only)`);
+  checkChannelsLast(c.config, c.fail);
 }
 
 /** The activation function named `activation`, applied to `x`. */
@@ -104,11 +102,7 @@ function convLike(c: LayerContext, kind: 'conv' | 'depthwise' | 'separable'): Va
   if (!isImage(x0)) throw c.fail(`needs a [height, width, channels] input, got [${x0.shape.join(', ')}]`);
   const x = c.g.as(x0, 'nchw');
   const [h, w, cin] = x.shape;
-  const [kh, kw] = pair(c.config.kernel_size, [NaN, NaN]);
-  const [sh, sw] = pair(c.config.strides, [1, 1]);
-  const [dh, dw] = pair(c.config.dilation_rate, [1, 1]);
-  const padding = String(c.config.padding ?? 'valid');
-  if (padding !== 'same' && padding !== 'valid') throw c.fail(`padding "${padding}" is not supported`);
+  const { kernel: [kh, kw], strides: [sh, sw], dilation: [dh, dw], padding } = convGeometry(c.config, c.fail);
   const py = spatialPadding(h, kh, sh, dh, padding);
   const px = spatialPadding(w, kw, sw, dw, padding);
   const attrs = (group: number) => ({
@@ -143,8 +137,7 @@ function convLike(c: LayerContext, kind: 'conv' | 'depthwise' | 'separable'): Va
 const batchNorm: Converter = (c) => {
   const x0 = single(c);
   const rank = x0.shape.length + 1;
-  const axis = Array.isArray(c.config.axis) ? c.config.axis : [num(c.config.axis, -1)];
-  if (axis.length !== 1 || !(axis[0] === -1 || axis[0] === rank - 1)) throw c.fail(`axis ${JSON.stringify(c.config.axis)} is not supported (the channel axis, -1, only)`);
+  checkChannelAxis(c.config, rank - 1, c.fail);
   if (x0.shape.length !== 1 && !isImage(x0)) throw c.fail(`inputs of rank ${rank} are not supported (2 or 4)`);
   const x = c.g.as(x0, 'nchw');
   const ch = x.shape[x.shape.length - 1];
@@ -161,8 +154,7 @@ function pooling(op: 'MaxPool' | 'AveragePool'): Converter {
     const x0 = single(c);
     if (!isImage(x0)) throw c.fail(`needs a [height, width, channels] input, got [${x0.shape.join(', ')}]`);
     const x = c.g.as(x0, 'nchw');
-    const [kh, kw] = pair(c.config.pool_size, [2, 2]);
-    const [sh, sw] = c.config.strides === null || c.config.strides === undefined ? [kh, kw] : pair(c.config.strides, [kh, kw]);
+    const { kernel: [kh, kw], strides: [sh, sw] } = poolWindow(c.config);
     const padding = String(c.config.padding ?? 'valid');
     const py = spatialPadding(x.shape[0], kh, sh, 1, padding);
     const px = spatialPadding(x.shape[1], kw, sw, 1, padding);
@@ -196,19 +188,14 @@ const flatten: Converter = (c) => {
 
 const reshape: Converter = (c) => {
   const x = c.g.as(single(c), 'nhwc');
-  const target = Array.isArray(c.config.target_shape) ? c.config.target_shape.map(Number) : [];
-  const total = x.shape.reduce((a, b) => a * b, 1);
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const shape = target.map((d) => (d === -1 ? total / known : d));
-  if (shape.reduce((a, b) => a * b, 1) !== total || !shape.every(Number.isInteger)) throw c.fail(`cannot reshape [${x.shape.join(', ')}] to [${target.join(', ')}]`);
+  const shape = reshapeTarget(c.config, x.shape, c.fail);
   return { name: c.g.node('Reshape', [x.name, c.g.int64Const(`${c.name}_shape`, [-1, ...shape])], c.name), shape, layout: 'nhwc' };
 };
 
 const zeroPadding: Converter = (c) => {
   channelsLast(c);
   const x = c.g.as(single(c), 'nchw');
-  const p = c.config.padding;
-  const [[t, b], [l, r]] = Array.isArray(p) && Array.isArray(p[0]) ? (p as number[][]) : (() => { const [a, d] = pair(p, [1, 1]); return [[a, a], [d, d]]; })();
+  const [[t, b], [l, r]] = zeroPaddingAmounts(c.config);
   const pads = c.g.int64Const(`${c.name}_pads`, [0, 0, t, l, 0, 0, b, r]);
   return { name: c.g.node('Pad', [x.name, pads], c.name), shape: [x.shape[0] + t + b, x.shape[1] + l + r, x.shape[2]], layout: 'nchw' };
 };
@@ -273,12 +260,5 @@ export const CONVERTERS: Record<string, Converter> = {
     if (axis.length !== 1) throw c.fail('softmax over several axes is not supported');
     return { ...x, name: c.g.node('Softmax', [x.name], c.name, { axis: { kind: 'int', value: c.g.physicalAxis(x, Number(axis[0])) } }) };
   },
-  // Inference-time identities.
-  Dropout: identity,
-  SpatialDropout1D: identity,
-  SpatialDropout2D: identity,
-  AlphaDropout: identity,
-  GaussianDropout: identity,
-  GaussianNoise: identity,
-  ActivityRegularization: identity,
+  ...Object.fromEntries(INFERENCE_IDENTITIES.map((k) => [k, identity])),
 };

@@ -6,6 +6,7 @@
  * A compiler sees the weights once and returns the function that runs the layer on every call.
  */
 import { spatialPadding } from '../io/onnxGraph';
+import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, convPadding, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
 import { csrAccumulate, csrFromDense, type Csr } from './csr';
 import { activationFn } from './sparseActivations';
 
@@ -35,8 +36,6 @@ export interface CompiledLayer {
 
 type Compiler = (c: SparseLayerContext) => CompiledLayer;
 
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-const pair = (v: unknown, fallback: number[]): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'number' ? [v, v] : fallback);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function single(c: SparseLayerContext): number[] {
@@ -46,8 +45,7 @@ function single(c: SparseLayerContext): number[] {
 
 function image(c: SparseLayerContext): [number, number, number] {
   const s = single(c);
-  const format = c.config.data_format;
-  if (format !== undefined && format !== null && format !== 'channels_last') throw c.fail(`data_format "${String(format)}" is not supported (channels_last only)`);
+  checkChannelsLast(c.config, c.fail);
   if (s.length !== 3) throw c.fail(`needs a [height, width, channels] input, got [${s.join(', ')}]`);
   return s as [number, number, number];
 }
@@ -144,11 +142,7 @@ function sparseConv(inShape: [number, number, number], m: Csr, kh: number, kw: n
 function convLike(c: SparseLayerContext, kind: 'conv' | 'depthwise' | 'separable'): CompiledLayer {
   const s = image(c);
   const cin = s[2];
-  const [kh, kw] = pair(c.config.kernel_size, [NaN, NaN]);
-  const strides = pair(c.config.strides, [1, 1]);
-  const dilation = pair(c.config.dilation_rate, [1, 1]);
-  const padding = String(c.config.padding ?? 'valid');
-  if (padding !== 'same' && padding !== 'valid') throw c.fail(`padding "${padding}" is not supported`);
+  const { kernel: [kh, kw], strides, dilation, padding } = convGeometry(c.config, c.fail);
   let first: Csr;
   let channels: number;
   if (kind === 'conv') {
@@ -190,8 +184,7 @@ function convLike(c: SparseLayerContext, kind: 'conv' | 'depthwise' | 'separable
 
 const batchNorm: Compiler = (c) => {
   const s = single(c);
-  const axis = Array.isArray(c.config.axis) ? c.config.axis : [num(c.config.axis, -1)];
-  if (axis.length !== 1 || !(axis[0] === -1 || axis[0] === s.length)) throw c.fail(`axis ${JSON.stringify(c.config.axis)} is not supported (the channel axis, -1, only)`);
+  checkChannelAxis(c.config, s.length, c.fail);
   const ch = s[s.length - 1];
   const gamma = c.config.scale === false ? new Float32Array(ch).fill(1) : c.weight('gamma', [ch]);
   const beta = c.config.center === false ? new Float32Array(ch) : c.weight('beta', [ch]);
@@ -217,10 +210,8 @@ const batchNorm: Compiler = (c) => {
 function pooling(kind: 'max' | 'avg'): Compiler {
   return (c) => {
     const [h, w, ch] = image(c);
-    const [kh, kw] = pair(c.config.pool_size, [2, 2]);
-    const [sh, sw] = c.config.strides === null || c.config.strides === undefined ? [kh, kw] : pair(c.config.strides, [kh, kw]);
-    const padding = String(c.config.padding ?? 'valid');
-    if (padding !== 'same' && padding !== 'valid') throw c.fail(`padding "${padding}" is not supported`);
+    const { kernel: [kh, kw], strides: [sh, sw] } = poolWindow(c.config);
+    const padding = convPadding(c.config, c.fail);
     const py = spatialPadding(h, kh, sh, 1, padding);
     const px = spatialPadding(w, kw, sw, 1, padding);
     return {
@@ -277,17 +268,13 @@ function globalPooling(kind: 'max' | 'avg'): Compiler {
 
 const reshape: Compiler = (c) => {
   const s = single(c);
-  const target = Array.isArray(c.config.target_shape) ? c.config.target_shape.map(Number) : [];
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const shape = target.map((d) => (d === -1 ? size(s) / known : d));
-  if (size(shape) !== size(s) || !shape.every(Number.isInteger)) throw c.fail(`cannot reshape [${s.join(', ')}] to [${target.join(', ')}]`);
+  const shape = reshapeTarget(c.config, s, c.fail);
   return { outShape: shape, run: ([x]) => x.data };
 };
 
 const zeroPadding: Compiler = (c) => {
   const [h, w, ch] = image(c);
-  const p = c.config.padding;
-  const [[t, bt], [l, r]] = Array.isArray(p) && Array.isArray(p[0]) ? (p as number[][]) : (() => { const [a, d] = pair(p, [1, 1]); return [[a, a], [d, d]]; })();
+  const [[t, bt], [l, r]] = zeroPaddingAmounts(c.config);
   const ow = w + l + r;
   return {
     outShape: [h + t + bt, ow, ch],
@@ -392,11 +379,5 @@ export const SPARSE_COMPILERS: Record<string, Compiler> = {
     if (axis.length !== 1 || !(axis[0] === -1 || axis[0] === s.length)) throw c.fail('softmax over an axis other than the last is not supported');
     return activationFn(c, 'softmax', s);
   }),
-  Dropout: identity,
-  SpatialDropout1D: identity,
-  SpatialDropout2D: identity,
-  AlphaDropout: identity,
-  GaussianDropout: identity,
-  GaussianNoise: identity,
-  ActivityRegularization: identity,
+  ...Object.fromEntries(INFERENCE_IDENTITIES.map((k) => [k, identity])),
 };

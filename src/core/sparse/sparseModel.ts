@@ -8,6 +8,7 @@
 import { modelError } from '../errors';
 import type { HostTensor } from '../io/dtype';
 import { parseLayersTopology } from '../io/onnxExport';
+import { layerStep } from '../models/layerConfig';
 import type { Csr } from './csr';
 import { SPARSE_COMPILERS, type CompiledLayer, type SparseLayerContext, type SValue } from './sparseLayers';
 
@@ -24,10 +25,6 @@ export interface SparseModel {
   run(input: Float32Array): Float32Array;
 }
 
-function floatData(t: HostTensor): Float32Array {
-  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-}
-
 /** Compiles a Layers topology whose weights are given by stable name (`layer/weight`, as checkpoints store them). */
 export function compileSparseModel(topology: unknown, weights: Record<string, HostTensor>, file?: string): SparseModel {
   const parsed = parseLayersTopology(topology, file, PURPOSE);
@@ -35,34 +32,14 @@ export function compileSparseModel(topology: unknown, weights: Record<string, Ho
   if (input.shape.some((d) => !Number.isInteger(d) || d <= 0)) throw modelError(file, `${PURPOSE}: input shape [${input.shape.join(', ')}] must be fully known`);
   const shapes = new Map<string, number[]>([[input.name, input.shape]]);
   const plan: { name: string; inbound: string[]; layer: CompiledLayer }[] = [];
-  const has = (name: string) => Object.prototype.hasOwnProperty.call(weights, name);
   let nonzeros = 0;
   let csrWeights = 0;
   for (const spec of parsed.layers) {
-    const fail = (problem: string) => modelError(file, `${PURPOSE}: layer "${spec.name}" (${spec.className}): ${problem}`);
-    const compile = SPARSE_COMPILERS[spec.className];
-    if (!compile) throw fail('this layer class is not supported by the sparse path');
-    const inputShapes = spec.inbound.map((n) => {
-      const s = shapes.get(n);
-      if (!s) throw fail(`its input "${n}" is not produced by an earlier layer`);
-      return s;
-    });
+    const { impl: compile, step: { inputs: inputShapes, ...step } } = layerStep(SPARSE_COMPILERS, spec, shapes, weights, file, PURPOSE);
+    const { fail } = step;
     const ctx: SparseLayerContext = {
-      name: spec.name,
-      className: spec.className,
-      config: spec.config,
+      ...step,
       inputShapes,
-      fail,
-      hasWeight: (short) => has(`${spec.name}/${short}`),
-      weight: (short, shape) => {
-        const key = `${spec.name}/${short}`;
-        if (!has(key)) throw fail(`weight "${key}" is missing`);
-        const t = weights[key];
-        if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-          throw fail(`weight "${key}" is [${t.shape.join(', ')}], the layer needs [${shape.join(', ')}]`);
-        }
-        return floatData(t);
-      },
       countCsr: (m: Csr) => {
         nonzeros += m.rowStart[m.rows];
         csrWeights += m.rows * m.cols;

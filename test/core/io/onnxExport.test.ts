@@ -15,6 +15,7 @@ import { evaluateModel } from '../../../src/core/method/evaluate';
 import { loadLevelModel } from '../../../src/core/method/extract';
 import { listModelWeights, modelTopology } from '../../../src/core/models/weights';
 import { createRng } from '../../../src/core/random';
+import { buildLayerZoo } from '../../helpers/layerZoo';
 import { writeLevelCheckpoint } from '../../helpers/levelCheckpoint';
 import { tempDir } from './ioTestUtil';
 
@@ -111,35 +112,7 @@ describe('elsa extract --format onnx', () => {
 
   it('every other supported layer matches TF.js predict', async (t) => {
     if (skipWithoutOrt(t)) return;
-    const rng = createRng(3);
-    const input = tf.input({ shape: [9, 9, 2], name: 'image' });
-    let x = tf.layers.zeroPadding2d({ padding: [[1, 0], [0, 2]], name: 'pad' }).apply(input) as tf.SymbolicTensor;
-    x = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu6', name: 'dw' }).apply(x) as tf.SymbolicTensor;
-    const a = tf.layers.separableConv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'elu', name: 'sep' }).apply(x) as tf.SymbolicTensor;
-    const b = tf.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same', activation: 'tanh', name: 'dil' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.concatenate({ name: 'cat' }).apply([a, b]) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: 'bn' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.leakyReLU({ alpha: 0.1, name: 'leaky' }).apply(x) as tf.SymbolicTensor;
-    const p1 = tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'avg' }).apply(x) as tf.SymbolicTensor;
-    const p2 = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'max' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.multiply({ name: 'mul' }).apply([p1, p2]) as tf.SymbolicTensor;
-    const g = tf.layers.globalMaxPooling2d({ name: 'gmax' }).apply(x) as tf.SymbolicTensor;
-    let f = tf.layers.flatten({ name: 'flat' }).apply(x) as tf.SymbolicTensor;
-    f = tf.layers.dropout({ rate: 0.5, name: 'drop' }).apply(f) as tf.SymbolicTensor;
-    f = tf.layers.dense({ units: 8, activation: 'swish', name: 'd1' }).apply(f) as tf.SymbolicTensor;
-    const h = tf.layers.dense({ units: 8, activation: 'sigmoid', name: 'd2' }).apply(g) as tf.SymbolicTensor;
-    x = tf.layers.add({ name: 'sum' }).apply([f, h]) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: 'bn1d' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reshape({ targetShape: [2, 4], name: 'rs' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.softmax({ axis: -1, name: 'sm' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.flatten({ name: 'flat2' }).apply(x) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: x, name: 'zoo' });
-    const weights: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-    for (const w of listModelWeights(model)) {
-      const data = Float32Array.from({ length: w.shape.reduce((p, q) => p * q, 1) }, () => (w.name.endsWith('variance') ? 0.5 + rng.next() : rng.normal() * 0.5));
-      w.variable.write(tf.tensor(data, w.shape));
-      weights[w.name] = { dtype: 'F32', shape: w.shape, data };
-    }
+    const { model, weights } = buildLayerZoo();
     const count = 6;
     const images = randomImages(count, [9, 9, 2], 4);
     const want = tf.tidy(() => (model.predict(tf.tensor4d(images, [count, 9, 9, 2])) as tf.Tensor).dataSync() as Float32Array);

@@ -102,3 +102,18 @@ export async function withByteSource<T>(source: ByteSource | string, fn: (s: Byt
     await s.close?.();
   }
 }
+
+/**
+ * Reads a small text file whole (a model.json, a sharded index), refusing it before reading when it is over
+ * `maxBytes`: one line naming the file and `what` it is.
+ */
+export async function readBoundedText(filePath: string, label: string, what: string, maxBytes: number): Promise<{ text: string; size: number }> {
+  const source = fileByteSource(filePath, label);
+  try {
+    const size = await source.size();
+    if (size > maxBytes) throw checkpointError(label, `${what} is ${size} bytes, over the ${maxBytes}-byte limit`);
+    return { text: new TextDecoder().decode(await source.read(0, size)), size };
+  } finally {
+    await source.close?.();
+  }
+}

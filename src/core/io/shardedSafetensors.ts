@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { TensorEntry } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import type { ByteSource } from './byteSource';
-import { fileByteSource } from './byteSource';
+import { readBoundedText } from './byteSource';
 import { type HostTensor, decodeTensorData, isFloatDType } from './dtype';
 import { MAX_JSON_BYTES, MAX_NAME_CHARS, MAX_SHARDS, MAX_TENSORS, shortName } from './limits';
 import { type SafetensorsHeader, readSafetensorsHeader } from './safetensors';
@@ -179,15 +179,6 @@ export async function openShardedSafetensors(text: string, label: string, indexS
 
 /** Reads an index from disk (size-capped before reading) and opens the shards beside it. */
 export async function openShardedSafetensorsFile(indexPath: string, label = path.basename(indexPath)): Promise<ShardedSafetensors> {
-  const json = fileByteSource(indexPath, label);
-  let text: string;
-  let size: number;
-  try {
-    size = await json.size();
-    if (size > MAX_JSON_BYTES) throw checkpointError(label, `index is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
-    text = new TextDecoder().decode(await json.read(0, size));
-  } finally {
-    await json.close?.();
-  }
+  const { text, size } = await readBoundedText(indexPath, label, 'index', MAX_JSON_BYTES);
   return openShardedSafetensors(text, label, size, fileShardOpener(indexPath));
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { DType } from '../../protocol/checkpoint';
 import { checkpointError, isElsaError } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { type ByteSource, fileByteSource } from './byteSource';
+import { type ByteSource, fileByteSource, readBoundedText } from './byteSource';
 import { type HostTensor, decodeTensorData, elementCount, encodeTensorData, halfBitsToFloat } from './dtype';
 import { MAX_JSON_BYTES, shortName } from './limits';
 import { type TfjsManifest, type TfjsWeightEntry, confineShardPath, parseTfjsManifest } from './tfjsManifest';
@@ -153,16 +153,7 @@ export function fileShardOpener(modelJsonPath: string): ShardOpener {
 
 /** Reads a model.json from disk (bounded) and opens its shards beside it. */
 export async function openTfjsModelFile(modelJsonPath: string, label = path.basename(modelJsonPath)): Promise<TfjsModelReader> {
-  const json = fileByteSource(modelJsonPath, label);
-  let text: string;
-  let size: number;
-  try {
-    size = await json.size();
-    if (size > MAX_JSON_BYTES) throw checkpointError(label, `model.json is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
-    text = new TextDecoder().decode(await json.read(0, size));
-  } finally {
-    await json.close?.();
-  }
+  const { text, size } = await readBoundedText(modelJsonPath, label, 'model.json', MAX_JSON_BYTES);
   return openTfjsModel(text, label, size, fileShardOpener(modelJsonPath));
 }
 

@@ -9,6 +9,7 @@
 //   nice -n 5 node --import tsx scripts/experiments/level-gap.ts [--seeds 1,2] [--only v0,restore] [--out DIR]
 //   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
 //   ... --lr constant --out DIR                                                 the same without a schedule
+//   ... --model cnn --per-phase 24 --only v0,independent-90-strict --out DIR    the small CNN at a long budget
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -37,12 +38,15 @@ const perPhase = Number(opt('per-phase') ?? 3);
 /** `--lr constant` repeats the comparison without a schedule (issue 8's first look was at a constant rate). */
 const lrSchedule = opt('lr') === 'constant' ? { type: 'constant' } : { type: 'cosine', minFactor: 0.01 };
 const resultsFile = path.join(outDir, 'results.jsonl');
+/** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
+const modelType = opt('model') ?? 'mlp';
+if (!['mlp', 'cnn', 'resnet'].includes(modelType)) throw new Error(`--model: mlp, cnn or resnet, not ${modelType}`);
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
 
 const BASE = {
   name: 'level-gap',
-  model: { type: 'mlp' },
+  model: { type: modelType },
   data: { path: '/usr/share/datasets/fashion-mnist' },
   levels: [0.95, 0.9],
   sparsifier: { type: 'gmp', scope: 'global' },

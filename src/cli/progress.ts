@@ -6,7 +6,7 @@ import type { TrainProgress } from '../core/method/trainer';
 import type { TrainingEvent } from '../protocol/events';
 import { terminalInfo } from './supervisor';
 import { formatPercent } from '../protocol/format';
-import { DENSE_LABEL, levelCountOf, phaseProgressLabel, WARMUP_LABEL } from '../protocol/levels';
+import { phaseProgressLabel } from '../protocol/levels';
 
 // A missing value keeps the column width of a number.
 const pct = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '  –  ' : formatPercent(x, digits));
@@ -38,12 +38,12 @@ export class ProgressReporter {
 
   /** Called every step. */
   step(p: TrainProgress): void {
-    this.labels.set(p.phase.index, phaseProgressLabel(p.phase, p.sparseLevelCount));
+    this.labels.set(p.phase.index, phaseProgressLabel(p.phase.index, p.sparseLevelCount, p.phase.target));
     if (!this.tty) return;
     const t = Date.now();
     if (t - this.lastDraw < 100 && p.batch + 1 < p.batchesPerEpoch) return;
     this.lastDraw = t;
-    const label = `${this.prefix}[${phaseProgressLabel(p.phase, p.sparseLevelCount)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
+    const label = `${this.prefix}[${phaseProgressLabel(p.phase.index, p.sparseLevelCount, p.phase.target)}] epoch ${p.epoch + 1}/${p.phase.epochs} ${p.batch + 1}/${p.batchesPerEpoch} `;
     // The bar takes what the terminal has left, so the numbers are never cut off.
     const width = Math.max(0, Math.min(30, this.columns() - label.length - 1));
     const filled = Math.round(((p.batch + 1) / p.batchesPerEpoch) * width);
@@ -65,7 +65,7 @@ export class ProgressReporter {
   private lineFor(e: TrainingEvent, sparseLevelCount: number): string | undefined {
     switch (e.type) {
       case 'epoch': {
-        const label = this.labels.get(e.phase) ?? (e.phase === 0 ? WARMUP_LABEL : e.phase === levelCountOf(sparseLevelCount) ? `phase ${e.phase}/${sparseLevelCount} ${DENSE_LABEL}` : `phase ${e.phase}/${sparseLevelCount}`);
+        const label = this.labels.get(e.phase) ?? phaseProgressLabel(e.phase, sparseLevelCount);
         return formatEpochLine(e, label);
       }
       case 'level-done':

@@ -4,13 +4,15 @@
  */
 import type { TrainingEvent } from '../protocol/events';
 import { formatPercent } from '../protocol/format';
-import { levelCountOf, WARMUP_LABEL } from '../protocol/levels';
+import { phaseProgressLabel } from '../protocol/levels';
 
 export interface RunProgress {
   run?: string;
   /** K, the number of sparse levels. */
   sparseLevelCount?: number;
   phase?: number;
+  /** The target sparsity of the phase (from its phase-start event). */
+  targetSparsity?: number;
   epoch?: number;
   epochsInPhase?: number;
   accuracy?: number;
@@ -24,11 +26,11 @@ export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
     case 'run-start':
       return { run: e.run, sparseLevelCount: e.targets.length, status: 'running' };
     case 'phase-start':
-      return { ...p, phase: e.phase, epochsInPhase: e.epochs, epoch: 0, status: 'running' };
+      return { ...p, phase: e.phase, targetSparsity: e.targetSparsity, epochsInPhase: e.epochs, epoch: 0, status: 'running' };
     case 'epoch':
-      return { ...p, phase: e.phase, epoch: e.epoch, accuracy: e.evalAccuracy ?? e.accuracy, sparsity: e.sparsity, status: 'running' };
+      return { ...p, phase: e.phase, ...(e.phase === p.phase ? {} : { targetSparsity: undefined }), epoch: e.epoch, accuracy: e.evalAccuracy ?? e.accuracy, sparsity: e.sparsity, status: 'running' };
     case 'step':
-      return { ...p, phase: e.phase, status: 'running' };
+      return { ...p, phase: e.phase, ...(e.phase === p.phase ? {} : { targetSparsity: undefined }), status: 'running' };
     case 'level-done':
       return { ...p, accuracy: e.accuracy, sparsity: e.sparsity };
     case 'checkpoint':
@@ -40,12 +42,11 @@ export function foldProgress(p: RunProgress, e: TrainingEvent): RunProgress {
 
 const pct = (x: number) => formatPercent(x);
 
-/** "phase 2/5 · epoch 1/3 · acc 84.1 %": phase k of the K+1 that finish a level; phase 0 is the dense warm-up. */
+/** "phase 2/4 → 90 % · epoch 1/3 · acc 84.1 %": phase k of K sparse phases, named as the CLI names it (phaseProgressLabel). */
 export function progressText(p: RunProgress): string {
   const parts: string[] = [];
   if (p.phase !== undefined) {
-    if (p.phase === 0) parts.push(WARMUP_LABEL);
-    else parts.push(p.sparseLevelCount !== undefined ? `phase ${p.phase}/${levelCountOf(p.sparseLevelCount)}` : `phase ${p.phase}`);
+    parts.push(phaseProgressLabel(p.phase, p.sparseLevelCount, p.targetSparsity));
   }
   if (p.epoch !== undefined && p.epochsInPhase) parts.push(`epoch ${Math.min(p.epoch, p.epochsInPhase)}/${p.epochsInPhase}`);
   if (p.accuracy !== undefined) parts.push(`acc ${pct(p.accuracy)}`);

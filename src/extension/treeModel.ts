@@ -6,7 +6,7 @@
 import type { DType, ElsaMetadata, LevelInfo } from '../protocol/checkpoint';
 import { BASELINES_DIR, EVENTS_FILE, isCheckpointFile, isEventsFile, isSafetensorsFile, isShardIndexFile, isStudyFile, isTfjsModelFile, STUDY_FILE } from '../protocol/runFolder';
 import { formatBytes, formatPercent } from '../protocol/format';
-import { levelCountOf, levelRowLabel } from '../protocol/levels';
+import { levelCountOf, levelRowLabel, phaseProgressLabel } from '../protocol/levels';
 
 /** A file the workspace search found; `path` is workspace-relative with `/` separators. */
 export interface FoundFile {
@@ -228,7 +228,7 @@ export function decorateArtifact(node: TreeNode, info: ArtifactInfo): TreeNode {
   if (meta) {
     const K = meta.targets.length;
     const kind = meta.kind ?? 'elsa';
-    if (meta.training?.status === 'training') description = `training · phase ${meta.training.phase}/${K + 1}`;
+    if (meta.training?.status === 'training') description = `training · ${phaseProgressLabel(meta.training.phase, K, meta.targets[meta.training.phase - 1])}`;
     else if (kind === 'elsa') description = `${K} level${K === 1 ? '' : 's'} + dense`;
     else description = kind === 'dense' ? 'dense baseline' : `independent · ${formatPercent(meta.levels[0]?.sparsity ?? meta.targets[0])} sparse`;
     description += ` · ${formatBytes(info.fileSize)}`;

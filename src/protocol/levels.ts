@@ -59,11 +59,16 @@ export function phaseLabel(phase: number, levelCount: number, targetSparsity?: n
   return levelLabel(phase, Math.max(levelCount, phase + 1), targetSparsity);
 }
 
-/** A phase as a progress line names it: `warm-up`, `phase 2/4 → 90 %` (of K = 4 sparse phases), `dense phase 5`. */
-export function phaseProgressLabel(phase: { index: number; kind: 'warmup' | 'sparse' | 'dense'; target: number }, sparseLevelCount: number): string {
-  if (phase.kind === 'warmup') return WARMUP_LABEL;
-  if (phase.kind === 'dense') return `${DENSE_LABEL} phase ${phase.index}`;
-  return `phase ${phase.index}/${sparseLevelCount} → ${formatTargetPercent(phase.target)}`;
+/**
+ * A phase as progress text names it, the same in the CLI's progress lines, the status bar and the Checkpoints
+ * tree: `warm-up` (phase 0), `phase 2/4 → 90 %` (sparse phase k of K = `sparseLevelCount`; `phase 2/4` when
+ * the target is not at hand, `phase 2` when K is not known yet), `dense phase` (phase K+1).
+ */
+export function phaseProgressLabel(phase: number, sparseLevelCount: number | undefined, targetSparsity?: number): string {
+  if (phase === 0) return WARMUP_LABEL;
+  if (sparseLevelCount === undefined) return `phase ${phase}`;
+  if (phase > sparseLevelCount) return `${DENSE_LABEL} phase`;
+  return `phase ${phase}/${sparseLevelCount}${targetSparsity === undefined ? '' : ` → ${formatTargetPercent(targetSparsity)}`}`;
 }
 
 /** A level as a row names it: `Level 2 · 90.0 % sparse · acc 84.1 %` (the accuracy part only when measured). */

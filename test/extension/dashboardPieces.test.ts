@@ -76,9 +76,9 @@ describe('status bar progress', () => {
     p = foldProgress(foldProgress(p, events[0]), events[1]);
     assert.equal(progressText(p), 'warm-up · epoch 0/1');
     for (const e of events.slice(2)) p = foldProgress(p, e);
-    assert.equal(progressText(p), 'phase 2/5 · epoch 1/3 · acc 84.1 %');
+    assert.equal(progressText(p), 'phase 2/4 → 90 % · epoch 1/3 · acc 84.1 %', 'named as the CLI names it');
     p = foldProgress(p, { type: 'run-end', time: 't', status: 'cancelled', seconds: 3 });
-    assert.equal(progressText(p), 'cancelled · phase 2/5 · epoch 1/3 · acc 84.1 %');
+    assert.equal(progressText(p), 'cancelled · phase 2/4 → 90 % · epoch 1/3 · acc 84.1 %');
   });
 });
 

@@ -118,7 +118,7 @@ describe('artifact rows', () => {
 
   it('show a training snapshot as such', () => {
     const d = decorateArtifact(node, { ...okInfo, meta: { ...meta, training: { status: 'training', phase: 1, epoch: 2, step: 10 } } } as ArtifactInfo);
-    assert.equal(d.description, 'training · phase 1/3 · 1.18 MiB');
+    assert.equal(d.description, 'training · phase 1/2 → 95 % · 1.18 MiB');
   });
 
   it('show a corrupt file as one error row with the one-line message', () => {

@@ -65,7 +65,9 @@ describe('level words', () => {
 
   it('names phases in progress lines with K = the number of sparse phases', () => {
     const phases = planPhases([0.9, 0.5], { warmup: 1, perPhase: 1, dense: 1 });
-    assert.deepEqual(phases.map((p) => phaseProgressLabel(p, 2)), ['warm-up', 'phase 1/2 → 90 %', 'phase 2/2 → 50 %', 'dense phase 3']);
+    assert.deepEqual(phases.map((p) => phaseProgressLabel(p.index, 2, p.target)), ['warm-up', 'phase 1/2 → 90 %', 'phase 2/2 → 50 %', 'dense phase']);
+    assert.equal(phaseProgressLabel(2, 2), 'phase 2/2', 'no target at hand');
+    assert.equal(phaseProgressLabel(3, undefined), 'phase 3', 'K not known yet');
   });
 
   it('names a level row', () => {

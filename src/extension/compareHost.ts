@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { compareStores } from '../core/compare';
-import type { ElsaMetadata } from '../core/contract';
+import type { ElsaMetadata } from '../protocol/checkpoint';
 import { errorLine } from '../core/errors';
 import type { TensorStore } from '../core/tensorStore';
 import type { CompareResult } from '../protocol/compare';

@@ -30,7 +30,7 @@ import { findReport, readStudySummary, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { copyText, pickSampleImage, samplePredictionForDashboard } from './sampleHost';
 import { sensitivityForDashboard } from './sensitivityHost';
-import { graphForDashboard } from './graphHost';
+import { graphForDashboard } from './dashboardGraph';
 import { PendingReveal } from './pendingReveal';
 import { compareForDashboard } from './compareHost';
 import { artifactType } from './treeModel';

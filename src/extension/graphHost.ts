@@ -1,20 +1,10 @@
 /**
- * The model graph in the dashboard: the host builds it from the open file (src/core/modelGraph.ts) and lays
- * it out (src/core/graphLayout.ts); the webview only draws. And the tree's Reveal in Graph: a layer row opens
+ * The tree's Reveal in Graph (the graph message itself is built in dashboardGraph.ts): a layer row opens
  * (or focuses) its checkpoint's dashboard and asks the page to select that layer, as soon as the page can
  * hear it.
  */
 import * as vscode from 'vscode';
-import { layoutModelGraph } from '../core/graphLayout';
-import { buildModelGraph } from '../core/modelGraph';
-import type { TensorStore } from '../core/tensorStore';
-import type { HostResponse } from '../protocol/webview';
 import type { TreeNode } from './treeModel';
-
-export function graphForDashboard(store: TensorStore): HostResponse {
-  const graph = buildModelGraph({ topology: store.topology, tensors: store.modelTensors ?? store.layers });
-  return { kind: 'graph', graph: layoutModelGraph(graph) };
-}
 
 /** What Reveal in Graph needs of the dashboard panels (dashboardPanel.ts), without importing them (no cycle). */
 export interface GraphPanels {

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { layoutModelGraph } from '../../src/core/graphLayout';
 import { buildModelGraph } from '../../src/core/modelGraph';
+import type { TensorStore } from '../../src/core/tensorStore';
+import { graphForDashboard } from '../../src/extension/dashboardGraph';
 import { PendingReveal } from '../../src/extension/pendingReveal';
 import { parseHostMessage, parseWebviewMessage } from '../../src/protocol/validate';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES, type GraphData } from '../../src/protocol/webview';
@@ -63,5 +65,23 @@ describe('PendingReveal', () => {
     assert.deepEqual(delivered, ['b/kernel']);
     r.request('c/kernel');
     assert.deepEqual(delivered, ['b/kernel', 'c/kernel']);
+  });
+});
+
+describe('the dashboard graph while a run trains', () => {
+  const store = (shape: number[], topology?: unknown) =>
+    ({ layers: [], modelTensors: [{ name: 'a.weight', shape, dtype: 'F32' }, { name: 'b.weight', shape: [2], dtype: 'F32' }], topology }) as unknown as TensorStore;
+
+  it('reuses the layout while the topology and the tensor shapes stay the same (each epoch re-reads the file)', () => {
+    const first = graphForDashboard(store([2, 2]));
+    assert.equal(graphForDashboard(store([2, 2])), first, 'same names and shapes: the same laid-out graph');
+  });
+
+  it('lays the graph out again when a shape or the topology changes', () => {
+    const first = graphForDashboard(store([2, 2]));
+    const wider = graphForDashboard(store([2, 3]));
+    assert.notEqual(wider, first);
+    assert.notDeepEqual(wider, first, 'the new graph shows the new shape');
+    assert.notEqual(graphForDashboard(store([2, 2], { class_name: 'Sequential', config: { layers: [] } })), first);
   });
 });

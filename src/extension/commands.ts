@@ -10,7 +10,7 @@ import { errorLine } from '../core/errors';
 import { readArtifactInfo, type CheckpointTreeProvider } from './checkpointTree';
 import { runCli } from './cli';
 import { evalSummary } from './cliOutput';
-import { ComparePanels, pickComparison, pickLevelComparison } from './compareHost';
+import { COMPARE_VIEW_TYPE, ComparePanels, pickComparison, pickLevelComparison } from './compareHost';
 import type { DashboardPanels } from './dashboardPanel';
 import { uriBaseName } from './fileAccess';
 import { revealInGraph } from './graphHost';
@@ -137,8 +137,8 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
     void vscode.window.showInformationMessage(`ELSA: ${uriBaseName(uri)}: ${evalSummary(result.stdout)}`, 'Show Log').then((c) => c && log().show());
   }
 
-  const comparePanels = new ComparePanels(context.extensionUri);
-  context.subscriptions.push(comparePanels);
+  const comparePanels = new ComparePanels(context);
+  context.subscriptions.push(comparePanels, vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparePanels.serializer()));
   async function compare(arg: unknown, selection: unknown): Promise<void> {
     const selected = Array.isArray(selection) ? selection.map(uriOf).filter((u): u is vscode.Uri => !!u) : [];
     const node = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as TreeNode) : undefined;

@@ -16,7 +16,8 @@ import { type DashboardTarget, type HostResponse, PROTOCOL_VERSION, type Webview
 import type { CheckpointTreeProvider } from './checkpointTree';
 import { readArtifactInfo } from './checkpointTree';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
-import { openStore, uriBaseName } from './fileAccess';
+import { comparisonForTitle, COMPARE_SIDES_KEY, rememberComparison } from './compareRestore';
+import { exists, openStore, uriBaseName } from './fileAccess';
 import { log } from './log';
 import { type TreeNode, baseName, dirName } from './treeModel';
 import { formatPercent } from '../protocol/format';
@@ -134,26 +135,52 @@ export async function pickLevelComparison(tree: CheckpointTreeProvider, node: Tr
 
 const sideName = (s: CompareSideSpec) => `${uriBaseName(s.uri)}${s.level ? `@${s.level}` : ''}`;
 
-/** One panel per pair of sides (opening the same comparison again reveals it). */
+/**
+ * One panel per pair of sides (opening the same comparison again reveals it), restored after a window reload
+ * from the sides remembered under its title (compareRestore.ts).
+ */
 export class ComparePanels implements vscode.Disposable {
   private readonly sessions = new Map<string, CompareSession>();
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(private readonly context: vscode.ExtensionContext) {}
 
   show(a: CompareSideSpec, b: CompareSideSpec): void {
-    const key = `${a.uri.toString()}@${a.level ?? ''} ${b.uri.toString()}@${b.level ?? ''}`;
-    const open = this.sessions.get(key);
+    const open = this.sessions.get(sessionKey(a, b));
     if (open) {
       open.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `ELSA: ${sideName(a)} ↔ ${sideName(b)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    });
-    const icon = (variant: string) => vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', `elsa-${variant}.svg`);
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `ELSA: ${sideName(a)} ↔ ${sideName(b)}`, vscode.ViewColumn.Active, compareWebviewOptions(this.context.extensionUri));
+    const saved = this.context.workspaceState.get<unknown>(COMPARE_SIDES_KEY);
+    const side = (s: CompareSideSpec) => (s.level === undefined ? { uri: s.uri.toString() } : { uri: s.uri.toString(), level: s.level });
+    void this.context.workspaceState.update(COMPARE_SIDES_KEY, rememberComparison(saved, panel.title, { a: side(a), b: side(b) }));
+    this.attach(panel, a, b);
+  }
+
+  /** The serializer: the panel's title names the comparison; a panel whose files are gone closes. */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel) => {
+        const sides = comparisonForTitle(this.context.workspaceState.get<unknown>(COMPARE_SIDES_KEY), panel.title);
+        const a = sides && { uri: vscode.Uri.parse(sides.a.uri), level: sides.a.level };
+        const b = sides && { uri: vscode.Uri.parse(sides.b.uri), level: sides.b.level };
+        if (!a || !b || !(await exists(a.uri)) || !(await exists(b.uri)) || this.sessions.has(sessionKey(a, b))) {
+          log().info(`Compare panel not restored: ${sides ? `${sides.a.uri} or ${sides.b.uri} is gone` : `nothing remembered for "${panel.title}"`}`);
+          panel.dispose();
+          return;
+        }
+        // Restored panels keep the options of the old version: reset them before setting the HTML.
+        panel.webview.options = compareWebviewOptions(this.context.extensionUri);
+        this.attach(panel, a, b);
+      },
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, a: CompareSideSpec, b: CompareSideSpec): void {
+    const key = sessionKey(a, b);
+    const icon = (variant: string) => vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', `elsa-${variant}.svg`);
     panel.iconPath = { light: icon('light'), dark: icon('dark') };
-    const session = new CompareSession(panel, a, b, this.extensionUri);
+    const session = new CompareSession(panel, a, b, this.context.extensionUri);
     this.sessions.set(key, session);
     panel.onDidDispose(() => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
@@ -165,6 +192,13 @@ export class ComparePanels implements vscode.Disposable {
     this.sessions.clear();
   }
 }
+
+const sessionKey = (a: CompareSideSpec, b: CompareSideSpec) => `${a.uri.toString()}@${a.level ?? ''} ${b.uri.toString()}@${b.level ?? ''}`;
+
+const compareWebviewOptions = (extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions => ({
+  enableScripts: true,
+  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+});
 
 /** The host end of one Compare panel: `ready` → `init`, then `getCompare` answers; reads stop when it closes. */
 class CompareSession {

@@ -1,6 +1,6 @@
 // Compare in a real VS Code (code-server) driven by Chromium: two levels of a CLI checkpoint compared from a level
 // row's context menu (the Compare panel) and from the dashboard's "Compare levels" card, and a checkpoint level
-// against its own extracted safetensors from the palette. Every number the view shows (accuracy, sparsity, Jaccard,
+// against its own extracted safetensors from the palette; both panels come back after a window reload. Every number the view shows (accuracy, sparsity, Jaccard,
 // intersection/union, the difference histogram) must equal `elsa compare --json` on the same sides.
 
 import assert from 'node:assert/strict';
@@ -170,6 +170,17 @@ test('compare: two levels from the tree and the dashboard, a level against its e
         assert.equal(l.diff.zero, l.union, `${l.name}: every kept weight has the same value`);
       }
       assert.equal(shown.sides[1].level, 0, 'a plain file has no level');
+    });
+
+    await step('after a window reload both Compare panels come back with the same sides and numbers', async () => {
+      await runCommand(page, 'Developer: Reload Window');
+      await waitForWorkbench(page);
+      await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors@1 ↔ fixture-level1.safetensors');
+      const toExport = await cliCompare(`${ckpt}@1`, exported, workspace.dir);
+      assertSameAsCli(await waitForCompare(page, 'the restored level-1 ↔ export panel', (r) => r.layers.length === toExport.layers.length), toExport);
+      await page.locator('.tabs-container .tab', { hasText: 'ELSA: fixture.elsa.safetensors@1 ↔ fixture.elsa.safetensors@2' }).first().click();
+      const levels = await cliCompare(`${ckpt}@1`, `${ckpt}@2`, workspace.dir);
+      assertSameAsCli(await waitForCompare(page, 'the restored level 1 ↔ level 2 panel', (r) => r.sides[1]?.level === 2), levels);
     });
   } finally {
     await session?.close();

@@ -64,3 +64,31 @@ export function datasetCounts(dataset: string | undefined): { train?: number; te
   const m = dataset ? /(\d+) train \/ (\d+) test/.exec(dataset) : null;
   return m ? { train: Number(m[1]), test: Number(m[2]) } : {};
 }
+
+/**
+ * McNemar's exact two-sided p for two classifiers on the same test images: of the images exactly one of them
+ * gets right, the first gets `n10` and the second `n01`; with no real difference each such image is a fair coin,
+ * so p = 2·P(X ≤ min(n10, n01)) for X ~ Bin(n10 + n01, ½), at most 1. Small p: the difference is more than the
+ * choice of test images explains.
+ */
+export function mcnemarExact(n10: number, n01: number): number {
+  const m = n10 + n01;
+  if (!(m > 0)) return 1;
+  const k = Math.min(n10, n01);
+  // Terms in log space: C(m, i) / 2^m underflows for the thousands of discordant images of a 10,000-image test set.
+  let logC = 0;
+  let tail = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log(m - i + 1) - Math.log(i);
+    tail += Math.exp(logC - m * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}
+
+/** Two-sided p of a standard normal statistic z (Abramowitz–Stegun 7.1.26 for erfc; |error| < 1.5e-7). */
+export function normalTwoSidedP(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return Math.min(1, erfc);
+}

@@ -1,0 +1,155 @@
+// Is a difference between ELSA's level and the independent network more than test-set sampling? (docs/results.md)
+//
+// The study tables give mean ± sd over seeds: that is the spread from training (initial weights, batch order).
+// A second source of chance is which 10,000 images the test set holds. Both networks of a cell are evaluated on
+// the same images, so the paired test is McNemar's: of the images exactly one of the two gets right, ELSA gets
+// n₁₀ and the independent network n₀₁; with no real difference each such image is a fair coin.
+//
+//   node --import tsx scripts/experiments/paired-test.ts <study output folder> [--levels 2,3] [--json FILE]
+//
+// Per cell and level: both accuracies (re-evaluated here from the files, as `elsa eval` does), n₁₀, n₀₁, the net
+// difference in images and McNemar's exact two-sided p. Per level over the cells (seeds): the summed counts, the
+// net difference in points, its test-set standard error √(n₁₀ + n₀₁)/N per seed averaged, and the normal
+// approximation's two-sided p of the summed counts.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadDataset, type Dataset } from '../../src/core/data/dataset';
+import { initEngine } from '../../src/core/engine/backend';
+import { checkpointDataSpec } from '../../src/core/config';
+import { readElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
+import { evaluateModel } from '../../src/core/method/evaluate';
+import { loadLevelModel } from '../../src/core/method/extract';
+import { mcnemarExact, normalTwoSidedP } from '../../src/protocol/uncertainty';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const studyDir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+if (!studyDir || !existsSync(studyDir)) {
+  console.error('usage: paired-test.ts <study output folder> [--levels 2,3] [--json FILE]');
+  process.exit(2);
+}
+const onlyLevels = opt('levels')?.split(',').map(Number);
+
+interface ReportRow {
+  level: number;
+  targetSparsity: number;
+  accuracy: number;
+  epochs: number;
+  file: string;
+}
+interface CellReport {
+  run: string;
+  testCount: number;
+  elsa: ReportRow[];
+  independent: ReportRow[];
+  dense?: ReportRow | ReportRow[];
+}
+
+export interface PairedRow {
+  cell: string;
+  level: number;
+  accElsa: number;
+  accIndependent: number;
+  /** Images ELSA gets right and the independent network wrong, and the other way round. */
+  n10: number;
+  n01: number;
+  n: number;
+  p: number;
+}
+
+/** Which test images a file's level gets right. */
+async function rightOnes(file: string, target: number, dataset: Dataset): Promise<Uint8Array> {
+  const ckpt = await readElsaCheckpoint(file);
+  await ckpt.close();
+  const levels = ckpt.meta.levels;
+  const level = (levels.find((l) => Math.abs(l.targetSparsity - target) < 1e-9) ?? levels[levels.length - 1]).index;
+  const { model } = await loadLevelModel(file, level, { logits: true });
+  try {
+    const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses, keepLogits: true });
+    const logits = ev.logits as Float32Array;
+    const c = dataset.numClasses;
+    const right = new Uint8Array(dataset.test.count);
+    for (let i = 0; i < right.length; i++) {
+      let best = 0;
+      for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+      right[i] = best === dataset.test.labels[i] ? 1 : 0;
+    }
+    return right;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(studyDir as string);
+  const cells = readdirSync(root)
+    .filter((d) => existsSync(path.join(root, d, 'report.json')))
+    .sort();
+  if (!cells.length) throw new Error(`${root}: no cell folder with a report.json`);
+  await initEngine('auto');
+  let dataset: Dataset | undefined;
+  const rows: PairedRow[] = [];
+  for (const cell of cells) {
+    const dir = path.join(root, cell);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as CellReport;
+    const elsaFile = path.join(dir, report.elsa[0].file);
+    if (!dataset) {
+      const ckpt = await readElsaCheckpoint(elsaFile);
+      await ckpt.close();
+      dataset = await loadDataset({ ...checkpointDataSpec(elsaFile, ckpt.meta.config), limitTrain: 1 });
+    }
+    const dense = Array.isArray(report.dense) ? report.dense[0] : report.dense;
+    const pairs = report.elsa.map((e) => ({ e, ref: e.targetSparsity === 0 ? dense : report.independent.find((r) => r.level === e.level) }));
+    for (const { e, ref } of pairs) {
+      if (!ref || (onlyLevels && !onlyLevels.includes(e.level)) || e.level === 1) continue;
+      const a = await rightOnes(elsaFile, e.targetSparsity, dataset);
+      const b = await rightOnes(path.join(dir, ref.file), e.targetSparsity, dataset);
+      let n10 = 0;
+      let n01 = 0;
+      let accA = 0;
+      let accB = 0;
+      for (let i = 0; i < a.length; i++) {
+        accA += a[i];
+        accB += b[i];
+        if (a[i] && !b[i]) n10++;
+        if (!a[i] && b[i]) n01++;
+      }
+      const row = { cell, level: e.level, accElsa: accA / a.length, accIndependent: accB / a.length, n10, n01, n: a.length, p: mcnemarExact(n10, n01) };
+      rows.push(row);
+      console.error(`${cell} level ${e.level}: ELSA ${pct(row.accElsa)} vs ${pct(row.accIndependent)} (report: ${pct(e.accuracy)} vs ${pct(ref.accuracy)}), n10 ${n10}, n01 ${n01}`);
+    }
+  }
+  print(rows);
+  const json = opt('json');
+  if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+
+function print(rows: PairedRow[]): void {
+  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${path.resolve(studyDir as string)}\n`);
+  console.log('| cell | level | ELSA % | independent % | n₁₀ (only ELSA right) | n₀₁ (only indep. right) | net, images | McNemar p |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.cell} | ${r.level} | ${pct(r.accElsa)} | ${pct(r.accIndependent)} | ${r.n10} | ${r.n01} | ${signed(r.n10 - r.n01, 0)} | ${r.p.toFixed(3)} |`);
+  console.log('\nPer level over the cells (seeds): summed counts, mean net difference, its test-set standard error for one seed (√(n₁₀ + n₀₁)/N, mean over seeds) and the two-sided p of the summed counts (normal approximation).\n');
+  console.log('| level | cells | Δ ELSA − indep. (pt), mean | test-set SE of one seed\'s Δ (pt) | Σn₁₀ | Σn₀₁ | p (summed) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const level of [...new Set(rows.map((r) => r.level))].sort((a, b) => a - b)) {
+    const rs = rows.filter((r) => r.level === level);
+    const n10 = rs.reduce((s, r) => s + r.n10, 0);
+    const n01 = rs.reduce((s, r) => s + r.n01, 0);
+    const delta = rs.reduce((s, r) => s + (r.n10 - r.n01) / r.n, 0) / rs.length;
+    const se = rs.reduce((s, r) => s + Math.sqrt(r.n10 + r.n01) / r.n, 0) / rs.length;
+    const z = n10 + n01 ? (n10 - n01) / Math.sqrt(n10 + n01) : 0;
+    console.log(`| ${level} | ${rs.length} | ${signed(100 * delta)} | ${(100 * se).toFixed(2)} | ${n10} | ${n01} | ${normalTwoSidedP(z).toFixed(3)} |`);
+  }
+}
+
+void main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

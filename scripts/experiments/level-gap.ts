@@ -10,6 +10,7 @@
 //   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
 //   ... --lr constant --out DIR                                                 the same without a schedule
 //   ... --model cnn --per-phase 24 --only v0,independent-90-strict --out DIR    the small CNN at a long budget
+//   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -33,11 +34,25 @@ const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
 /** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
 const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
 const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
+if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen'].includes(n) && !n.startsWith('independent-L'))) {
+  throw new Error(`--level ${opt('level')}: only v0, unfrozen and independent-L${opt('level')}-strict run there`);
+}
+if (Number(opt('level') ?? 2) !== 2 && !only) throw new Error('--level needs --only (v0, unfrozen, independent-L<level>-strict)');
 /** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
 const perPhase = Number(opt('per-phase') ?? 3);
 /** `--lr constant` repeats the comparison without a schedule (issue 8's first look was at a constant rate). */
 const lrSchedule = opt('lr') === 'constant' ? { type: 'constant' } : { type: 'cosine', minFactor: 0.01 };
 const resultsFile = path.join(outDir, 'results.jsonl');
+/**
+ * `--level L` moves the comparison to level L of the study's four levels (95/90/75/50 %, dense = 5): the prefix
+ * trains up to level L−1, the variants train phase L, the reference is the strict-budget independent network of
+ * level L (the dense baseline for L = 5). Only prefix, v0, unfrozen (every weight of levels < L trains in phase
+ * L) and the reference run there; the other variants are about level 2.
+ */
+const gapLevel = Number(opt('level') ?? 2);
+if (![2, 3, 4, 5].includes(gapLevel)) throw new Error(`--level: 2, 3, 4 or 5, not ${opt('level')}`);
+/** The reference's name: `independent-90-strict` at level 2 (as in the committed results), else by level. */
+const REFERENCE = gapLevel === 2 ? 'independent-90-strict' : `independent-L${gapLevel}-strict`;
 /** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
 const modelType = opt('model') ?? 'mlp';
 if (!['mlp', 'cnn', 'resnet'].includes(modelType)) throw new Error(`--model: mlp, cnn or resnet, not ${modelType}`);
@@ -48,11 +63,11 @@ const BASE = {
   name: 'level-gap',
   model: { type: modelType },
   data: { path: '/usr/share/datasets/fashion-mnist' },
-  levels: [0.95, 0.9],
+  levels: gapLevel === 2 ? [0.95, 0.9] : [0.95, 0.9, 0.75, 0.5],
   sparsifier: { type: 'gmp', scope: 'global' },
   optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
   lrSchedule,
-  epochs: { warmup: 2, perPhase, dense: 0 },
+  epochs: { warmup: 2, perPhase, dense: gapLevel === 5 ? perPhase : 0 },
   batchSize: 128,
   evalEvery: 'phase',
 };
@@ -114,10 +129,10 @@ function phase2(
     epochs,
     async run({ run, config, dir }) {
       const state = await loadTrainingState(prefixPath(dir));
-      if (!state || state.training.phase !== 2 || state.training.epoch !== 0) throw new Error(`${prefixPath(dir)} is not a phase-2 start`);
+      if (!state || state.training.phase !== gapLevel || state.training.epoch !== 0) throw new Error(`${prefixPath(dir)} is not a phase-${gapLevel} start`);
       change.state?.(state, dir);
       const cfg = change.config ? change.config(config) : config;
-      const { out, emit } = recorder(2);
+      const { out, emit } = recorder(gapLevel);
       const controller = new AbortController();
       const restore = change.unfreezeLevel1 ? unfreeze(state) : () => {};
       try {
@@ -130,7 +145,7 @@ function phase2(
           emit,
           signal: controller.signal,
           onLevelDone: async (level) => {
-            if (level === 2) controller.abort();
+            if (level === gapLevel) controller.abort();
           },
         });
       } finally {
@@ -141,14 +156,14 @@ function phase2(
   };
 }
 
-/** Wrap MaskedOptimizer.setUpdateMask so that level-1 weights (code 1) are updated too. Returns the undo. */
+/** Wrap MaskedOptimizer.setUpdateMask so that the weights of levels below the measured one (codes 1..L−1) are updated too. Returns the undo. */
 function unfreeze(state: SavedState): () => void {
   const original = MaskedOptimizer.prototype.setUpdateMask;
   MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
     const codes = state.codes[name];
     if (mask && codes) {
       const m = Uint8Array.from(mask);
-      for (let i = 0; i < m.length; i++) if (codes[i] === 1) m[i] = 1;
+      for (let i = 0; i < m.length; i++) if (codes[i] >= 1 && codes[i] < gapLevel) m[i] = 1;
       return original.call(this, name, m);
     }
     return original.call(this, name, mask);
@@ -215,10 +230,10 @@ const twoCycle: Variant = {
 const VARIANTS: Variant[] = [
   {
     name: 'prefix',
-    what: 'warm-up + phase 1 (level 1, 95 %); records each pruned weight\'s last value',
-    epochs: (pp) => 2 + pp,
+    what: 'warm-up + phases up to level L−1 (level 1, 95 %, by default); records each weight phase 1 pruned with its last value',
+    epochs: (pp) => 2 + (gapLevel - 1) * pp,
     async run({ run, config, dir }) {
-      const { out, emit } = recorder(1);
+      const { out, emit } = recorder(gapLevel - 1);
       const controller = new AbortController();
       const shadow: Record<string, Record<number, number>> = {};
       await run.train({
@@ -237,7 +252,7 @@ const VARIANTS: Variant[] = [
           });
         },
         onLevelDone: async (level) => {
-          if (level === 1) controller.abort();
+          if (level === gapLevel - 1) controller.abort();
         },
       });
       writeFileSync(shadowPath(dir), JSON.stringify(shadow));
@@ -245,12 +260,12 @@ const VARIANTS: Variant[] = [
       return out;
     },
   },
-  phase2('v0', 'ELSA as it is (control: must equal the study\'s level 2)', (pp) => 2 + 2 * pp),
+  phase2('v0', 'ELSA as it is (control: must equal the study\'s level L)', (pp) => 2 + gapLevel * pp),
   phase2('restore', 'H1: free weights restart from their value before phase-1 pruning, not +0', (pp) => 2 + 2 * pp, { state: restoreShadow }),
   phase2('rampstart-0.33', 'H1: GMP ramp starts after 1/3 of the phase (free weights train 1 epoch first)', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
   }),
-  phase2('unfrozen', 'H2 probe: level-1 weights keep training in phase 2 (no nesting)', (pp) => 2 + 2 * pp, { unfreezeLevel1: true }),
+  phase2('unfrozen', 'H2 probe: the weights of levels < L keep training in phase L (no nesting)', (pp) => 2 + gapLevel * pp, { unfreezeLevel1: true }),
   phase2('unfrozen-restore', 'probe: unfrozen + restore (no nesting, no regrowth from zero: only the 95 % detour is left)', (pp) => 2 + 2 * pp, {
     unfreezeLevel1: true,
     state: restoreShadow,
@@ -286,14 +301,14 @@ const VARIANTS: Variant[] = [
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 2 } }),
   }),
   {
-    name: 'independent-90-strict',
-    what: 'elsa baseline: independent 90 % at the strict budget (warm-up 2 + one phase of 2 × per-phase epochs)',
-    epochs: (pp) => 2 + 2 * pp,
+    name: REFERENCE,
+    what: 'elsa baseline: the independent network of level L at the strict budget (level 2: warm-up 2 + one phase of 2 × per-phase epochs; level 5: the dense baseline)',
+    epochs: (pp) => 2 + gapLevel * pp,
     async run({ run, config, dir }) {
-      const job = baselineJobs(config).find((j) => j.kind === 'independent' && j.level === 2 && j.budgets.includes('strict'));
-      if (!job) throw new Error('no strict level-2 baseline job');
+      const job = baselineJobs(config).find((j) => j.level === gapLevel && j.budgets.includes('strict'));
+      if (!job) throw new Error(`no strict level-${gapLevel} baseline job`);
       const { out, emit } = recorder(1);
-      await run.train({ config: job.config, kind: 'independent', targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
+      await run.train({ config: job.config, kind: job.kind, targets: job.targets, model: await run.buildModel(), checkpointPath: path.join(dir, job.file), emit });
       return out;
     },
   },

@@ -6,6 +6,8 @@
 // n₁₀ and the independent network n₀₁; with no real difference each such image is a fair coin.
 //
 //   node --import tsx scripts/experiments/paired-test.ts <study output folder> [--levels 2,3] [--json FILE]
+//   ... --gap <level-gap output folder> [--variant v0] [--level 2]   a level-gap experiment: per seed folder s<n>,
+//       level L of <variant>.elsa.safetensors against the strict reference file (independent-…-strict-…)
 //
 // Per cell and level: both accuracies (re-evaluated here from the files, as `elsa eval` does), n₁₀, n₀₁, the net
 // difference in images and McNemar's exact two-sided p. Per level over the cells (seeds): the summed counts, the
@@ -26,9 +28,10 @@ const opt = (name: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const studyDir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const gapDir = opt('gap');
+const studyDir = gapDir ?? args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 if (!studyDir || !existsSync(studyDir)) {
-  console.error('usage: paired-test.ts <study output folder> [--levels 2,3] [--json FILE]');
+  console.error('usage: paired-test.ts <study output folder> [--levels 2,3] [--json FILE]\n       paired-test.ts --gap <level-gap output folder> [--variant v0] [--level 2]');
   process.exit(2);
 }
 const onlyLevels = opt('levels')?.split(',').map(Number);
@@ -83,8 +86,39 @@ async function rightOnes(file: string, target: number, dataset: Dataset): Promis
   }
 }
 
+/** The pairs of a level-gap experiment folder: per seed, the variant's level L against the strict reference. */
+async function gapPairs(root: string): Promise<{ cell: string; level: number; target: number; a: string; b: string; dataFrom: string }[]> {
+  const variant = opt('variant') ?? 'v0';
+  const level = Number(opt('level') ?? 2);
+  const out = [];
+  for (const seedDir of readdirSync(root).filter((d) => /^s\d+$/.test(d)).sort((x, y) => Number(x.slice(1)) - Number(y.slice(1)))) {
+    const dir = path.join(root, seedDir);
+    const a = path.join(dir, `${variant}.elsa.safetensors`);
+    const ref = readdirSync(dir).find((f) => /^(independent-.*-strict|dense)-\d+ep\.safetensors$/.test(f));
+    if (!existsSync(a) || !ref) continue;
+    const ckpt = await readElsaCheckpoint(a);
+    await ckpt.close();
+    const target = ckpt.meta.levels.find((l) => l.index === level)?.targetSparsity;
+    if (target === undefined) throw new Error(`${a}: no level ${level}`);
+    out.push({ cell: `${seedDir} ${variant}`, level, target, a, b: path.join(dir, ref), dataFrom: a });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(studyDir as string);
+  if (gapDir) {
+    await initEngine('auto');
+    const pairs = await gapPairs(root);
+    if (!pairs.length) throw new Error(`${root}: no seed folder with the variant and a strict reference`);
+    const first = await readElsaCheckpoint(pairs[0].dataFrom);
+    await first.close();
+    const dataset = await loadDataset({ ...checkpointDataSpec(pairs[0].dataFrom, first.meta.config), limitTrain: 1 });
+    const rows: PairedRow[] = [];
+    for (const p of pairs) rows.push(pairRow(p.cell, p.level, await rightOnes(p.a, p.target, dataset), await rightOnes(p.b, p.target, dataset)));
+    print(rows);
+    return;
+  }
   const cells = readdirSync(root)
     .filter((d) => existsSync(path.join(root, d, 'report.json')))
     .sort();
@@ -105,26 +139,29 @@ async function main(): Promise<void> {
     const pairs = report.elsa.map((e) => ({ e, ref: e.targetSparsity === 0 ? dense : report.independent.find((r) => r.level === e.level) }));
     for (const { e, ref } of pairs) {
       if (!ref || (onlyLevels && !onlyLevels.includes(e.level)) || e.level === 1) continue;
-      const a = await rightOnes(elsaFile, e.targetSparsity, dataset);
-      const b = await rightOnes(path.join(dir, ref.file), e.targetSparsity, dataset);
-      let n10 = 0;
-      let n01 = 0;
-      let accA = 0;
-      let accB = 0;
-      for (let i = 0; i < a.length; i++) {
-        accA += a[i];
-        accB += b[i];
-        if (a[i] && !b[i]) n10++;
-        if (!a[i] && b[i]) n01++;
-      }
-      const row = { cell, level: e.level, accElsa: accA / a.length, accIndependent: accB / a.length, n10, n01, n: a.length, p: mcnemarExact(n10, n01) };
+      const row = pairRow(cell, e.level, await rightOnes(elsaFile, e.targetSparsity, dataset), await rightOnes(path.join(dir, ref.file), e.targetSparsity, dataset));
       rows.push(row);
-      console.error(`${cell} level ${e.level}: ELSA ${pct(row.accElsa)} vs ${pct(row.accIndependent)} (report: ${pct(e.accuracy)} vs ${pct(ref.accuracy)}), n10 ${n10}, n01 ${n01}`);
+      console.error(`${cell} level ${e.level}: ELSA ${pct(row.accElsa)} vs ${pct(row.accIndependent)} (report: ${pct(e.accuracy)} vs ${pct(ref.accuracy)}), n10 ${row.n10}, n01 ${row.n01}`);
     }
   }
   print(rows);
   const json = opt('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
+}
+
+/** One paired row from the two right/wrong vectors on the same images. */
+function pairRow(cell: string, level: number, a: Uint8Array, b: Uint8Array): PairedRow {
+  let n10 = 0;
+  let n01 = 0;
+  let accA = 0;
+  let accB = 0;
+  for (let i = 0; i < a.length; i++) {
+    accA += a[i];
+    accB += b[i];
+    if (a[i] && !b[i]) n10++;
+    if (!a[i] && b[i]) n01++;
+  }
+  return { cell, level, accElsa: accA / a.length, accIndependent: accB / a.length, n10, n01, n: a.length, p: mcnemarExact(n10, n01) };
 }
 
 const pct = (x: number) => (100 * x).toFixed(2);

@@ -7,12 +7,39 @@
 # bit-identical to the study's), and the dense baseline is trained for the same 146 epochs (is it converged at 122?).
 #
 #   bash scripts/experiments/dense-phase.sh [seeds...]        (default 1 2 3 4 5; ELSA_CLI=path/to/cli.js)
-#   results: runs/experiments/dense-phase/s<seed>/ (report of the ELSA run, baselines/dense-146ep.safetensors)
+#   bash scripts/experiments/dense-phase.sh summary           results.jsonl + a table from the seeds done so far
+#   results: runs/experiments/dense-phase/s<seed>/ (the ELSA run's events, baselines/dense-146ep.safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CLI=${ELSA_CLI:-dist/cli.js}
 DENSE=${DENSE_EPOCHS:-48}
 OUT=runs/experiments/dense-phase
+if [ "${1:-}" = summary ]; then
+  /usr/bin/python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+rows = []
+for d in sorted(os.listdir(out)):
+    if not d.startswith('s') or not d[1:].isdigit():
+        continue
+    def done(path):
+        if not os.path.exists(path):
+            return {}
+        return {e['level']: e for e in map(json.loads, open(path)) if e.get('type') == 'level-done'}
+    elsa, base = done(os.path.join(out, d, 'events.jsonl')), done(os.path.join(out, d, 'baselines', 'events.jsonl'))
+    if 5 in elsa and 1 in base:
+        rows.append({'seed': int(d[1:]), 'elsa': {k: v['accuracy'] for k, v in sorted(elsa.items())}, 'denseBaseline': base[1]['accuracy']})
+with open(os.path.join(out, 'results.jsonl'), 'w') as f:
+    for r in rows:
+        f.write(json.dumps(r) + '\n')
+print('| seed | ELSA level 1 / 2 / 3 / 4 | ELSA dense (146 epochs) | dense baseline (146 epochs) | Δ dense |')
+print('|---|---|---|---|---|')
+for r in rows:
+    e = r['elsa']
+    print(f"| {r['seed']} | {' / '.join(f'{100 * e[k]:.2f}' for k in (1, 2, 3, 4))} | {100 * e[5]:.2f} | {100 * r['denseBaseline']:.2f} | {100 * (e[5] - r['denseBaseline']):+.2f} |")
+PY
+  exit 0
+fi
 seeds=${*:-1 2 3 4 5}
 for s in $seeds; do
   dir=$OUT/s$s

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { checkpointError } from './errors';
-import { fileByteSource } from './io/byteSource';
+import { fileByteSource, readBoundedText } from './io/byteSource';
 import { MAX_JSON_BYTES } from './io/limits';
 import { readSafetensorsHeader } from './io/safetensors';
 import { parseSparseMetadata } from './io/sparseFormat';
@@ -13,26 +13,15 @@ import { fileShardOpener } from './io/tfjsModel';
 import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from './tensorStore';
 import { isShardIndexFile } from '../protocol/runFolder';
 
-async function readJsonText(file: string, label: string, what: string): Promise<{ text: string; size: number }> {
-  const source = fileByteSource(file, label);
-  try {
-    const size = await source.size();
-    if (size > MAX_JSON_BYTES) throw checkpointError(label, `${what} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
-    return { text: new TextDecoder().decode(await source.read(0, size)), size };
-  } finally {
-    await source.close?.();
-  }
-}
-
 /** Opens `file` as a store; close it when done. A sparse export is refused (its tensors are bitmaps and values). */
 export async function openStoreFile(file: string): Promise<TensorStore> {
   const label = path.basename(file);
   if (isShardIndexFile(file)) {
-    const { text, size } = await readJsonText(file, label, 'index');
+    const { text, size } = await readBoundedText(file, label, 'index', MAX_JSON_BYTES);
     return openShardedSafetensorsStore(text, label, size, fileShardOpener(file));
   }
   if (file.toLowerCase().endsWith('.json')) {
-    const { text, size } = await readJsonText(file, label, 'model.json');
+    const { text, size } = await readBoundedText(file, label, 'model.json', MAX_JSON_BYTES);
     return openTfjsStore(text, label, size, fileShardOpener(file));
   }
   const source = fileByteSource(file, label);

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const rows: PairedRow[] = [];
   for (const cell of cells) {
     const dir = path.join(root, cell);
-    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as CellReport;
+    const report = readReport(path.join(dir, 'report.json'));
     const elsaFile = path.join(dir, report.elsa[0].file);
     if (!dataset) {
       const ckpt = await readElsaCheckpoint(elsaFile);
@@ -147,6 +147,20 @@ async function main(): Promise<void> {
   print(rows);
   const json = opt('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
+}
+
+/** A cell's report.json, or one line naming the file and what is wrong with it. */
+function readReport(file: string): CellReport {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a readable JSON report (${(e as Error).message})`);
+  }
+  const r = raw as Partial<CellReport>;
+  const rowsOk = (rows: unknown) => Array.isArray(rows) && rows.every((x) => x && typeof x.file === 'string' && typeof x.level === 'number' && typeof x.targetSparsity === 'number');
+  if (!rowsOk(r.elsa) || !r.elsa?.length || !rowsOk(r.independent)) throw new Error(`${file}: not an elsa report (no ELSA levels with their files)`);
+  return r as CellReport;
 }
 
 /** One paired row from the two right/wrong vectors on the same images. */

@@ -14,20 +14,7 @@ import { ensureBuilt, inspectJson, makeWorkspace, readElsaMetadata, runCli, tens
 import { poll } from './harness/poll';
 import { log, openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate } from './harness/tools';
-import {
-  answerInputBox,
-  expandTreeItem,
-  openFileByQuickOpen,
-  openViewContainer,
-  pickQuickItem,
-  runCommand,
-  runContextMenu,
-  statusBarText,
-  waitForEditorTab,
-  waitForTaskResult,
-  waitForTreeStable,
-  waitForTreeItem,
-} from './harness/ui';
+import { answerInputBox, expandTreeItem, openFileByQuickOpen, openViewContainer, pickQuickItem, runCommandForPicker, runContextMenu, statusBarText, waitForEditorTab, waitForTaskResult, waitForTreeItem, waitForTreeStable } from './harness/ui';
 
 const gate = e2eGate();
 const VIEW = 'Checkpoints';
@@ -65,7 +52,7 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
     });
 
     await step('palette opens the dashboard with every chart and the file numbers', async () => {
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       const readout = await waitForDashboard(page, 'all charts drawn with every level', (r) =>
@@ -91,7 +78,7 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
     await step('dashboard of the run folder waits for its first training', async () => {
       // Opened before training starts: loading a webview while a training run holds one of two cores can take
       // longer than the run itself.
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'run · runs/live', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: live');
       const readout = await poll('the run dashboard to load', () => readVisibleDashboard(page));
@@ -99,7 +86,7 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
     });
 
     await step('palette trains the run config; the live training curve grows', async () => {
-      await runCommand(page, 'ELSA: Train');
+      await runCommandForPicker(page, 'ELSA: Train', 'ELSA: run config');
       await pickQuickItem(page, 'live.elsa.json', { title: 'ELSA: run config' });
       const statusItem = page.locator('.part.statusbar .statusbar-item', { hasText: 'ELSA Training' });
       await poll('the ELSA Training status bar item', () => statusItem.first().isVisible(), { timeoutMs: 30_000 }).catch(async (error: Error) => {

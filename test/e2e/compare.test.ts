@@ -13,7 +13,7 @@ import { ensureBuilt, makeWorkspace, readElsaMetadata, runCli, tinyRunConfig } f
 import { poll } from './harness/poll';
 import { openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate } from './harness/tools';
-import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, runContextMenu, visibleWebview, waitForEditorTab, waitForTreeItem, waitForTreeStable } from './harness/ui';
+import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, runCommandForPicker, runContextMenu, visibleWebview, waitForEditorTab, waitForTreeItem, waitForTreeStable } from './harness/ui';
 
 const gate = e2eGate();
 const VIEW = 'Checkpoints';
@@ -134,7 +134,7 @@ test('compare: two levels from the tree and the dashboard, a level against its e
     });
 
     await step('the dashboard compares level 1 with the dense level in its Compare levels card', async () => {
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       const frame = visibleWebview(page);
@@ -157,7 +157,7 @@ test('compare: two levels from the tree and the dashboard, a level against its e
     });
 
     await step('the palette compares level 1 with its extracted safetensors: the same mask, Δw = 0 everywhere', async () => {
-      await runCommand(page, 'ELSA: Compare Checkpoints');
+      await runCommandForPicker(page, 'ELSA: Compare Checkpoints', 'ELSA: compare — first network (A)');
       await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: compare — first network (A)' });
       await pickQuickItem(page, 'fixture-level1.safetensors', { title: 'ELSA: compare fixture.elsa.safetensors with' });
       await pickQuickItem(page, levelRowLabel(meta.levels[0]), { title: 'ELSA: level of A' });

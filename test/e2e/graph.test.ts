@@ -13,7 +13,7 @@ import { ensureBuilt, makeWorkspace, runCli, tensorSizes, tinyRunConfig } from '
 import { poll } from './harness/poll';
 import { openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate } from './harness/tools';
-import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, runContextMenu, visibleWebview, waitForEditorTab, waitForTreeItem } from './harness/ui';
+import { expandTreeItem, openViewContainer, pickQuickItem, runCommandForPicker, runContextMenu, visibleWebview, waitForEditorTab, waitForTreeItem } from './harness/ui';
 
 const gate = e2eGate();
 const VIEW = 'Checkpoints';
@@ -83,7 +83,7 @@ test('model graph: nodes from the checkpoint, a click selects the layer in every
     });
 
     await step('the dashboard draws the model graph with the file\'s layers and parameter counts', async () => {
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'res.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: res.elsa.safetensors');
       await waitForDashboard(page, 'every chart drawn', (r) => chartIds.filter((id) => id !== 'training-chart').every((id) => r.drawn[id]));

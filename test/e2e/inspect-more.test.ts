@@ -26,7 +26,7 @@ import { poll } from './harness/poll';
 import { log, openSession, waitForWorkbench, type Session } from './harness/session';
 import { twoGiBLayout, writeShardedModel, type ShardedModel } from './harness/shardedModel';
 import { e2eGate } from './harness/tools';
-import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, treeLabels, visibleWebview, waitForEditorTab, waitForTreeItem } from './harness/ui';
+import { expandTreeItem, openViewContainer, pickQuickItem, runCommandForPicker, treeLabels, visibleWebview, waitForEditorTab, waitForTreeItem } from './harness/ui';
 
 const gate = e2eGate();
 const VIEW = 'Checkpoints';
@@ -72,7 +72,7 @@ test('inspection: value heatmap hover, sensitivity scan, a 2 GiB sharded model',
       // The ELSA view appears once the extension is registered; the palette lists its commands from then on.
       await openViewContainer(page, 'ELSA');
       await waitForTreeItem(page, VIEW, 'mlp128.elsa.safetensors');
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'mlp128.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: mlp128.elsa.safetensors');
       await waitForDashboard(page, `the heatmap of ${LAYER}`, (r) => r.drawn['nesting-heatmap'] && r.attributes['nesting-heatmap'].layer === LAYER);

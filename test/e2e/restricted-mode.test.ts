@@ -14,20 +14,7 @@ import { poll } from './harness/poll';
 import { openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate } from './harness/tools';
 import type { Frame, Locator, Page } from 'playwright-core';
-import {
-  clearNotifications,
-  expandTreeItem,
-  keepWorkspaceRestricted,
-  openFileByQuickOpen,
-  openViewContainer,
-  paletteHasCommand,
-  pickQuickItem,
-  runCommand,
-  visibleWebview,
-  waitForEditorTab,
-  waitForNotification,
-  waitForTreeItem,
-} from './harness/ui';
+import { clearNotifications, expandTreeItem, keepWorkspaceRestricted, openFileByQuickOpen, openViewContainer, paletteHasCommand, pickQuickItem, runCommandForPicker, visibleWebview, waitForEditorTab, waitForNotification, waitForTreeItem } from './harness/ui';
 
 const gate = e2eGate();
 
@@ -106,7 +93,7 @@ test('restricted mode: inspection works, training and extraction are refused', {
     });
 
     await step('dashboard shows the checkpoint', async () => {
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       const readout = await waitForDashboard(page, 'all charts drawn with every level', (r) =>

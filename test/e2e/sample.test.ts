@@ -16,7 +16,7 @@ import { ensureBuilt, makeWorkspace, runCli } from './harness/fixtures';
 import { poll } from './harness/poll';
 import { openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate } from './harness/tools';
-import { answerInputBox, openViewContainer, pickQuickItem, runCommand, statusBarText, visibleWebview, waitForEditorTab, waitForTaskResult, waitForTreeItem } from './harness/ui';
+import { answerInputBox, openViewContainer, pickQuickItem, runCommandForPicker, statusBarText, visibleWebview, waitForEditorTab, waitForTaskResult, waitForTreeItem } from './harness/ui';
 
 const gate = e2eGate();
 
@@ -73,7 +73,7 @@ test('sample view: per-level predictions and latencies, an image file, copy and 
     await step('dashboard of the checkpoint shows the sample view', async () => {
       await openViewContainer(page, 'ELSA');
       await waitForTreeItem(page, 'Checkpoints', 'fixture.elsa.safetensors');
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'fixture.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: fixture.elsa.safetensors');
       await poll('the sample section', () => section().isVisible());

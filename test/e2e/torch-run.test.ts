@@ -15,7 +15,7 @@ import { ensureBuilt, makeWorkspace, readElsaMetadata, tensorSizes } from './har
 import { poll } from './harness/poll';
 import { log, openSession, waitForWorkbench, type Session } from './harness/session';
 import { e2eGate, repoRoot } from './harness/tools';
-import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, statusBarText, waitForEditorTab, waitForTreeItem } from './harness/ui';
+import { expandTreeItem, openViewContainer, pickQuickItem, runCommand, runCommandForPicker, statusBarText, waitForEditorTab, waitForTreeItem } from './harness/ui';
 
 const gate = e2eGate();
 const PYTHON = process.env.ELSA_TEST_PYTHON ?? '/usr/bin/python3';
@@ -84,7 +84,7 @@ test('PyTorch engine from the editor: torchrun task, status bar, tree and dashbo
     });
 
     await step('the dashboard shows the PyTorch run with every chart and the file numbers', async () => {
-      await runCommand(page, 'ELSA: Open Dashboard');
+      await runCommandForPicker(page, 'ELSA: Open Dashboard', 'ELSA: open the dashboard of');
       await pickQuickItem(page, 'pt.elsa.safetensors', { title: 'ELSA: open the dashboard of' });
       await waitForEditorTab(page, 'ELSA: pt.elsa.safetensors');
       const readout = await waitForDashboard(page, 'all charts drawn with every level', (r) =>

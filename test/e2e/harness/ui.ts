@@ -55,30 +55,72 @@ function labelMatchesCommand(rowLabel: string, title: string): boolean {
   return rowLabel === title || rowLabel.startsWith(`${title},`) || rowLabel.startsWith(`${title} `);
 }
 
-/** Runs a command by its palette title. */
+/**
+ * Runs a command by its palette title. The row is clicked by its exact accessible label, re-resolved at click
+ * time, so a list that re-renders between reading and clicking (it filters as one types; "recently used" moves
+ * rows) can never make the click land on a neighbour such as "ELSA: New Training Run" for "ELSA: Train".
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await openPalette(page);
   await page.locator(quickInputBox).fill(`>${title}`);
-  const row = await poll(
-    `the palette to list "${title}"`,
+  let rows: string[] = [];
+  await poll(
+    `the palette to list "${title}" and take the click`,
     async () => {
-      const labels = await quickInputRows(page);
-      const index = labels.findIndex((label) => labelMatchesCommand(label, title));
-      return index >= 0 ? page.locator(quickInputRow).nth(index) : undefined;
+      rows = await quickInputRows(page);
+      const label = rows.find((row) => labelMatchesCommand(row, title));
+      if (label === undefined) return false;
+      const row = page.locator(`${quickInputRow}[aria-label=${JSON.stringify(label)}]`);
+      return row.click({ timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
     },
     { timeoutMs: 30_000 },
   ).catch(async (error: Error) => {
-    const rows = await quickInputRows(page).catch(() => []);
     await closeQuickInput(page).catch(() => undefined);
     throw new Error(`${error.message}; the palette listed: ${rows.join(' / ') || 'nothing'}`);
   });
-  await row.click();
   await poll(`"${title}" to take the palette away`, async () => {
     // The command may open a quick pick of its own: then the palette's text is gone from the box.
     if (!(await quickInputVisible(page))) return true;
     const value = await page.locator(quickInputBox).inputValue().catch(() => '');
     return !value.startsWith('>');
   }, { timeoutMs: 10_000 });
+}
+
+/**
+ * Runs a command that answers with a quick input titled `pickerTitle` and waits for it. A quick input closes
+ * when focus leaves it (VS Code's rule for pickers without ignoreFocusOut): a webview that finishes loading and
+ * takes focus just then dismisses the picker, and the command resolves as if the user had pressed Escape. When
+ * no quick input shows within `retryAfterMs` and the workbench shows nothing else, the command is run once
+ * more — a second run is harmless (the first picker is gone) — and the wait goes on with a full diagnostic.
+ */
+export async function runCommandForPicker(page: Page, title: string, pickerTitle: string, retryAfterMs = 6_000): Promise<void> {
+  await runCommand(page, title);
+  const shown = await waitForQuickInputTitle(page, pickerTitle, retryAfterMs).then(
+    () => true,
+    () => false,
+  );
+  if (shown) return;
+  if (await quickInputVisible(page)) throw new Error(`"${title}" opened a quick input, but not "${pickerTitle}": ${await workbenchState(page)}`);
+  console.log(`[e2e] "${title}": no "${pickerTitle}" after ${retryAfterMs} ms (${await workbenchState(page)}); running it again`);
+  await runCommand(page, title);
+  await waitForQuickInputTitle(page, pickerTitle, 15_000);
+}
+
+/** What the workbench shows now, for failure messages: quick input, focus, notifications, status bar. */
+export async function workbenchState(page: Page): Promise<string> {
+  const picker = (await quickInputVisible(page)) ? `quick input "${await quickInputTitle(page)}" (${(await quickInputRows(page).catch(() => [])).slice(0, 5).join(' / ')})` : 'no quick input';
+  const focus = await page
+    .evaluate(() => {
+      const el = document.activeElement;
+      return el ? `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : ''}` : 'none';
+    })
+    .catch(() => '?');
+  const toasts = (await notificationTexts(page).catch(() => [])).join(' | ') || 'none';
+  const status = (await statusBarText(page).catch(() => '')).replace(/\s+/g, ' ').slice(0, 200);
+  return `${picker}; focus on ${focus}; notifications: ${toasts}; status bar: ${status}`;
 }
 
 export interface QuickInputExpectation {
@@ -98,7 +140,7 @@ async function waitForQuickInputTitle(page: Page, title: string | undefined, tim
     async () => (await quickInputVisible(page)) && (!title || (await quickInputTitle(page)).includes(title)),
     { timeoutMs },
   ).catch(async (error: Error) => {
-    throw new Error(`${error.message}; the quick input shows: ${(await quickInputText(page)).replace(/\s+/g, ' ').slice(0, 300) || 'nothing'}`);
+    throw new Error(`${error.message}; ${await workbenchState(page)}`);
   });
 }
 

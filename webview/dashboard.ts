@@ -3,7 +3,6 @@
  * and layer selection (persisted), follows live events and theme changes. One implementation serves the panel
  * and the checkpoint editor.
  */
-import type { TrainingEvent } from '../src/protocol/events';
 import type { CheckpointSummary, HostNotification } from '../src/protocol/webview';
 import { applyChartTheme } from './charts';
 import type { DashboardClient } from './client';
@@ -13,7 +12,7 @@ import { levelLabel } from './format';
 import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SAMPLE_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
-import { decideAppend } from './trainingSeries';
+import { decideAppend, type EventChunk } from './trainingSeries';
 import type { UiState } from './uiState';
 import { DEFAULT_COMPARE_BINS } from '../src/protocol/compare';
 import { AccuracyView } from './views/accuracy';
@@ -67,7 +66,7 @@ export class Dashboard {
   private readonly toolbar: HTMLElement;
   /** Event cursor; undefined while the initial `getEvents` is in flight (notifications wait in `queued`). */
   private eventsCursor: number | undefined;
-  private queued: { events: TrainingEvent[]; next: number }[] = [];
+  private queued: EventChunk[] = [];
   private layerToken = 0;
   private summaryToken = 0;
 
@@ -176,7 +175,7 @@ export class Dashboard {
         void this.loadSummary();
         break;
       case 'eventsAppended':
-        this.applyAppended(n.events, n.next, false);
+        this.applyAppended(n, false);
         break;
       case 'revealLayer':
         this.revealLayer(n.layer);
@@ -347,8 +346,8 @@ export class Dashboard {
     this.eventsCursor = undefined;
     try {
       const r = await this.client.request({ kind: 'getEvents', since });
-      // An answer that ends before `since` comes from a replaced file, read from its start.
-      if (initial || r.next < since) this.training.reset();
+      // An answer that does not start at `since` comes from a replaced file, read from its start.
+      if (initial || r.from !== since) this.training.reset();
       this.training.append(r.events);
       this.eventsCursor = r.next;
     } catch (e) {
@@ -357,15 +356,15 @@ export class Dashboard {
     }
     const raced = this.queued;
     this.queued = [];
-    for (const q of raced) this.applyAppended(q.events, q.next, true);
+    for (const q of raced) this.applyAppended(q, true);
   }
 
-  private applyAppended(events: TrainingEvent[], next: number, racedInitialAnswer: boolean): void {
+  private applyAppended(chunk: EventChunk, racedInitialAnswer: boolean): void {
     if (this.eventsCursor === undefined) {
-      this.queued.push({ events, next });
+      this.queued.push(chunk);
       return;
     }
-    const d = decideAppend(this.eventsCursor, events, next, racedInitialAnswer);
+    const d = decideAppend(this.eventsCursor, chunk, racedInitialAnswer);
     if (d.kind === 'restart') this.training.reset();
     if (d.kind === 'apply' || d.kind === 'restart') {
       this.eventsCursor = d.next;

@@ -152,11 +152,13 @@ export class TrainingSeriesBuilder {
 }
 
 /**
- * Cursor bookkeeping for the event stream. `since`/`next` are byte offsets into events.jsonl (the host tails the
- * file). The host streams `eventsAppended` from the furthest offset it has served, so a notification that arrives
- * after our `getEvents` answer continues exactly at our cursor; one whose `next` went backwards means the file
- * was replaced (a new run) and its events start from 0. A notification that raced the initial answer has an
- * unknown start: if it ends beyond the answer, what is missing is fetched again.
+ * Cursor bookkeeping for the event stream. `from`/`next` are byte offsets into events.jsonl (the host tails the
+ * file): a chunk holds the events of bytes [from, next). The page keeps a cursor (the end of what it has shown)
+ * and applies a chunk only where it continues exactly there. A chunk from 0 while the cursor is further on means
+ * the host started over (the file was replaced by a new run, or a late "created" event made the host re-read it):
+ * the series is rebuilt from that chunk, never appended to, so no event is shown twice. A chunk that starts
+ * anywhere else left a gap or overlaps: what is missing is fetched again from the cursor. A notification that
+ * raced the initial answer is skipped if the answer covered it, else refetched.
  */
 export type AppendDecision =
   | { kind: 'apply'; events: readonly TrainingEvent[]; next: number }
@@ -164,9 +166,16 @@ export type AppendDecision =
   | { kind: 'skip' }
   | { kind: 'refetch'; since: number };
 
-export function decideAppend(cursor: number, events: readonly TrainingEvent[], next: number, racedInitialAnswer: boolean): AppendDecision {
+export interface EventChunk {
+  events: readonly TrainingEvent[];
+  from: number;
+  next: number;
+}
+
+export function decideAppend(cursor: number, chunk: EventChunk, racedInitialAnswer: boolean): AppendDecision {
+  const { events, from, next } = chunk;
   if (racedInitialAnswer) return next <= cursor ? { kind: 'skip' } : { kind: 'refetch', since: cursor };
-  if (next < cursor) return { kind: 'restart', events, next };
-  if (next === cursor && events.length === 0) return { kind: 'skip' };
-  return { kind: 'apply', events, next };
+  if (from === cursor) return next === cursor && events.length === 0 ? { kind: 'skip' } : { kind: 'apply', events, next };
+  if (from === 0) return { kind: 'restart', events, next };
+  return { kind: 'refetch', since: cursor };
 }

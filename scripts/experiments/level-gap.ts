@@ -10,6 +10,7 @@
 //   node --import tsx scripts/experiments/level-gap.ts --table [--out DIR]     print the markdown tables
 //   ... --lr constant --out DIR                                                 the same without a schedule
 //   ... --model cnn --per-phase 24 --only v0,independent-90-strict --out DIR    the small CNN at a long budget
+//   ... --model resnet --sparsifier acdc --only v0,unfrozen,two-cycle-90,independent-90-strict  the residual CNN, AC/DC
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
@@ -56,6 +57,9 @@ const REFERENCE = gapLevel === 2 ? 'independent-90-strict' : `independent-L${gap
 /** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
 const modelType = opt('model') ?? 'mlp';
 if (!['mlp', 'cnn', 'resnet'].includes(modelType)) throw new Error(`--model: mlp, cnn or resnet, not ${modelType}`);
+/** `--sparsifier acdc` repeats the comparison with AC/DC (GMP by default); global scope as in the study. */
+const sparsifierType = opt('sparsifier') ?? 'gmp';
+if (!['gmp', 'acdc'].includes(sparsifierType)) throw new Error(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
 
@@ -64,7 +68,7 @@ const BASE = {
   model: { type: modelType },
   data: { path: '/usr/share/datasets/fashion-mnist' },
   levels: gapLevel === 2 ? [0.95, 0.9] : [0.95, 0.9, 0.75, 0.5],
-  sparsifier: { type: 'gmp', scope: 'global' },
+  sparsifier: { type: sparsifierType, scope: 'global' },
   optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
   lrSchedule,
   epochs: { warmup: 2, perPhase, dense: gapLevel === 5 ? perPhase : 0 },

@@ -7,6 +7,11 @@ import { parseTrainingEvent, type TrainingEvent } from '../protocol/events';
 
 export interface TailChunk {
   events: TrainingEvent[];
+  /**
+   * Offset of the chunk's first byte: the offset asked for, or 0 when the file no longer reaches it (replaced by
+   * a new run). A reader holding a cursor applies a chunk only when `from` is its cursor (see webview decideAppend).
+   */
+  from: number;
   /** Offset just after the last complete line consumed: ask from here next time. */
   next: number;
 }
@@ -16,14 +21,14 @@ const NEWLINE = 0x0a;
 /** Events in the complete lines of `bytes`, which start at file offset `start`. */
 export function completeLines(bytes: Uint8Array, start: number): TailChunk {
   const last = bytes.lastIndexOf(NEWLINE);
-  if (last < 0) return { events: [], next: start };
+  if (last < 0) return { events: [], from: start, next: start };
   const text = new TextDecoder().decode(bytes.subarray(0, last + 1));
   const events: TrainingEvent[] = [];
   for (const line of text.split('\n')) {
     const e = parseTrainingEvent(line);
     if (e) events.push(e);
   }
-  return { events, next: start + last + 1 };
+  return { events, from: start, next: start + last + 1 };
 }
 
 /** Where to read from given the file's current size: past the end means the file was replaced. */

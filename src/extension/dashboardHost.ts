@@ -150,7 +150,7 @@ export class DashboardSession implements vscode.Disposable {
   private async pushEvents(): Promise<void> {
     try {
       const chunk = await this.events.unsent();
-      if (chunk) this.post({ kind: 'eventsAppended', events: chunk.events, next: chunk.next });
+      if (chunk) this.post({ kind: 'eventsAppended', events: chunk.events, from: chunk.from, next: chunk.next });
     } catch (e) {
       log().warn(`Dashboard: reading ${this.events.uri.fsPath} failed: ${errorLine(e)}`);
     }
@@ -240,7 +240,7 @@ export class DashboardSession implements vscode.Disposable {
       }
       case 'getEvents': {
         const chunk = await this.events.since(req.since);
-        return { kind: 'events', events: chunk.events, next: chunk.next };
+        return { kind: 'events', events: chunk.events, from: chunk.from, next: chunk.next };
       }
       case 'getGraph':
         return graphForDashboard(await this.requireStore());

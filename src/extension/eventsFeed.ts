@@ -39,7 +39,7 @@ export class EventsFeed {
       const chunk = await readEventsSince(this.uri, from);
       if (chunk.next === from && chunk.events.length === 0) return undefined;
       this.offset = chunk.next;
-      return chunk.events.length > 0 || chunk.next < from ? chunk : undefined;
+      return chunk.events.length > 0 || chunk.from !== from ? chunk : undefined;
     });
   }
 
@@ -48,7 +48,7 @@ export class EventsFeed {
     return this.serialize(async () => {
       const chunk = await readEventsSince(this.uri, since);
       this.offset = Math.max(this.offset, chunk.next);
-      if (chunk.next < since) this.offset = chunk.next;
+      if (chunk.from !== since) this.offset = chunk.next;
       return chunk;
     });
   }

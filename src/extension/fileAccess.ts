@@ -106,11 +106,11 @@ export async function readEventsSince(uri: vscode.Uri, since: number): Promise<T
   try {
     size = (await vscode.workspace.fs.stat(uri)).size;
   } catch {
-    return { events: [], next: 0 };
+    return { events: [], from: 0, next: 0 };
   }
   const start = tailStart(since, size);
   const length = Math.min(size - start, MAX_TAIL_BYTES);
-  if (length <= 0) return { events: [], next: start };
+  if (length <= 0) return { events: [], from: start, next: start };
   let bytes: Uint8Array;
   if (uri.scheme === 'file') {
     const source = fileByteSource(uri.fsPath);

@@ -183,7 +183,7 @@ function parseHostResponse(b: Obj): HostResponse | undefined {
     case 'histogram':
       return isHistogram(b.histogram) ? (b as unknown as HostResponse) : undefined;
     case 'events':
-      return isEventList(b.events) && isId(b.next) ? (b as unknown as HostResponse) : undefined;
+      return isEventList(b.events) && isId(b.from) && isId(b.next) && b.from <= b.next ? (b as unknown as HostResponse) : undefined;
     case 'study':
       return isStudySummary(b.study) ? (b as unknown as HostResponse) : undefined;
     case 'sensitivity':
@@ -214,7 +214,7 @@ function parseHostNotification(b: Obj): HostNotification | undefined {
       return b as unknown as HostNotification;
     }
     case 'eventsAppended':
-      return isEventList(b.events) && isId(b.next) ? (b as unknown as HostNotification) : undefined;
+      return isEventList(b.events) && isId(b.from) && isId(b.next) && b.from <= b.next ? (b as unknown as HostNotification) : undefined;
     case 'summaryChanged':
       return { kind: 'summaryChanged' };
     case 'revealLayer':

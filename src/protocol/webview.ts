@@ -215,7 +215,8 @@ export type HostResponse =
   | { kind: 'summary'; summary: CheckpointSummary }
   | { kind: 'heatmap'; heatmap: HeatmapData }
   | { kind: 'histogram'; histogram: HistogramData }
-  | { kind: 'events'; events: TrainingEvent[]; next: number }
+  /** `from`: offset of the first byte read (0 when the file was replaced); `next`: ask from here next time. */
+  | { kind: 'events'; events: TrainingEvent[]; from: number; next: number }
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'graph'; graph: GraphData }
@@ -227,7 +228,8 @@ export type HostResponse =
 export type HostNotification =
   /** `workspaceTrusted: false`: actions that run the CLI or write files (Extract…) are refused by the host; hide them. */
   | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string; workspaceTrusted?: boolean }
-  | { kind: 'eventsAppended'; events: TrainingEvent[]; next: number }
+  /** The events in bytes [from, next) of events.jsonl; from = 0 after the host started over (a replaced file). */
+  | { kind: 'eventsAppended'; events: TrainingEvent[]; from: number; next: number }
   | { kind: 'summaryChanged' }
   /** Select this weight tensor (a layer row's Reveal in Graph): every chart follows, the graph shows its node. */
   | { kind: 'revealLayer'; layer: string };

@@ -5,7 +5,8 @@
 // a file the CLI can inspect.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
 import { assertDashboardMatchesCheckpoint, levelRowLabel } from './harness/checks';
@@ -110,8 +111,14 @@ test('checkpoint workflow: tree, dashboard, custom editor, live training, extrac
         { timeoutMs: 120_000, intervalMs: 200 },
       );
       await session!.shot('live training complete');
-      const finalEvents = readFileSync(workspace.file('runs/live/events.jsonl'), 'utf8').trim().split('\n').length;
-      assert.equal(eventCounts.at(-1), finalEvents, `the chart ends with every event of events.jsonl (saw ${eventCounts.join(' → ')})`);
+      const lines = readFileSync(workspace.file('runs/live/events.jsonl'), 'utf8').trim().split('\n');
+      const finalEvents = lines.length;
+      if (eventCounts.at(-1) !== finalEvents) {
+        const copy = path.join(session!.shotsDir, 'live-events.jsonl');
+        writeFileSync(copy, lines.join('\n') + '\n');
+        const types = lines.map((l) => (JSON.parse(l) as { type: string }).type).join(' ');
+        assert.fail(`the chart ends with ${eventCounts.at(-1)} events, events.jsonl has ${finalEvents} (saw ${eventCounts.join(' → ')}; the file's types: ${types}; copied to ${copy})`);
+      }
       const growth = eventCounts.filter((count) => count > 0 && count < finalEvents);
       assert.ok(growth.length >= 2, `the curve grew while training: saw event counts ${eventCounts.join(' → ')}`);
       for (let i = 1; i < eventCounts.length; i++) assert.ok(eventCounts[i] > eventCounts[i - 1], `event count never shrinks: ${eventCounts.join(' → ')}`);

@@ -47,7 +47,7 @@ describe('events.jsonl tail', () => {
     const chunk = completeLines(enc(text), 100);
     assert.equal(chunk.events.length, 1);
     assert.equal(chunk.next, 100 + text.indexOf('\n') + 1);
-    assert.deepEqual(completeLines(enc('{"type":"ep'), 7), { events: [], next: 7 });
+    assert.deepEqual(completeLines(enc('{"type":"ep'), 7), { events: [], from: 7, next: 7 });
   });
 
   it('skips malformed lines but moves past them', () => {

@@ -98,7 +98,7 @@ describe('parseHostMessage', () => {
       { kind: 'heatmap', heatmap: { ...heatmap, values: { mean: [0.5, -1], min: [0.5, -1], max: [0.5, -1], scale: 1 } } },
       { kind: 'sensitivity', sensitivity },
       { kind: 'histogram', histogram: { layer: 'w', edges: [0, 1, 2], counts: [[1, 2], [3, 4]], levelCount: 2 } },
-      { kind: 'events', events: [{ type: 'epoch' }], next: 10 },
+      { kind: 'events', events: [{ type: 'epoch' }], from: 0, next: 10 },
       { kind: 'error', message: 'CheckpointError: a: broken' },
     ] as HostResponse[]) {
       const env = ids.response(7, body);
@@ -106,7 +106,7 @@ describe('parseHostMessage', () => {
     }
     for (const body of [
       { kind: 'init', target: { uri: 'file:///a', label: 'a' }, theme: 'dark' },
-      { kind: 'eventsAppended', events: [], next: 0 },
+      { kind: 'eventsAppended', events: [], from: 0, next: 0 },
       { kind: 'summaryChanged' },
     ]) {
       const env = ids.notification(body);
@@ -125,6 +125,10 @@ describe('parseHostMessage', () => {
     assert.equal(parseHostMessage(ids.response(1, { kind: 'sensitivity', sensitivity: { ...sensitivity, layers: [{ name: 'w', size: 4, baseSparsity: 0, points: [{ sparsity: 0 }] }] } })), undefined);
     assert.equal(parseHostMessage(ids.response(1, { kind: 'sensitivity', sensitivity: { ...sensitivity, suggestion: undefined } })), undefined);
     assert.equal(parseHostMessage(ids.notification({ kind: 'init', target: { uri: 3 } })), undefined);
+    // An event chunk names where it starts (the page applies it only there); a chunk without it, or ending before it starts, is dropped.
+    assert.equal(parseHostMessage(ids.notification({ kind: 'eventsAppended', events: [], next: 5 })), undefined);
+    assert.equal(parseHostMessage(ids.notification({ kind: 'eventsAppended', events: [], from: 9, next: 5 })), undefined);
+    assert.equal(parseHostMessage(ids.response(1, { kind: 'events', events: [], from: -1, next: 5 })), undefined);
     assert.equal(parseHostMessage(ids.request({ kind: 'getSummary' } as WebviewRequest)), undefined);
   });
 

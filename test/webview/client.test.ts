@@ -44,7 +44,7 @@ describe('webview message client', () => {
     const [ra, rb] = transport.sent;
     assert.equal(ra.type, 'request');
     assert.notEqual(ra.id, rb.id);
-    transport.deliver({ id: 100, type: 'response', inReplyTo: rb.id, body: { kind: 'events', events: [], next: 42 } } satisfies HostMessage);
+    transport.deliver({ id: 100, type: 'response', inReplyTo: rb.id, body: { kind: 'events', events: [], from: 42, next: 42 } } satisfies HostMessage);
     transport.deliver({ id: 101, type: 'response', inReplyTo: ra.id, body: summaryBody });
     assert.equal((await b).next, 42);
     assert.equal((await a).summary.fileName, 'a.elsa.safetensors');
@@ -85,7 +85,7 @@ describe('webview message client', () => {
     client.onNotification((n) => seen.push(`b:${n.kind}`));
     transport.deliver({ id: 1, type: 'notification', body: { kind: 'summaryChanged' } });
     off();
-    transport.deliver({ id: 2, type: 'notification', body: { kind: 'eventsAppended', events: [], next: 5 } });
+    transport.deliver({ id: 2, type: 'notification', body: { kind: 'eventsAppended', events: [], from: 5, next: 5 } });
     assert.deepEqual(seen, ['a:summaryChanged', 'b:summaryChanged', 'b:eventsAppended']);
   });
 

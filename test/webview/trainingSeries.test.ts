@@ -74,21 +74,31 @@ describe('training series', () => {
 
 describe('event cursor', () => {
   const batch = events.slice(0, 3);
+  const chunk = (from: number, next: number, evs: readonly TrainingEvent[] = batch) => ({ events: evs, from, next });
 
-  it('applies a notification that continues the stream and skips one with nothing new', () => {
-    assert.deepEqual(decideAppend(100, batch, 300, false), { kind: 'apply', events: batch, next: 300 });
-    assert.deepEqual(decideAppend(300, [], 300, false), { kind: 'skip' });
+  it('applies a chunk that continues at the cursor and skips one with nothing new', () => {
+    assert.deepEqual(decideAppend(100, chunk(100, 300), false), { kind: 'apply', events: batch, next: 300 });
+    assert.deepEqual(decideAppend(300, chunk(300, 300, []), false), { kind: 'skip' });
   });
 
-  it('starts over when the offset goes backwards (events.jsonl was replaced)', () => {
-    assert.deepEqual(decideAppend(5000, batch, 200, false), { kind: 'restart', events: batch, next: 200 });
-    assert.deepEqual(decideAppend(5000, [], 0, false), { kind: 'restart', events: [], next: 0 });
+  it('starts over when the host read from 0 (events.jsonl was replaced), however far the new file reaches', () => {
+    assert.deepEqual(decideAppend(5000, chunk(0, 200), false), { kind: 'restart', events: batch, next: 200 });
+    assert.deepEqual(decideAppend(5000, chunk(0, 0, []), false), { kind: 'restart', events: [], next: 0 });
+    // The live-chart bug this guards: the host re-read the same file from 0 (a late "created" event) while the
+    // page had already shown its first events. Appending would show them twice (the chart counted more events
+    // than events.jsonl has); the page rebuilds the series from the chunk instead.
+    assert.deepEqual(decideAppend(120, chunk(0, 900), false), { kind: 'restart', events: batch, next: 900 });
+  });
+
+  it('refetches from the cursor when a chunk starts anywhere else (a gap or an overlap)', () => {
+    assert.deepEqual(decideAppend(300, chunk(400, 600), false), { kind: 'refetch', since: 300 });
+    assert.deepEqual(decideAppend(300, chunk(200, 600), false), { kind: 'refetch', since: 300 });
   });
 
   it('for a notification that raced the first answer: skips it if covered, else refetches from the cursor', () => {
-    assert.deepEqual(decideAppend(800, batch, 600, true), { kind: 'skip' });
-    assert.deepEqual(decideAppend(800, batch, 800, true), { kind: 'skip' });
-    assert.deepEqual(decideAppend(800, batch, 900, true), { kind: 'refetch', since: 800 });
+    assert.deepEqual(decideAppend(800, chunk(400, 600), true), { kind: 'skip' });
+    assert.deepEqual(decideAppend(800, chunk(600, 800), true), { kind: 'skip' });
+    assert.deepEqual(decideAppend(800, chunk(800, 900), true), { kind: 'refetch', since: 800 });
   });
 });
 

@@ -53,10 +53,11 @@ function notify(body: HostNotification): void {
   send({ id: nextId++, type: 'notification', body });
 }
 
-function eventsSince(since: number): { events: typeof allEvents; next: number } {
+function eventsSince(since: number): { events: typeof allEvents; from: number; next: number } {
   const start = endOffsets.findIndex((end) => end > since);
-  const from = start < 0 ? written : Math.min(start, written);
-  return { events: allEvents.slice(from, written), next: written === 0 ? 0 : endOffsets[written - 1] };
+  const first = start < 0 ? written : Math.min(start, written);
+  const next = written === 0 ? 0 : endOffsets[written - 1];
+  return { events: allEvents.slice(first, written), from: first === 0 ? 0 : Math.min(endOffsets[first - 1], next), next };
 }
 
 function answer(body: WebviewMessage['body']): HostResponse {
@@ -123,7 +124,7 @@ function startLive(): void {
     const r = eventsSince(streamed);
     if (r.next > streamed) {
       streamed = r.next;
-      notify({ kind: 'eventsAppended', events: r.events, next: r.next });
+      notify({ kind: 'eventsAppended', events: r.events, from: r.from, next: r.next });
     }
     if (written >= allEvents.length) clearInterval(timer);
   }, liveTick);

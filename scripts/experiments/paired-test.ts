@@ -5,7 +5,8 @@
 // the same images, so the paired test is McNemar's: of the images exactly one of the two gets right, ELSA gets
 // n₁₀ and the independent network n₀₁; with no real difference each such image is a fair coin.
 //
-//   node --import tsx scripts/experiments/paired-test.ts <study output folder> [--levels 2,3] [--json FILE]
+//   node --import tsx scripts/experiments/paired-test.ts <study output folder> [--levels 2,3] [--cells resnet-gmp] [--json FILE]
+//       (--cells: only the cell folders whose name starts so, e.g. one sparsifier of a study with two)
 //   ... --gap <level-gap output folder> [--variant v0] [--level 2]   a level-gap experiment: per seed folder s<n>,
 //       level L of <variant>.elsa.safetensors against the strict reference file (independent-…-strict-…)
 //
@@ -119,10 +120,11 @@ async function main(): Promise<void> {
     print(rows);
     return;
   }
+  const cellFilter = opt('cells');
   const cells = readdirSync(root)
-    .filter((d) => existsSync(path.join(root, d, 'report.json')))
+    .filter((d) => existsSync(path.join(root, d, 'report.json')) && (!cellFilter || d.startsWith(cellFilter)))
     .sort();
-  if (!cells.length) throw new Error(`${root}: no cell folder with a report.json`);
+  if (!cells.length) throw new Error(`${root}: no cell folder${cellFilter ? ` named ${cellFilter}…` : ''} with a report.json`);
   await initEngine('auto');
   let dataset: Dataset | undefined;
   const rows: PairedRow[] = [];

@@ -129,12 +129,28 @@ class Stopped(BaseException):
 _STOP_SIGNALS = tuple(s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)) if s is not None)
 
 
+_stopping = False
+_stopped_by = None  # the signal's name once one arrived: the run is cancelled even if a handler swallowed Stopped
+
+
 def _stop(signum, frame):
     # torchrun's agent signals its workers again while it tears down: once stopping, further signals must not
-    # kill the rank before it has written its run-end event (the process exits right after that).
+    # kill the rank before it has written its run-end event (the process exits right after that). A second
+    # signal can reach this handler before the first call has switched them off: the flag makes it a no-op.
+    global _stopping, _stopped_by
+    if _stopping:
+        return
+    _stopping = True
+    _stopped_by = signal.Signals(signum).name
     for sig in _STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     raise Stopped(signal.Signals(signum).name)
+
+
+# How long a rank of a multi-process run whose training failed waits for a stop signal before it reports the
+# failure: when torchrun stops the ranks, the first one to stop breaks the others' collectives (gloo: "connection
+# closed by peer") a moment before their own signal arrives, and that is a cancelled run, not a failed one.
+PEER_STOP_GRACE_S = 2.0
 
 
 def launch(config_path):
@@ -148,35 +164,48 @@ def launch(config_path):
         if sig is not None:
             signal.signal(sig, _stop)
     try:
-        if 'WORLD_SIZE' in os.environ and not dist.is_initialized():
-            dist.init_process_group('nccl' if torch.cuda.is_available() and os.environ.get('ELSA_BACKEND') != 'gloo' else 'gloo')
-        run = Run(config, config_path)
-        _current = run
-        # a fresh log: a run that fails before its Elsa exists must not show the previous run's progress
-        EventLog(os.path.join(run.out_dir, 'events.jsonl'), enabled=run.rank == 0, fresh=True)
-        if run.rank == 0:
-            print(f'ELSA run "{run.name}" on the PyTorch engine: {len(run.levels)} levels ({", ".join(f"{s:g}" for s in run.levels)}) + dense, '
-                  f'{run.world_size} process{"es" if run.world_size > 1 else ""}, output {run.out_dir}', flush=True)
-        target = resolve_entry(config['engine']['entry'], run.base_dir, config_path)
-        if callable(target):
-            target(run)
-        else:
-            sys.argv = [target]
-            runpy.run_path(target, run_name='__main__')
-        if run.elsa_instance is None or not run.elsa_instance.finished:
-            status, code, message = 'failed', 1, 'the entry returned before the last phase ended'
+        try:
+            if 'WORLD_SIZE' in os.environ and not dist.is_initialized():
+                dist.init_process_group('nccl' if torch.cuda.is_available() and os.environ.get('ELSA_BACKEND') != 'gloo' else 'gloo')
+            run = Run(config, config_path)
+            _current = run
+            # a fresh log: a run that fails before its Elsa exists must not show the previous run's progress
+            EventLog(os.path.join(run.out_dir, 'events.jsonl'), enabled=run.rank == 0, fresh=True)
+            if run.rank == 0:
+                print(f'ELSA run "{run.name}" on the PyTorch engine: {len(run.levels)} levels ({", ".join(f"{s:g}" for s in run.levels)}) + dense, '
+                      f'{run.world_size} process{"es" if run.world_size > 1 else ""}, output {run.out_dir}', flush=True)
+            target = resolve_entry(config['engine']['entry'], run.base_dir, config_path)
+            if callable(target):
+                target(run)
+            else:
+                sys.argv = [target]
+                runpy.run_path(target, run_name='__main__')
+            if run.elsa_instance is None or not run.elsa_instance.finished:
+                status, code, message = 'failed', 1, 'the entry returned before the last phase ended'
+        except Stopped as e:
+            status, code, message = 'cancelled', 130, f'stopped by {e}'
+        except ConfigError as e:  # reported once, in one line, after the run-end below
+            status, code, message, config_error = 'failed', 2, str(e), e
+        except Exception as e:  # the user's training code: the editor shows the first line, the log the rest
+            import traceback
+            traceback.print_exc()
+            status, code, message = 'failed', 1, f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
+            if run is not None and run.world_size > 1:
+                deadline = time.time() + PEER_STOP_GRACE_S
+                while time.time() < deadline:  # a stop signal arriving now raises Stopped (caught below)
+                    time.sleep(0.05)
     except Stopped as e:
+        # The stop signal arrived while an outcome above was being recorded (e.g. while a peer's stop was being
+        # reported as a failed collective): the run was stopped, and its run-end must still be written.
         status, code, message = 'cancelled', 130, f'stopped by {e}'
-    except ConfigError as e:  # reported once, in one line, after the run-end below
-        status, code, message, config_error = 'failed', 2, str(e), e
-    except Exception as e:  # the user's training code: the editor shows the first line, the log the rest
-        import traceback
-        traceback.print_exc()
-        status, code, message = 'failed', 1, f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
     finally:
         # Until the run-end event is written a late signal is ignored (stopping is already under way).
         for sig in _STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
+    if _stopped_by is not None and status != 'cancelled':
+        # Stopped was raised but swallowed on its way out (user code catching BaseException, a `str()` guarded
+        # by a bare except): the run was still stopped.
+        status, code, message, config_error = 'cancelled', 130, f'stopped by {_stopped_by}', None
     rank0 = run.rank == 0 if run else int(os.environ.get('RANK', '0')) == 0
     name = config['name']
     if status != 'complete':

@@ -1,7 +1,9 @@
 """Entries for test_launch.py: `train` (a short run through the Run the launcher passes), `slow` (the same with
 many epochs, to be stopped), and the script form (run as __main__, the Run from current_run())."""
 import os
+import signal
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +36,33 @@ def train(run, epochs_scale=1):
 
 def slow(run):
     train(run, epochs_scale=100000)
+
+
+class _StoppedWhileReported(RuntimeError):
+    """A failure whose report is interrupted by a stop signal: what a rank of a stopped torchrun sees when a peer
+    that stopped first broke its collective, and its own SIGTERM arrives while the failure is being reported.
+    The first str() (the printed traceback) answers; the second (the run-end message) is where the signal lands."""
+
+    calls = 0
+
+    def __str__(self):
+        _StoppedWhileReported.calls += 1
+        if _StoppedWhileReported.calls == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return 'Connection closed by peer'
+
+
+def fails_then_stopped(run):
+    raise _StoppedWhileReported()
+
+
+def swallows_the_stop(run):
+    """User code that catches everything, the stop included, and returns as if nothing happened."""
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    except BaseException:
+        pass
 
 
 if __name__ == '__main__':

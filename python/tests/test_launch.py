@@ -56,6 +56,18 @@ class Launch(unittest.TestCase):
         self.assertIn('does not use the PyTorch engine', r.stderr)
         self.assertEqual(r.stderr.strip().count('\n'), 0, r.stderr)
 
+    def test_a_stop_that_lands_badly_is_still_a_cancelled_run(self):
+        # Deterministic forms of a torchrun race seen in CI (a rank's SIGTERM arriving while the launcher reported
+        # the failed collective a stopped peer caused: a traceback, and no run-end). The signal lands (1) inside the
+        # except clause that records a failure, (2) in user code that swallows it. Both are stopped runs.
+        for entry in ('fails_then_stopped', 'swallows_the_stop'):
+            d, path = config(os.path.join(HERE, 'launch_entry.py') + ':' + entry)
+            r = self.launch(path)
+            self.assertEqual(r.returncode, 130, f'{entry}: {r.stderr[-2000:]}')
+            last = events(d)[-1]
+            self.assertEqual((last['type'], last.get('status')), ('run-end', 'cancelled'), f'{entry}: {r.stderr[-2000:]}')
+            self.assertIn('stopped by SIGTERM', last['message'])
+
     def test_sigterm_stops_every_rank(self):
         d, path = config(os.path.join(HERE, 'launch_entry.py') + ':slow', nproc=2)
         p = subprocess.Popen([sys.executable, '-m', 'elsa_torch.torchrun', '--standalone', '--nnodes', '1', '--nproc_per_node', '2',

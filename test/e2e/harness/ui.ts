@@ -64,13 +64,32 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await openPalette(page);
   await page.locator(quickInputBox).fill(`>${title}`);
   let rows: string[] = [];
+  let clicked = false;
+  let typedAt = Date.now();
   await poll(
     `the palette to list "${title}" and take the click`,
     async () => {
+      // A click can take effect and still be reported as failed (the row detaches as the palette closes):
+      // once one was made, a palette that is gone or no longer holds our text means the command ran.
+      if (clicked) {
+        if (!(await quickInputVisible(page))) return true;
+        const value = await page.locator(quickInputBox).inputValue().catch(() => '');
+        if (value !== `>${title}`) return true;
+      }
       rows = await quickInputRows(page);
       const label = rows.find((row) => labelMatchesCommand(row, title));
-      if (label === undefined) return false;
+      if (label === undefined) {
+        // The palette filters once per keystroke: a command registered after that (a workbench contribution
+        // still starting) shows only when the filter changes. Type it again now and then.
+        if (Date.now() - typedAt > 3_000) {
+          await page.locator(quickInputBox).fill('>');
+          await page.locator(quickInputBox).fill(`>${title}`);
+          typedAt = Date.now();
+        }
+        return false;
+      }
       const row = page.locator(`${quickInputRow}[aria-label=${JSON.stringify(label)}]`);
+      clicked = true;
       return row.click({ timeout: 2_000 }).then(
         () => true,
         () => false,

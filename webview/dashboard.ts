@@ -3,6 +3,7 @@
  * and layer selection (persisted), follows live events and theme changes. One implementation serves the panel
  * and the checkpoint editor.
  */
+import type { EventChunk } from '../src/protocol/events';
 import type { CheckpointSummary, HostNotification } from '../src/protocol/webview';
 import { applyChartTheme } from './charts';
 import type { DashboardClient } from './client';
@@ -12,7 +13,7 @@ import { levelLabel } from './format';
 import { HEATMAP_MAX_CELLS, HISTOGRAM_BINS, LAYER_DETAIL_TIMEOUT_MS, SAMPLE_TIMEOUT_MS, SENSITIVITY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS } from './limits';
 import { pickLayer } from './series';
 import { currentPalette, observeTheme } from './theme';
-import { decideAppend, type EventChunk } from './trainingSeries';
+import { decideAppend } from './trainingSeries';
 import type { UiState } from './uiState';
 import { DEFAULT_COMPARE_BINS } from '../src/protocol/compare';
 import { AccuracyView } from './views/accuracy';

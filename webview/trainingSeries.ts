@@ -5,7 +5,7 @@
  * runs one after another (the baselines folder: one independent run per level, then dense): each later run is
  * marked with its name and its curves start after a gap instead of joining the previous run's.
  */
-import type { TrainingEvent } from '../src/protocol/events';
+import type { EventChunk, TrainingEvent } from '../src/protocol/events';
 import { pct, phaseLabel } from './format';
 import type { XY } from './series';
 import { levelCountOf } from '../src/protocol/levels';
@@ -165,12 +165,6 @@ export type AppendDecision =
   | { kind: 'restart'; events: readonly TrainingEvent[]; next: number }
   | { kind: 'skip' }
   | { kind: 'refetch'; since: number };
-
-export interface EventChunk {
-  events: readonly TrainingEvent[];
-  from: number;
-  next: number;
-}
 
 export function decideAppend(cursor: number, chunk: EventChunk, racedInitialAnswer: boolean): AppendDecision {
   const { events, from, next } = chunk;

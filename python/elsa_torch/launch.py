@@ -129,7 +129,6 @@ class Stopped(BaseException):
 _STOP_SIGNALS = tuple(s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, 'SIGHUP', None)) if s is not None)
 
 
-_stopping = False
 _stopped_by = None  # the signal's name once one arrived: the run is cancelled even if a handler swallowed Stopped
 
 
@@ -137,14 +136,13 @@ def _stop(signum, frame):
     # torchrun's agent signals its workers again while it tears down: once stopping, further signals must not
     # kill the rank before it has written its run-end event (the process exits right after that). A second
     # signal can reach this handler before the first call has switched them off: the flag makes it a no-op.
-    global _stopping, _stopped_by
-    if _stopping:
+    global _stopped_by
+    if _stopped_by is not None:
         return
-    _stopping = True
     _stopped_by = signal.Signals(signum).name
     for sig in _STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
-    raise Stopped(signal.Signals(signum).name)
+    raise Stopped(_stopped_by)
 
 
 # How long a rank of a multi-process run whose training failed waits for a stop signal before it reports the

@@ -3,23 +3,13 @@
  * a half-written last line is read again next time, and a file that shrank (a new run in the same folder)
  * restarts from 0.
  */
-import { parseTrainingEvent, type TrainingEvent } from '../protocol/events';
+import { parseTrainingEvent, type EventChunk, type TrainingEvent } from '../protocol/events';
 
-export interface TailChunk {
-  events: TrainingEvent[];
-  /**
-   * Offset of the chunk's first byte: the offset asked for, or 0 when the file no longer reaches it (replaced by
-   * a new run). A reader holding a cursor applies a chunk only when `from` is its cursor (see webview decideAppend).
-   */
-  from: number;
-  /** Offset just after the last complete line consumed: ask from here next time. */
-  next: number;
-}
 
 const NEWLINE = 0x0a;
 
 /** Events in the complete lines of `bytes`, which start at file offset `start`. */
-export function completeLines(bytes: Uint8Array, start: number): TailChunk {
+export function completeLines(bytes: Uint8Array, start: number): EventChunk {
   const last = bytes.lastIndexOf(NEWLINE);
   if (last < 0) return { events: [], from: start, next: start };
   const text = new TextDecoder().decode(bytes.subarray(0, last + 1));

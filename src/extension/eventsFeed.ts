@@ -4,7 +4,7 @@
  * the same bytes twice.
  */
 import * as vscode from 'vscode';
-import type { TailChunk } from '../core/eventsTail';
+import type { EventChunk } from '../protocol/events';
 import { readEventsSince } from './fileAccess';
 
 export class EventsFeed {
@@ -33,7 +33,7 @@ export class EventsFeed {
   }
 
   /** The events after what was sent (undefined when nothing is new); the offset moves past them. */
-  unsent(): Promise<TailChunk | undefined> {
+  unsent(): Promise<EventChunk | undefined> {
     return this.serialize(async () => {
       const from = this.offset;
       const chunk = await readEventsSince(this.uri, from);
@@ -44,7 +44,7 @@ export class EventsFeed {
   }
 
   /** The webview asks from `since` (its own cursor); the offset follows what it has now seen. */
-  since(since: number): Promise<TailChunk> {
+  since(since: number): Promise<EventChunk> {
     return this.serialize(async () => {
       const chunk = await readEventsSince(this.uri, since);
       this.offset = Math.max(this.offset, chunk.next);

@@ -5,10 +5,11 @@
  */
 import * as vscode from 'vscode';
 import { checkpointError } from '../core/errors';
-import { completeLines, MAX_TAIL_BYTES, tailStart, type TailChunk } from '../core/eventsTail';
+import { completeLines, MAX_TAIL_BYTES, tailStart } from '../core/eventsTail';
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
 import { fileShardOpener } from '../core/io/tfjsModel';
+import type { EventChunk } from '../protocol/events';
 import { isShardIndexFile, REPORT_FILE, STUDY_FILE } from '../protocol/runFolder';
 import { openSafetensorsStore, openShardedSafetensorsStore, openTfjsStore, type TensorStore } from '../core/tensorStore';
 import { isRunReport, type RunReport } from '../protocol/report';
@@ -101,7 +102,7 @@ export async function isDirectory(uri: vscode.Uri): Promise<boolean> {
 }
 
 /** Complete events.jsonl lines after byte `since`; a missing file reads as empty. */
-export async function readEventsSince(uri: vscode.Uri, since: number): Promise<TailChunk> {
+export async function readEventsSince(uri: vscode.Uri, since: number): Promise<EventChunk> {
   let size: number;
   try {
     size = (await vscode.workspace.fs.stat(uri)).size;

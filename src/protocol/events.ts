@@ -86,6 +86,18 @@ export type TrainingEvent =
   | CheckpointEvent
   | RunEndEvent;
 
+/**
+ * The events of bytes [`from`, `next`) of an events.jsonl, as the host reads it and the page receives it.
+ * `from` is the offset asked for, or 0 when the file no longer reaches it (replaced by a new run); `next` is just
+ * after the last complete line (ask from here next time). A reader holding a cursor applies a chunk only when
+ * `from` is its cursor (webview/trainingSeries.ts decideAppend).
+ */
+export interface EventChunk {
+  events: readonly TrainingEvent[];
+  from: number;
+  next: number;
+}
+
 export const TRAINING_EVENT_TYPES: ReadonlySet<TrainingEvent['type']> = new Set([
   'run-start',
   'phase-start',

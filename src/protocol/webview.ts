@@ -6,7 +6,7 @@
  */
 import type { ElsaMetadata } from './checkpoint';
 import type { CompareResult } from './compare';
-import type { TrainingEvent } from './events';
+import type { EventChunk } from './events';
 import type { RunReport } from './report';
 import type { SampleResult } from './sample';
 import type { StudySummary } from './study';
@@ -215,8 +215,7 @@ export type HostResponse =
   | { kind: 'summary'; summary: CheckpointSummary }
   | { kind: 'heatmap'; heatmap: HeatmapData }
   | { kind: 'histogram'; histogram: HistogramData }
-  /** `from`: offset of the first byte read (0 when the file was replaced); `next`: ask from here next time. */
-  | { kind: 'events'; events: TrainingEvent[]; from: number; next: number }
+  | ({ kind: 'events' } & EventChunk)
   | { kind: 'study'; study: StudySummary }
   | { kind: 'sensitivity'; sensitivity: SensitivityData }
   | { kind: 'graph'; graph: GraphData }
@@ -228,8 +227,7 @@ export type HostResponse =
 export type HostNotification =
   /** `workspaceTrusted: false`: actions that run the CLI or write files (Extract…) are refused by the host; hide them. */
   | { kind: 'init'; target: DashboardTarget; theme?: string; engine?: string; workspaceTrusted?: boolean }
-  /** The events in bytes [from, next) of events.jsonl; from = 0 after the host started over (a replaced file). */
-  | { kind: 'eventsAppended'; events: TrainingEvent[]; from: number; next: number }
+  | ({ kind: 'eventsAppended' } & EventChunk)
   | { kind: 'summaryChanged' }
   /** Select this weight tensor (a layer row's Reveal in Graph): every chart follows, the graph shows its node. */
   | { kind: 'revealLayer'; layer: string };

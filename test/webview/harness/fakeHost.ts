@@ -57,7 +57,7 @@ function eventsSince(since: number): { events: typeof allEvents; from: number; n
   const start = endOffsets.findIndex((end) => end > since);
   const first = start < 0 ? written : Math.min(start, written);
   const next = written === 0 ? 0 : endOffsets[written - 1];
-  return { events: allEvents.slice(first, written), from: first === 0 ? 0 : Math.min(endOffsets[first - 1], next), next };
+  return { events: allEvents.slice(first, written), from: first === 0 ? 0 : endOffsets[first - 1], next };
 }
 
 function answer(body: WebviewMessage['body']): HostResponse {

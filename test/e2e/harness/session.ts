@@ -114,7 +114,14 @@ function slug(text: string): string {
 }
 
 /** Reads the visible parts of the workbench that explain a failure; each bounded so the dump stays short. */
-async function describeWorkbench(page: Page, consoleErrors: string[]): Promise<string> {
+/** What the workbench shows now, as text: focus, notifications, dialogs, quick input, editors, views, status bar. */
+export async function describeWorkbench(page: Page, consoleErrors: readonly string[] = []): Promise<string> {
+  const focus = await page
+    .evaluate(() => {
+      const el = document.activeElement;
+      return el ? `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : ''}` : 'none';
+    })
+    .catch(() => '?');
   const sections: Array<[string, string]> = [
     ['notifications', '.notifications-toasts .notification-toast, .notifications-center .notification-list-item'],
     ['dialog', '.monaco-dialog-box'],
@@ -125,7 +132,8 @@ async function describeWorkbench(page: Page, consoleErrors: string[]): Promise<s
     ['terminal', '.part.panel .xterm-rows'],
     ['status bar', '.part.statusbar'],
   ];
-  const lines: string[] = [];
+  // Focus matters: a quick input closes when a webview takes it.
+  const lines: string[] = [`[focus] ${focus}`];
   for (const [title, selector] of sections) {
     const texts = await page
       .locator(selector)

@@ -3,6 +3,7 @@
 
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { delay, poll } from './poll';
+import { describeWorkbench } from './session';
 
 const quickInput = '.quick-input-widget';
 const quickInputBox = `${quickInput} input.input`;
@@ -122,24 +123,15 @@ export async function runCommandForPicker(page: Page, title: string, pickerTitle
     () => false,
   );
   if (shown) return;
-  if (await quickInputVisible(page)) throw new Error(`"${title}" opened a quick input, but not "${pickerTitle}": ${await workbenchState(page)}`);
-  console.log(`[e2e] "${title}": no "${pickerTitle}" after ${retryAfterMs} ms (${await workbenchState(page)}); running it again`);
+  if (await quickInputVisible(page)) throw new Error(`"${title}" opened a quick input, but not "${pickerTitle}": ${await screenLine(page)}`);
+  console.log(`[e2e] "${title}": no "${pickerTitle}" after ${retryAfterMs} ms (${await screenLine(page)}); running it again`);
   await runCommand(page, title);
   await waitForQuickInputTitle(page, pickerTitle, 15_000);
 }
 
-/** What the workbench shows now, for failure messages: quick input, focus, notifications, status bar. */
-export async function workbenchState(page: Page): Promise<string> {
-  const picker = (await quickInputVisible(page)) ? `quick input "${await quickInputTitle(page)}" (${(await quickInputRows(page).catch(() => [])).slice(0, 5).join(' / ')})` : 'no quick input';
-  const focus = await page
-    .evaluate(() => {
-      const el = document.activeElement;
-      return el ? `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : ''}` : 'none';
-    })
-    .catch(() => '?');
-  const toasts = (await notificationTexts(page).catch(() => [])).join(' | ') || 'none';
-  const status = (await statusBarText(page).catch(() => '')).replace(/\s+/g, ' ').slice(0, 200);
-  return `${picker}; focus on ${focus}; notifications: ${toasts}; status bar: ${status}`;
+/** The screen dump of the session harness on one line, for messages. */
+async function screenLine(page: Page): Promise<string> {
+  return (await describeWorkbench(page)).split('\n').join(' · ');
 }
 
 export interface QuickInputExpectation {
@@ -159,7 +151,7 @@ async function waitForQuickInputTitle(page: Page, title: string | undefined, tim
     async () => (await quickInputVisible(page)) && (!title || (await quickInputTitle(page)).includes(title)),
     { timeoutMs },
   ).catch(async (error: Error) => {
-    throw new Error(`${error.message}; ${await workbenchState(page)}`);
+    throw new Error(`${error.message}; ${await screenLine(page)}`);
   });
 }
 
@@ -190,11 +182,6 @@ export async function answerInputBox(page: Page, text: string, options: QuickInp
   await page.locator(quickInputBox).fill(text);
   await delay(200);
   await page.keyboard.press('Enter');
-}
-
-/** The current text of the quick input box, its title/prompt and its message (validation errors show there). */
-export async function quickInputText(page: Page): Promise<string> {
-  return page.locator(quickInput).innerText().catch(() => '');
 }
 
 /** Shows a view container from the activity bar by its title (e.g. "ELSA"). */

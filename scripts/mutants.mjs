@@ -1,4 +1,5 @@
-// Mutation cases for the method's tests: each mutant is a sabotage a broken trainer could ship (issue 8). For
+// Mutation cases for the method's tests: each mutant is a sabotage a broken trainer could ship (issue 8), plus
+// the study runner's process guarantees (a stop reaches every cell process; one process per cell folder). For
 // every one, a scratch copy of the repo gets the patch and the named test files run; they must go red.
 //
 //   node scripts/mutants.mjs            all mutants
@@ -75,6 +76,30 @@ const MUTANTS = [
     patches: [['src/core/method/sparsifiers/gmp.ts', 'const t = Math.max(0, progress - rampStart) / (rampFraction - rampStart);', 'const t = Math.max(0, progress) / rampFraction;']],
     tests: [T('gmpRampStart')],
   },
+  {
+    name: 'study-stop-not-forwarded',
+    why: '`elsa study --jobs` exits on Ctrl+C / SIGTERM but leaves its cell processes training',
+    patches: [['src/cli/commands/studyJobs.ts', "signal.addEventListener('abort', stopAll, { once: true });", '']],
+    tests: ['test/cli/study.test.ts'],
+  },
+  {
+    name: 'study-cell-lock-ignored',
+    why: 'two study processes may train the same cell folder at once',
+    patches: [['src/cli/commands/study.ts', 'const release = acquireFolderLock(path.join(cell.dir, CELL_LOCK_FILE), `cell ${cell.name}`);', 'const release = () => {};']],
+    tests: ['test/cli/study.test.ts'],
+  },
+  {
+    name: 'study-cell-outlives-parent',
+    why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
+    patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],
+    tests: ['test/cli/study.test.ts'],
+  },
+  {
+    name: 'study-cells-get-ctrl-c-twice',
+    why: 'cell processes share the terminal\'s process group: Ctrl+C plus the forwarded SIGTERM cut their stop short',
+    patches: [['src/cli/commands/studyJobs.ts', "detached: true, env: process.env", 'detached: false, env: process.env']],
+    tests: ['test/cli/study.test.ts'],
+  },
 ];
 
 function scratchCopy() {
@@ -82,7 +107,8 @@ function scratchCopy() {
   // The method tests need no e2e runtime state (code-server's folders hold sockets cpSync cannot copy).
   const skip = ['test/e2e/run', 'test/e2e/node_modules', 'test/e2e/shots'].map((p) => path.join(root, p));
   const filter = (src) => !skip.some((p) => src === p || src.startsWith(p + path.sep));
-  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
+  // esbuild.config.mjs: the CLI tests build the scratch copy's own dist/cli.js.
+  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json', 'esbuild.config.mjs']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
 }

@@ -71,7 +71,7 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     case 'report':
       return runReportCommand(target, v, signal);
     case 'study':
-      return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, signal });
+      return runStudyCommand(target, { backend: v.backend as string | undefined, plot: v.plot === true, values: v, signal });
     case 'sensitivity':
       return runSensitivityCommand(target, v, signal);
     case 'compare':

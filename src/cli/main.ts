@@ -6,7 +6,7 @@
  * when the event loop is free).
  */
 import { isMainThread } from 'node:worker_threads';
-import { GRACE_MS, inSupervisedWorker, runSupervisedWorker, SIGNALS, supervise } from './supervisor';
+import { GRACE_MS, inSupervisedWorker, onParentGone, runSupervisedWorker, SIGNALS, supervise } from './supervisor';
 
 export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', () => {});
@@ -24,12 +24,14 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   for (const s of SIGNALS) process.on(s, onSignal);
+  const stopParentWatch = onParentGone(onSignal);
   try {
     if (process.env.ELSA_TRACE === '1') process.stderr.write(`elsa: ${argv[0] ?? ''} started\n`);
     const { runCommand } = await import('./dispatch');
     return await runCommand(argv, controller.signal);
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
+    stopParentWatch();
   }
 }
 

@@ -155,6 +155,7 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
       settled = true;
       clearTimeout(deadline);
       for (const s of SIGNALS) process.off(s, onSignal);
+      stopParentWatch();
       if (interrupted) cleanUpAfterInterrupt(dirs);
       resolve(interrupted ? 130 : code);
     };
@@ -181,6 +182,7 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
       deadline = setTimeout(forceStop, graceMs);
     };
     for (const s of SIGNALS) process.on(s, onSignal);
+    const stopParentWatch = onParentGone(onSignal);
 
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'exit') {
@@ -196,6 +198,18 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
     });
     worker.on('exit', (code) => finish(exitCode ?? (code === 0 ? 0 : 1)));
   });
+}
+
+/**
+ * A process started with an IPC channel (a cell of `elsa study --jobs`, src/cli/commands/studyJobs.ts) stops
+ * like on SIGTERM when that channel closes: its parent is gone, even if it was killed with SIGKILL and could
+ * pass nothing on. The channel does not keep the process alive. Returns the function that stops watching.
+ */
+export function onParentGone(stop: () => void): () => void {
+  if (!process.connected) return () => {};
+  process.channel?.unref();
+  process.once('disconnect', stop);
+  return () => process.off('disconnect', stop);
 }
 
 /** Thrown by a command that stops because it was asked to; the CLI exits 130 without an error line. */

@@ -24,6 +24,8 @@ export const STUDY_FILE = 'study.json';
 export const STUDY_MARKDOWN_FILE = 'study.md';
 /** The study's SVG plots, inside the study folder. */
 export const STUDY_PLOTS_DIR = 'plots';
+/** Held in a study cell's folder while a process trains the cell (src/core/io/folderLock.ts). */
+export const CELL_LOCK_FILE = 'cell.lock';
 /** The folder `train --fresh` moves run n's files into. */
 export const previousRunDir = (n: number): string => `previous-${n}`;
 

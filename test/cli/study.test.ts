@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseTrainingEvents, type TrainingEvent } from '../../src/protocol/events';
@@ -153,5 +154,124 @@ describe('elsa study', () => {
     const r = elsa(['study', studyFile], dir);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^ConfigError: .*mlp-gmp-s4\.elsa\.safetensors: was trained with another config than smoke\.study\.json now gives cell mlp-gmp-s4; delete .*mlp-gmp-s4 to retrain this cell\n$/);
+  });
+});
+
+describe('elsa study --jobs and --cells', () => {
+  const dir = tempDir('elsa-study-jobs-');
+  const studyFile = path.join(dir, 'pair.study.json');
+  const out = path.join(dir, 'out');
+  const cells = ['mlp-gmp-s4', 'mlp-gmp-s5'];
+  const lockOf = (cell: string) => path.join(out, cell, 'cell.lock');
+
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    writeFileSync(
+      studyFile,
+      JSON.stringify({
+        name: 'pair',
+        outDir: 'out',
+        base: {
+          data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
+          levels: [0.9, 0.5],
+          epochs: { warmup: 2, perPhase: 1, dense: 1 },
+          lrSchedule: { type: 'cosine', minFactor: 0.05 },
+          batchSize: 64,
+          backend: 'wasm',
+        },
+        models: ['mlp'],
+        sparsifiers: [{ type: 'gmp' }],
+        seeds: [4, 5],
+      }),
+    );
+  });
+
+  it('rejects a bad --jobs or an unknown cell in one line, before anything is written', () => {
+    for (const [args, re] of [
+      [['--jobs', '0'], /^UsageError: study: --jobs must be a whole number from 1 to 64, got 0\n$/],
+      [['--jobs', '1.5'], /^UsageError: study: --jobs must be a whole number/],
+      [['--cells', 'mlp-gmp-s9'], /^UsageError: study: no cell "mlp-gmp-s9" in pair\.study\.json \(its cells: mlp-gmp-s4, mlp-gmp-s5\)\n$/],
+    ] as const) {
+      const r = elsa(['study', studyFile, ...args], dir);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, re);
+    }
+    assert.equal(existsSync(out), false);
+  });
+
+  it('refuses a cell another live process holds, naming the lock file and the pid', () => {
+    mkdirSync(path.join(out, cells[1]), { recursive: true });
+    writeFileSync(lockOf(cells[1]), JSON.stringify({ pid: process.pid, host: hostname(), since: 'now' }));
+    const r = elsa(['study', studyFile, '--cells', cells[1]], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^ConfigError: .*mlp-gmp-s5.cell\\.lock: cell mlp-gmp-s5 is being trained by process ${process.pid} `));
+    assert.equal(existsSync(path.join(out, cells[1], 'events.jsonl')), false, 'nothing trained into the held cell');
+  });
+
+  it('trains the cells in parallel processes, stops them all on Ctrl+C or when killed, and resumes to the end', async () => {
+    // The lock of a process that no longer exists (a SIGKILLed run) is taken over.
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(lockOf(cells[1]), JSON.stringify({ pid: gone, host: hostname(), since: 'earlier' }));
+    const eventsOf = (c: string) => events(path.join(out, c, 'events.jsonl'));
+    const ended = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    /** Starts `elsa study --jobs 2` in its own process group (as a terminal runs it); resolves once both cells train. */
+    async function startJobs(ready: (cell: string) => boolean) {
+      const child = spawn(process.execPath, [cli, 'study', studyFile, '--jobs', '2'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      // Both cells hold their lock and have saved an epoch at the same time: they run concurrently.
+      await waitFor('both cells training at once', () => cells.every((c) => existsSync(lockOf(c)) && ready(c)));
+      const pids = [...stdout.matchAll(/\[mlp-gmp-s\d\] started \(process (\d+)\)/g)].map((m) => Number(m[1]));
+      assert.equal(pids.length, 2, stdout);
+      return { child, exited, pids };
+    }
+    // 1. Ctrl+C in the terminal (SIGINT to the foreground process group): every cell stops gracefully.
+    const first = await startJobs((c) => eventsOf(c).some((e) => e.type === 'checkpoint'));
+    const sent = Date.now();
+    process.kill(-(first.child.pid as number), 'SIGINT');
+    assert.equal(await first.exited, 130);
+    assert.ok(Date.now() - sent < 1500, `the study stopped ${Date.now() - sent} ms after Ctrl+C`);
+    await waitFor('every cell process to end', () => first.pids.every(ended), 2000);
+    for (const c of cells) {
+      // The run that was stopped (ELSA's, or a baseline's if the cell got that far) is the latest to end.
+      const ends = [...eventsOf(c), ...events(path.join(out, c, 'baselines', 'events.jsonl'))].filter((e) => e.type === 'run-end');
+      const last = ends.sort((a, b) => a.time.localeCompare(b.time)).at(-1);
+      assert.equal(last?.type === 'run-end' && last.status, 'cancelled', `${c} ended its run as cancelled, not cut off`);
+    }
+    // 2. The study process killed outright (SIGKILL passes nothing on): its cells notice and stop too.
+    const second = await startJobs((c) => eventsOf(c).filter((e) => e.type === 'run-start').length >= 2);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    await waitFor('the orphaned cell processes to end', () => second.pids.every(ended), 2000);
+    for (const c of cells) assert.equal(JSON.parse(readFileSync(path.join(out, c, 'cell.json'), 'utf8')).status, 'running', c);
+    // 3. Continue with two jobs to the end (the killed cells' locks are stale): every line names its cell.
+    const third = elsa(['study', studyFile, '--jobs', '2'], dir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stdout, /^\[mlp-gmp-s4\] .*epoch/m);
+    assert.match(third.stdout, /^\[mlp-gmp-s5\] .*epoch/m);
+    assert.match(third.stdout, /2 of 2 cells complete/);
+    for (const c of cells) {
+      assert.ok(events(path.join(out, c, 'events.jsonl')).some((e) => e.type === 'run-start' && e.resumedFrom), `${c} continued from its checkpoint`);
+      assert.equal(existsSync(lockOf(c)), false, `${c}: the lock is released`);
+    }
+    const summary: unknown = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'));
+    assert.ok(isStudySummary(summary));
+    assert.deepEqual(summary.groups[0].seeds, [4, 5]);
+    assert.equal(summary.groups[0].series.find((s) => s.method === 'elsa')?.points[0].interval, 'seed-std');
+    // --cells on a finished study: skipped, exit 0; the summary still covers both cells.
+    const fourth = elsa(['study', studyFile, '--cells', cells[0]], dir);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.match(fourth.stdout, /running 1: mlp-gmp-s4/);
+    assert.match(fourth.stdout, /mlp-gmp-s4: complete, skipped/);
+    assert.match(fourth.stdout, /2 of 2 cells complete/);
   });
 });

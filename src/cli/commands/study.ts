@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { withBackend } from '../../core/config';
-import { configError, isElsaError } from '../../core/errors';
+import { configError, isElsaError, usageError } from '../../core/errors';
+import { acquireFolderLock } from '../../core/io/folderLock';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { buildRunReport } from '../../core/report';
 import { runPaths } from '../../core/run';
@@ -17,15 +18,16 @@ import {
   cellIdentity, cellRecordPath, measureStorage, readCellRecord, readCellReport, studyMarkdown, studyOutputs, STUDY_TABLE_HEADER, studyRows, summarizeStudy,
   type CellRecord, type CellState,
 } from '../../core/study';
-import { loadStudyConfig, type StudyConfig } from '../../core/studyConfig';
+import { loadStudyConfig, type StudyCell, type StudyConfig } from '../../core/studyConfig';
 import { studyGroupSvg } from '../../core/studyPlot';
 import { isStudySummary, type StudySummary } from '../../protocol/study';
-import type { CommandSpec } from '../args';
+import { numberOption, type CommandSpec, type Parsed } from '../args';
 import { textTable } from '../tables';
 import { runBaselines } from './baseline';
 import { formatReport } from './report';
+import { cellJobArgs, runCellJobs } from './studyJobs';
 import { runTraining } from './train';
-import { runConfigFileName, STUDY_PLOTS_DIR } from '../../protocol/runFolder';
+import { CELL_LOCK_FILE, runConfigFileName, STUDY_PLOTS_DIR } from '../../protocol/runFolder';
 
 export const studySpec: CommandSpec = {
   name: 'study',
@@ -35,8 +37,13 @@ export const studySpec: CommandSpec = {
     'networks at the strict and the cheap budget) in <outDir>/<model>-<sparsifier>-s<seed>/, then write\n' +
     'study.json, study.md and plots/*.svg (accuracy vs sparsity, mean ± spread over seeds) into <outDir>.\n' +
     'Finished cells are skipped; an interrupted cell continues from its last epoch when started again.',
-  options: { backend: { type: 'string' }, plot: { type: 'boolean' } },
-  help: ['--backend <name>    auto | node | wasm | cpu (overrides the study)', '--plot              only render plots/*.svg from <study-dir>/study.json (or a study file\'s folder)'],
+  options: { backend: { type: 'string' }, plot: { type: 'boolean' }, jobs: { type: 'string' }, cells: { type: 'string' } },
+  help: [
+    '--backend <name>    auto | node | wasm | cpu (overrides the study)',
+    '--jobs <n>          train up to n cells at once, each in its own process (default 1; one core each)',
+    '--cells <names>     only these cells (comma-separated names, e.g. cnn-gmp-s2); the summary still covers all',
+    '--plot              only render plots/*.svg from <study-dir>/study.json (or a study file\'s folder)',
+  ],
   minPositionals: 1,
   maxPositionals: 1,
 };
@@ -68,64 +75,120 @@ async function saveRecord(record: CellRecord, dir: string) {
   await writeFileAtomic(cellRecordPath({ dir }), JSON.stringify(record, null, 2) + '\n');
 }
 
-export async function runStudy(file: string, options: { backend?: string; signal: AbortSignal }): Promise<number> {
+export interface StudyOptions {
+  backend?: string;
+  /** Cells trained at once, each in a child process (1: in this process, one after the other). */
+  jobs?: number;
+  /** Only these cells (names); the summary still covers every cell of the study. */
+  cells?: string[];
+  signal: AbortSignal;
+}
+
+const isComplete = (cell: StudyCell) => readCellRecord(cell)?.status === 'complete' && readCellReport(cell) !== undefined;
+
+/** The `--cells` selection, in study order; an unknown name is a usage error listing the study's cells. */
+export function selectCells(study: StudyConfig, names: string[] | undefined): StudyCell[] {
+  if (!names) return study.cells;
+  const known = new Set(study.cells.map((c) => c.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) throw usageError(`study: no cell ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${path.basename(study.file)} (its cells: ${study.cells.map((c) => c.name).join(', ')})`);
+  return study.cells.filter((c) => names.includes(c.name));
+}
+
+export async function runStudy(file: string, options: StudyOptions): Promise<number> {
   const loaded = loadStudyConfig(file);
   const study: StudyConfig = { ...loaded, cells: loaded.cells.map((c) => ({ ...c, config: withBackend(c.config, options.backend) })) };
+  const selected = selectCells(study, options.cells);
+  const jobs = options.jobs ?? 1;
   mkdirSync(study.outDir, { recursive: true });
   await writeSummary(study);
   const total = study.cells.length;
-  console.log(`Study "${study.name}": ${total} cells in ${study.outDir}`);
-  for (const [i, cell] of study.cells.entries()) {
+  const which = selected.length < total ? ` (running ${selected.length}: ${selected.map((c) => c.name).join(', ')})` : '';
+  console.log(`Study "${study.name}": ${total} cells in ${study.outDir}${which}`);
+  if (jobs > 1) return runStudyJobs(study, selected, jobs, options);
+  for (const cell of selected) {
     if (options.signal.aborted) break;
-    const prior = readCellRecord(cell);
-    if (prior?.status === 'complete' && readCellReport(cell)) {
+    const i = study.cells.indexOf(cell);
+    if (isComplete(cell)) {
       console.log(`[${i + 1}/${total}] ${cell.name}: complete, skipped`);
       continue;
     }
     console.log(`[${i + 1}/${total}] ${cell.name}`);
     mkdirSync(cell.dir, { recursive: true });
-    const cellConfig = path.join(cell.dir, runConfigFileName(cell.name));
-    const text = JSON.stringify(cell.file, null, 2) + '\n';
-    if (!existsSync(cellConfig) || readFileSync(cellConfig, 'utf8') !== text) await writeFileAtomic(cellConfig, text);
-    const record: CellRecord = { format: 'elsa-study-cell/1', name: cell.name, identity: cellIdentity(cell), status: 'running', seconds: prior?.seconds ?? { elsa: 0, baselines: 0 } };
-    let t = Date.now();
-    const elsa = await runTraining(cell.config, { signal: options.signal }).catch((e: unknown) => {
-      // `train` would suggest --fresh; a study keeps finished work, so say what to delete instead.
-      if (isElsaError(e) && /different config/.test(e.problem)) {
-        throw configError(e.file, `was trained with another config than ${path.basename(study.file)} now gives cell ${cell.name}; delete ${cell.dir} to retrain this cell`);
-      }
-      throw e;
-    });
-    record.seconds.elsa += (Date.now() - t) / 1000;
-    if (elsa !== 0) {
-      await saveRecord(record, cell.dir);
-      break;
+    const release = acquireFolderLock(path.join(cell.dir, CELL_LOCK_FILE), `cell ${cell.name}`);
+    try {
+      if (!(await runCell(study, cell, options.signal))) break;
+    } finally {
+      release();
     }
-    t = Date.now();
-    const baselines = await runBaselines(cell.config, { signal: options.signal });
-    record.seconds.baselines += (Date.now() - t) / 1000;
-    if (baselines !== 0) {
-      await saveRecord(record, cell.dir);
-      break;
-    }
-    const report = await buildRunReport(cell.dir);
-    const paths = runPaths(cell.config);
-    await writeFileAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
-    await writeFileAtomic(paths.reportMarkdown, formatReport(report, true));
-    record.storage = await measureStorage(cell.dir, report);
-    record.status = 'complete';
-    await saveRecord(record, cell.dir);
-    await writeSummary(study);
   }
+  return finishStudy(study, selected);
+}
+
+/** Trains one cell (ELSA, then its baselines) and records it; false when it stopped before the end. */
+async function runCell(study: StudyConfig, cell: StudyCell, signal: AbortSignal): Promise<boolean> {
+  const prior = readCellRecord(cell);
+  const cellConfig = path.join(cell.dir, runConfigFileName(cell.name));
+  const text = JSON.stringify(cell.file, null, 2) + '\n';
+  if (!existsSync(cellConfig) || readFileSync(cellConfig, 'utf8') !== text) await writeFileAtomic(cellConfig, text);
+  const record: CellRecord = { format: 'elsa-study-cell/1', name: cell.name, identity: cellIdentity(cell), status: 'running', seconds: prior?.seconds ?? { elsa: 0, baselines: 0 } };
+  let t = Date.now();
+  const elsa = await runTraining(cell.config, { signal }).catch((e: unknown) => {
+    // `train` would suggest --fresh; a study keeps finished work, so say what to delete instead.
+    if (isElsaError(e) && /different config/.test(e.problem)) {
+      throw configError(e.file, `was trained with another config than ${path.basename(study.file)} now gives cell ${cell.name}; delete ${cell.dir} to retrain this cell`);
+    }
+    throw e;
+  });
+  record.seconds.elsa += (Date.now() - t) / 1000;
+  if (elsa !== 0) {
+    await saveRecord(record, cell.dir);
+    return false;
+  }
+  t = Date.now();
+  const baselines = await runBaselines(cell.config, { signal });
+  record.seconds.baselines += (Date.now() - t) / 1000;
+  if (baselines !== 0) {
+    await saveRecord(record, cell.dir);
+    return false;
+  }
+  const report = await buildRunReport(cell.dir);
+  const paths = runPaths(cell.config);
+  await writeFileAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(paths.reportMarkdown, formatReport(report, true));
+  record.storage = await measureStorage(cell.dir, report);
+  record.status = 'complete';
+  await saveRecord(record, cell.dir);
+  await writeSummary(study);
+  return true;
+}
+
+/** `--jobs n`: the selected cells that are not complete, n at a time in child processes. */
+async function runStudyJobs(study: StudyConfig, selected: StudyCell[], jobs: number, options: StudyOptions): Promise<number> {
+  const pending = selected.filter((c) => !isComplete(c));
+  for (const c of selected.filter((x) => !pending.includes(x))) console.log(`[${study.cells.indexOf(c) + 1}/${study.cells.length}] ${c.name}: complete, skipped`);
+  const results = pending.length ? await runCellJobs(pending, jobs, (cell) => cellJobArgs(__filename, study.file, cell.name, options.backend), options.signal) : [];
+  const failed = results.filter((r) => r.code !== 0 && r.code !== 130);
+  const code = await finishStudy(study, selected);
+  if (failed.length) {
+    for (const r of failed) console.error(r.error ?? `Error: cell ${r.cell} failed (exit ${r.code})`);
+    return 1;
+  }
+  return code;
+}
+
+/** The summary from every cell on disk, the tables on the terminal, and the exit code for the selected cells. */
+async function finishStudy(study: StudyConfig, selected: StudyCell[]): Promise<number> {
   const summary = await writeSummary(study);
   const out = studyOutputs(study.outDir);
   for (const g of summary.groups.filter((x) => x.seeds.length)) {
     console.log(`\n${g.model} / ${g.sparsifier}, seeds ${g.seeds.join(', ')} (accuracy %, mean ± std over seeds; one seed: ±95 % binomial)`);
     console.log(textTable(STUDY_TABLE_HEADER, studyRows(g), [false, true, true, true, true, true, true, true, true, true]));
   }
+  const total = study.cells.length;
   const done = summary.cells.filter((c) => c.status === 'complete').length;
   console.log(`\n${done} of ${total} cells complete. ${out.markdown}\n${out.json}`);
-  if (done < total) {
+  if (selected.some((c) => !isComplete(c))) {
     console.log('Stopped before the end: run the same command to continue.');
     return 130;
   }
@@ -151,6 +214,18 @@ export async function plotStudy(target: string): Promise<number> {
   return 0;
 }
 
-export async function runStudyCommand(target: string, options: { backend?: string; plot?: boolean; signal: AbortSignal }): Promise<number> {
-  return options.plot ? plotStudy(target) : runStudy(target, options);
+/** `--jobs` and `--cells` as given on the command line. */
+export function parseStudyOptions(values: Parsed['values']): Pick<StudyOptions, 'jobs' | 'cells'> {
+  const jobs = numberOption(values, 'jobs');
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS)) throw usageError(`study: --jobs must be a whole number from 1 to ${MAX_JOBS}, got ${String(values.jobs)}`);
+  const cells = typeof values.cells === 'string' ? values.cells.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  if (cells && !cells.length) throw usageError('study: --cells needs at least one cell name');
+  return { ...(jobs !== undefined ? { jobs } : {}), ...(cells ? { cells } : {}) };
+}
+
+const MAX_JOBS = 64;
+
+export async function runStudyCommand(target: string, options: { backend?: string; plot?: boolean; values?: Parsed['values']; signal: AbortSignal }): Promise<number> {
+  if (options.plot) return plotStudy(target);
+  return runStudy(target, { backend: options.backend, signal: options.signal, ...(options.values ? parseStudyOptions(options.values) : {}) });
 }

@@ -15,6 +15,7 @@ const studies = [
   ['fashion-mnist-cnn-more', 'Small CNN, AC/DC, one-shot magnitude and N:M 1:4 ⊂ 2:4, cosine schedule per phase'],
   ['fashion-mnist-resnet', 'Residual CNN with batch norm, GMP and AC/DC, cosine schedule per phase'],
   ['fashion-mnist-mlp-long', 'MLP, GMP, 24 epochs per phase (the convergence check: every level trained about 4× longer)'],
+  ['fashion-mnist-cnn-long', 'Small CNN, GMP, 12 epochs per phase (the convergence check for the CNN, every level; past ~26 epochs it over-fits)'],
   ['fashion-mnist-mlp-constant', 'MLP, GMP, constant learning rate (the control of the constant-rate comparison)'],
 ];
 

@@ -21,6 +21,20 @@ function elsa(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A reduced study (MLP, GMP, 1,200 embedded images, two levels, a few epochs): seconds per cell. */
+function writeReducedStudy(file: string, name: string, seeds: number[]) {
+  if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+  const base = {
+    data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
+    levels: [0.9, 0.5],
+    epochs: { warmup: 2, perPhase: 1, dense: 1 },
+    lrSchedule: { type: 'cosine', minFactor: 0.05 },
+    batchSize: 64,
+    backend: 'wasm',
+  };
+  writeFileSync(file, JSON.stringify({ name, outDir: 'out', base, models: ['mlp'], sparsifiers: [{ type: 'gmp' }], seeds }));
+}
+
 const events = (file: string): TrainingEvent[] => (existsSync(file) ? parseTrainingEvents(readFileSync(file, 'utf8')) : []);
 
 async function waitFor(what: string, ok: () => boolean, ms = 60_000) {
@@ -37,27 +51,7 @@ describe('elsa study', () => {
   const out = path.join(dir, 'out');
   const cellDir = path.join(out, 'mlp-gmp-s4');
 
-  before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
-    writeFileSync(
-      studyFile,
-      JSON.stringify({
-        name: 'smoke',
-        outDir: 'out',
-        base: {
-          data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
-          levels: [0.9, 0.5],
-          epochs: { warmup: 2, perPhase: 1, dense: 1 },
-          lrSchedule: { type: 'cosine', minFactor: 0.05 },
-          batchSize: 64,
-          backend: 'wasm',
-        },
-        models: ['mlp'],
-        sparsifiers: [{ type: 'gmp' }],
-        seeds: [4],
-      }),
-    );
-  });
+  before(() => writeReducedStudy(studyFile, 'smoke', [4]));
 
   it('rejects a bad study file in one line naming it', () => {
     const bad = path.join(dir, 'bad.study.json');
@@ -164,27 +158,7 @@ describe('elsa study --jobs and --cells', () => {
   const cells = ['mlp-gmp-s4', 'mlp-gmp-s5'];
   const lockOf = (cell: string) => path.join(out, cell, 'cell.lock');
 
-  before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
-    writeFileSync(
-      studyFile,
-      JSON.stringify({
-        name: 'pair',
-        outDir: 'out',
-        base: {
-          data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
-          levels: [0.9, 0.5],
-          epochs: { warmup: 2, perPhase: 1, dense: 1 },
-          lrSchedule: { type: 'cosine', minFactor: 0.05 },
-          batchSize: 64,
-          backend: 'wasm',
-        },
-        models: ['mlp'],
-        sparsifiers: [{ type: 'gmp' }],
-        seeds: [4, 5],
-      }),
-    );
-  });
+  before(() => writeReducedStudy(studyFile, 'pair', [4, 5]));
 
   it('rejects a bad --jobs or an unknown cell in one line, before anything is written', () => {
     for (const [args, re] of [

@@ -50,7 +50,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
       void vscode.window.showInformationMessage(elsaOnly ? 'ELSA: no *.elsa.safetensors checkpoint in this workspace yet. Train one first.' : 'ELSA: no checkpoints or models in this workspace.');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: baseName(f.path), description: dirName(f.path), uri: f.uri })), { title, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: baseName(f.path), description: dirName(f.path), uri: f.uri })), { title, matchOnDescription: true, ignoreFocusOut: true });
     return picked ? vscode.Uri.parse(picked.uri) : undefined;
   }
 
@@ -62,7 +62,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
       return undefined;
     }
     if (configs.length === 1) return configs[0];
-    const picked = await vscode.window.showQuickPick(configs.map((u) => ({ label: uriBaseName(u), description: relPath(u), uri: u })), { title: 'ELSA: run config' });
+    const picked = await vscode.window.showQuickPick(configs.map((u) => ({ label: uriBaseName(u), description: relPath(u), uri: u })), { title: 'ELSA: run config', ignoreFocusOut: true });
     return picked?.uri;
   }
 
@@ -75,7 +75,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
 
   async function pickLevel(meta: ElsaMetadata, title: string): Promise<number | undefined> {
     const items = meta.levels.map((lv) => ({ label: levelRowLabel(lv), description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}`, level: lv.index }));
-    const picked = await vscode.window.showQuickPick(items, { title });
+    const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
     return picked?.level;
   }
 
@@ -103,7 +103,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
       { label: 'ONNX', description: 'one .onnx file (opset 13) for ONNX Runtime', value: 'onnx' as const },
     ];
     if (preferredFormat) formats.unshift(...formats.splice(formats.findIndex((f) => f.value === preferredFormat), 1));
-    const format = (await vscode.window.showQuickPick(formats, { title: `ELSA: format for level ${level}` }))?.value;
+    const format = (await vscode.window.showQuickPick(formats, { title: `ELSA: format for level ${level}`, ignoreFocusOut: true }))?.value;
     if (!format) return;
     const stem = uriBaseName(uri).replace(/(\.elsa)?\.safetensors$/, '');
     const suggestion = format === 'tfjs' ? `${stem}-level${level}-tfjs` : format === 'onnx' ? `${stem}-level${level}.onnx` : `${stem}-level${level}${format === 'sparse' ? '.sparse' : ''}.safetensors`;
@@ -167,7 +167,7 @@ export function registerCommands(context: vscode.ExtensionContext, tree: Checkpo
           .then((c) => c && vscode.commands.executeCommand('elsa.newTrainingRun'));
         return;
       }
-      const picked = await vscode.window.showQuickPick(items, { title: 'ELSA: open the dashboard of…', matchOnDescription: true });
+      const picked = await vscode.window.showQuickPick(items, { title: 'ELSA: open the dashboard of…', matchOnDescription: true, ignoreFocusOut: true });
       if (!picked) return;
       uri = vscode.Uri.parse(picked.uri);
     }

@@ -73,7 +73,7 @@ async function pickSideLevel(uri: vscode.Uri, meta: ElsaMetadata | undefined, ti
     first: preferTarget !== undefined && Math.abs(lv.targetSparsity - preferTarget) < 1e-9,
   }));
   items.sort((x, y) => Number(y.first) - Number(x.first));
-  const picked = await vscode.window.showQuickPick(items, { title: `${title} · ${uriBaseName(uri)}` });
+  const picked = await vscode.window.showQuickPick(items, { title: `${title} · ${uriBaseName(uri)}`, ignoreFocusOut: true });
   return picked ? picked.level : null;
 }
 
@@ -84,7 +84,7 @@ async function pickFile(tree: CheckpointTreeProvider, title: string, preselect?:
     return undefined;
   }
   const items = files.map((f) => ({ label: baseName(f.path), description: `${dirName(f.path)}${f.uri === preselect ? ' · this file (compare two of its levels)' : ''}`, uri: f.uri }));
-  const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, ignoreFocusOut: true });
   return picked ? vscode.Uri.parse(picked.uri) : undefined;
 }
 
@@ -120,7 +120,7 @@ export async function pickLevelComparison(tree: CheckpointTreeProvider, node: Tr
     ...(meta?.levels ?? []).filter((l) => l.index !== node.level).map((lv) => ({ label: levelRowLabel(lv), description: lv.dense ? DENSE_LABEL : `target ${formatPercent(lv.targetSparsity)}`, level: lv.index })),
     other,
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `ELSA: compare level ${node.level} of ${uriBaseName(uri)} with…` });
+  const picked = await vscode.window.showQuickPick(items, { title: `ELSA: compare level ${node.level} of ${uriBaseName(uri)} with…`, ignoreFocusOut: true });
   if (!picked) return undefined;
   const a = { uri, level: node.level };
   if (picked.level !== -1) return [a, { uri, level: picked.level }];

@@ -97,7 +97,7 @@ const MUTANTS = [
   {
     name: 'study-cells-get-ctrl-c-twice',
     why: 'cell processes share the terminal\'s process group: Ctrl+C plus the forwarded SIGTERM cut their stop short',
-    patches: [['src/cli/commands/studyJobs.ts', "detached: true, env: process.env", 'detached: false, env: process.env']],
+    patches: [['src/cli/commands/studyJobs.ts', "detached: true, windowsHide", 'detached: false, windowsHide']],
     tests: ['test/cli/study.test.ts'],
   },
 ];

@@ -63,7 +63,7 @@ export async function runCellJobs(
           // Its own process group, so a Ctrl+C in the terminal reaches only this process, which passes on one
           // SIGTERM (a second signal would make the cell skip its graceful stop); the IPC channel stops the cell
           // if this process dies without passing anything on (supervisor.ts onParentGone).
-          const child = spawn(process.execPath, command(cell), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, env: process.env });
+          const child = spawn(process.execPath, command(cell), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, windowsHide: true, env: process.env });
           running.set(child, cell);
           relay(child.stdout, prefix, out.log);
           relay(child.stderr, prefix, out.error, (line) => {

@@ -12,6 +12,7 @@
 //   ... --model cnn --per-phase 24 --only v0,independent-90-strict --out DIR    the small CNN at a long budget
 //   ... --model resnet --sparsifier acdc --only v0,unfrozen,two-cycle-90,independent-90-strict  the residual CNN, AC/DC
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
+//   ... --model cnn --level 3 --per-phase 12 --only cycles-L3                      the 75 % network alone, ELSA's 3 cycles
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -35,10 +36,10 @@ const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
 /** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
 const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
 const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
-if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen'].includes(n) && !n.startsWith('independent-L'))) {
-  throw new Error(`--level ${opt('level')}: only v0, unfrozen and independent-L${opt('level')}-strict run there`);
+if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen', `cycles-L${opt('level')}`].includes(n) && !n.startsWith('independent-L'))) {
+  throw new Error(`--level ${opt('level')}: only v0, unfrozen, cycles-L${opt('level')} and independent-L${opt('level')}-strict run there`);
 }
-if (Number(opt('level') ?? 2) !== 2 && !only) throw new Error('--level needs --only (v0, unfrozen, independent-L<level>-strict)');
+if (Number(opt('level') ?? 2) !== 2 && !only) throw new Error('--level needs --only (v0, unfrozen, cycles-L<level>, independent-L<level>-strict)');
 /** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
 const perPhase = Number(opt('per-phase') ?? 3);
 /** `--lr constant` repeats the comparison without a schedule (issue 8's first look was at a constant rate). */
@@ -97,6 +98,8 @@ interface Variant {
   /** Epochs behind level 2 (prefix: level 1), given the epochs per phase. */
   epochs: (perPhase: number) => number;
   run(ctx: { seed: number; run: PreparedRun; config: RunConfig; dir: string }): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>>;
+  /** Resumes from the seed's prefix checkpoint (phase2 variants), so the prefix must be trained first. */
+  fromPrefix?: boolean;
 }
 
 const prefixPath = (dir: string) => path.join(dir, 'prefix.elsa.safetensors');
@@ -131,6 +134,7 @@ function phase2(
     name,
     what,
     epochs,
+    fromPrefix: true,
     async run({ run, config, dir }) {
       const state = await loadTrainingState(prefixPath(dir));
       if (!state || state.training.phase !== gapLevel || state.training.epoch !== 0) throw new Error(`${prefixPath(dir)} is not a phase-${gapLevel} start`);
@@ -188,48 +192,54 @@ function restoreShadow(state: SavedState, dir: string): void {
 }
 
 /**
- * The independent 90 % network's route with ELSA's schedule shape but no detour through 95 %: warm-up, one
- * 3-epoch GMP phase to 90 %, then a 3-epoch fine-tune of that fixed mask with the cosine restarted (8 epochs).
- * Run as ELSA with levels [0.9, 0.8999999] (level 2 adds no weight) whose phase-2 update mask is replaced by
- * level 1's weights: the 90 % network trains, the free weights stay at +0 and are never re-opened.
+ * The independent level-L network's route with ELSA's schedule shape but no detour through the sparser levels:
+ * warm-up, one GMP phase to level L's sparsity, then L − 1 fine-tunes of that fixed mask, each a phase with the
+ * cosine restarted (2 + L · per-phase epochs, as many as ELSA's level L). Run as ELSA with levels [t, t − ε, …]
+ * (the later levels add no weight) whose update mask from phase 2 on is replaced by level 1's weights: the
+ * level-L network trains, the free weights stay at +0 and are never re-opened. Level 2 (the default) is
+ * `two-cycle-90`; `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`.
  */
-const twoCycle: Variant = {
-  name: 'two-cycle-90',
-  what: 'probe: 90 % in one phase, then a fixed-mask phase with the LR restarted (ELSA\'s schedule, no 95 % detour)',
-  epochs: (pp) => 2 + 2 * pp,
-  async run({ run, config, dir }) {
-    const cfg: RunConfig = { ...config, levels: [0.9, 0.8999999] };
-    const { out, emit } = recorder(2);
-    const controller = new AbortController();
-    const original = MaskedOptimizer.prototype.setUpdateMask;
-    let inPhase2 = false;
-    const levelOne = new Map<string, Uint8Array>();
-    MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
-      if (!inPhase2 || !mask) return original.call(this, name, mask);
-      // The first phase-2 mask is "every free weight" (all active at the phase start): level 1 is its complement.
-      if (!levelOne.has(name)) levelOne.set(name, mask.map((m) => (m ? 0 : 1)));
-      return original.call(this, name, levelOne.get(name) as Uint8Array);
-    };
-    try {
-      await run.train({
-        config: cfg,
-        targets: cfg.levels,
-        kind: 'elsa',
-        model: await run.buildModel(),
-        checkpointPath: path.join(dir, 'two-cycle-90.elsa.safetensors'),
-        emit,
-        signal: controller.signal,
-        onLevelDone: async (level) => {
-          if (level === 1) inPhase2 = true;
-          if (level === 2) controller.abort();
-        },
-      });
-    } finally {
-      MaskedOptimizer.prototype.setUpdateMask = original;
-    }
-    return out;
-  },
-};
+function cycles(level: number): Variant {
+  const target = BASE.levels[level - 1];
+  const name = level === 2 ? 'two-cycle-90' : `cycles-L${level}`;
+  return {
+    name,
+    what: `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} fixed-mask phase(s) with the LR restarted (ELSA's schedule, no detour)`,
+    epochs: (pp) => 2 + level * pp,
+    async run({ run, config, dir }) {
+      const cfg: RunConfig = { ...config, levels: Array.from({ length: level }, (_, i) => target - i * 1e-7) };
+      const { out, emit } = recorder(level);
+      const controller = new AbortController();
+      const original = MaskedOptimizer.prototype.setUpdateMask;
+      let fixed = false;
+      const levelOne = new Map<string, Uint8Array>();
+      MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, tensor: string, mask: Uint8Array | null) {
+        if (!fixed || !mask) return original.call(this, tensor, mask);
+        // The first phase-2 mask is "every free weight" (all active at the phase start): level 1 is its complement.
+        if (!levelOne.has(tensor)) levelOne.set(tensor, mask.map((m) => (m ? 0 : 1)));
+        return original.call(this, tensor, levelOne.get(tensor) as Uint8Array);
+      };
+      try {
+        await run.train({
+          config: cfg,
+          targets: cfg.levels,
+          kind: 'elsa',
+          model: await run.buildModel(),
+          checkpointPath: path.join(dir, `${name}.elsa.safetensors`),
+          emit,
+          signal: controller.signal,
+          onLevelDone: async (done) => {
+            if (done === 1) fixed = true;
+            if (done === level) controller.abort();
+          },
+        });
+      } finally {
+        MaskedOptimizer.prototype.setUpdateMask = original;
+      }
+      return out;
+    },
+  };
+}
 
 const VARIANTS: Variant[] = [
   {
@@ -274,7 +284,8 @@ const VARIANTS: Variant[] = [
     unfreezeLevel1: true,
     state: restoreShadow,
   }),
-  twoCycle,
+  cycles(2),
+  ...(gapLevel === 3 || gapLevel === 4 ? [cycles(gapLevel)] : []),
   phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),
@@ -452,6 +463,8 @@ async function main(): Promise<void> {
     let run: PreparedRun | undefined;
     for (const v of VARIANTS) {
       if (done.has(`${seed}/${v.name}`) || (only && !only.includes(v.name) && v.name !== 'prefix')) continue;
+      // The prefix is trained only for variants that resume from it (not the probes and baselines trained from scratch).
+      if (v.name === 'prefix' && only && !only.includes('prefix') && !VARIANTS.some((x) => x.fromPrefix && only.includes(x.name))) continue;
       run ??= await prepareRun(config);
       const started = Date.now();
       console.log(`[${new Date().toISOString()}] seed ${seed} ${v.name}: ${v.what}`);

@@ -84,7 +84,11 @@ export interface StudyOptions {
   signal: AbortSignal;
 }
 
-const isComplete = (cell: StudyCell) => readCellRecord(cell)?.status === 'complete' && readCellReport(cell) !== undefined;
+/** The cells of `summary` (which read every record and report) not yet complete, among `cells`. */
+function incomplete(summary: StudySummary, cells: StudyCell[]): StudyCell[] {
+  const done = new Set(summary.cells.filter((c) => c.status === 'complete').map((c) => c.name));
+  return cells.filter((c) => !done.has(c.name));
+}
 
 /** The `--cells` selection, in study order; an unknown name is a usage error listing the study's cells. */
 export function selectCells(study: StudyConfig, names: string[] | undefined): StudyCell[] {
@@ -101,19 +105,17 @@ export async function runStudy(file: string, options: StudyOptions): Promise<num
   const selected = selectCells(study, options.cells);
   const jobs = options.jobs ?? 1;
   mkdirSync(study.outDir, { recursive: true });
-  await writeSummary(study);
+  const before = await writeSummary(study);
   const total = study.cells.length;
   const which = selected.length < total ? ` (running ${selected.length}: ${selected.map((c) => c.name).join(', ')})` : '';
   console.log(`Study "${study.name}": ${total} cells in ${study.outDir}${which}`);
-  if (jobs > 1) return runStudyJobs(study, selected, jobs, options);
-  for (const cell of selected) {
+  const tag = (cell: StudyCell) => `[${study.cells.indexOf(cell) + 1}/${total}] ${cell.name}`;
+  const pending = incomplete(before, selected);
+  for (const c of selected.filter((x) => !pending.includes(x))) console.log(`${tag(c)}: complete, skipped`);
+  if (jobs > 1) return runStudyJobs(study, selected, pending, jobs, options);
+  for (const cell of pending) {
     if (options.signal.aborted) break;
-    const i = study.cells.indexOf(cell);
-    if (isComplete(cell)) {
-      console.log(`[${i + 1}/${total}] ${cell.name}: complete, skipped`);
-      continue;
-    }
-    console.log(`[${i + 1}/${total}] ${cell.name}`);
+    console.log(tag(cell));
     mkdirSync(cell.dir, { recursive: true });
     const release = acquireFolderLock(path.join(cell.dir, CELL_LOCK_FILE), `cell ${cell.name}`);
     try {
@@ -163,10 +165,8 @@ async function runCell(study: StudyConfig, cell: StudyCell, signal: AbortSignal)
   return true;
 }
 
-/** `--jobs n`: the selected cells that are not complete, n at a time in child processes. */
-async function runStudyJobs(study: StudyConfig, selected: StudyCell[], jobs: number, options: StudyOptions): Promise<number> {
-  const pending = selected.filter((c) => !isComplete(c));
-  for (const c of selected.filter((x) => !pending.includes(x))) console.log(`[${study.cells.indexOf(c) + 1}/${study.cells.length}] ${c.name}: complete, skipped`);
+/** `--jobs n`: the pending cells, n at a time in child processes. */
+async function runStudyJobs(study: StudyConfig, selected: StudyCell[], pending: StudyCell[], jobs: number, options: StudyOptions): Promise<number> {
   const results = pending.length ? await runCellJobs(pending, jobs, (cell) => cellJobArgs(__filename, study.file, cell.name, options.backend), options.signal) : [];
   const failed = results.filter((r) => r.code !== 0 && r.code !== 130);
   const code = await finishStudy(study, selected);
@@ -185,10 +185,9 @@ async function finishStudy(study: StudyConfig, selected: StudyCell[]): Promise<n
     console.log(`\n${g.model} / ${g.sparsifier}, seeds ${g.seeds.join(', ')} (accuracy %, mean ± std over seeds; one seed: ±95 % binomial)`);
     console.log(textTable(STUDY_TABLE_HEADER, studyRows(g), [false, true, true, true, true, true, true, true, true, true]));
   }
-  const total = study.cells.length;
   const done = summary.cells.filter((c) => c.status === 'complete').length;
-  console.log(`\n${done} of ${total} cells complete. ${out.markdown}\n${out.json}`);
-  if (selected.some((c) => !isComplete(c))) {
+  console.log(`\n${done} of ${study.cells.length} cells complete. ${out.markdown}\n${out.json}`);
+  if (incomplete(summary, selected).length) {
     console.log('Stopped before the end: run the same command to continue.');
     return 130;
   }
@@ -214,6 +213,8 @@ export async function plotStudy(target: string): Promise<number> {
   return 0;
 }
 
+const MAX_JOBS = 64;
+
 /** `--jobs` and `--cells` as given on the command line. */
 export function parseStudyOptions(values: Parsed['values']): Pick<StudyOptions, 'jobs' | 'cells'> {
   const jobs = numberOption(values, 'jobs');
@@ -223,7 +224,6 @@ export function parseStudyOptions(values: Parsed['values']): Pick<StudyOptions, 
   return { ...(jobs !== undefined ? { jobs } : {}), ...(cells ? { cells } : {}) };
 }
 
-const MAX_JOBS = 64;
 
 export async function runStudyCommand(target: string, options: { backend?: string; plot?: boolean; values?: Parsed['values']; signal: AbortSignal }): Promise<number> {
   if (options.plot) return plotStudy(target);

@@ -4,8 +4,8 @@
  * study run of one cell: it takes the cell's lock, resumes it, and rewrites the study summary from every cell
  * on disk when it finishes; this process relays their output line by line, prefixed with the cell name, and
  * writes the summary once more at the end. A stop (Ctrl+C, SIGTERM) is passed to every child, which stops
- * after its current step as a sequential study would; a child whose parent dies (SIGKILL) stops by itself; a failed cell stops new cells from starting and is
- * reported with its error line, while the cells already running finish.
+ * after its current step as a sequential study would; a child whose parent dies (SIGKILL) stops by itself. A
+ * failed cell stops new cells from starting and is reported with its error line; the running ones finish.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -42,7 +42,6 @@ export async function runCellJobs(
   jobs: number,
   command: (cell: StudyCell) => string[],
   signal: AbortSignal,
-  out: { log: (line: string) => void; error: (line: string) => void } = { log: (l) => console.log(l), error: (l) => console.error(l) },
 ): Promise<CellJobResult[]> {
   const queue = [...cells];
   const running = new Map<ChildProcess, StudyCell>();
@@ -65,17 +64,17 @@ export async function runCellJobs(
           // if this process dies without passing anything on (supervisor.ts onParentGone).
           const child = spawn(process.execPath, command(cell), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, windowsHide: true, env: process.env });
           running.set(child, cell);
-          relay(child.stdout, prefix, out.log);
-          relay(child.stderr, prefix, out.error, (line) => {
+          relay(child.stdout, prefix, (l) => console.log(l));
+          relay(child.stderr, prefix, (l) => console.error(l), (line) => {
             if (/^[A-Za-z]+Error: /.test(line)) lastError = line;
           });
-          out.log(`${prefix}started (process ${child.pid ?? '?'})`);
+          console.log(`${prefix}started (process ${child.pid ?? '?'})`);
           const done = (code: number) => {
             if (!running.delete(child)) return;
             const result: CellJobResult = { cell: cell.name, code, ...(code !== 0 && code !== 130 && lastError ? { error: lastError } : {}) };
             results.push(result);
             if (code !== 0 && code !== 130) failed = true;
-            out.log(`${prefix}${code === 0 ? 'done' : code === 130 ? 'stopped' : `failed (exit ${code})`}`);
+            console.log(`${prefix}${code === 0 ? 'done' : code === 130 ? 'stopped' : `failed (exit ${code})`}`);
             next();
           };
           child.once('error', (e) => {

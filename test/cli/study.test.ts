@@ -206,7 +206,7 @@ describe('elsa study --jobs and --cells', () => {
       await waitFor('both cells training at once', () => cells.every((c) => existsSync(lockOf(c)) && ready(c)));
       const pids = [...stdout.matchAll(/\[mlp-gmp-s\d\] started \(process (\d+)\)/g)].map((m) => Number(m[1]));
       assert.equal(pids.length, 2, stdout);
-      return { child, exited, pids };
+      return { child, exited, pids, stdout: () => stdout };
     }
     // 1. Ctrl+C in the terminal (SIGINT to the foreground process group): every cell stops gracefully.
     const first = await startJobs((c) => eventsOf(c).some((e) => e.type === 'checkpoint'));
@@ -215,6 +215,8 @@ describe('elsa study --jobs and --cells', () => {
     assert.equal(await first.exited, 130);
     assert.ok(Date.now() - sent < 1500, `the study stopped ${Date.now() - sent} ms after Ctrl+C`);
     await waitFor('every cell process to end', () => first.pids.every(ended), 2000);
+    // The stop was passed on: each cell ended while the study process was still there to report it.
+    for (const c of cells) assert.match(first.stdout(), new RegExp(`^\\[${c}\\] stopped$`, 'm'), first.stdout());
     for (const c of cells) {
       // The run that was stopped (ELSA's, or a baseline's if the cell got that far) is the latest to end.
       const ends = [...eventsOf(c), ...events(path.join(out, c, 'baselines', 'events.jsonl'))].filter((e) => e.type === 'run-end');

@@ -13,6 +13,7 @@
 //   ... --model resnet --sparsifier acdc --only v0,unfrozen,two-cycle-90,independent-90-strict  the residual CNN, AC/DC
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //   ... --model cnn --level 3 --per-phase 12 --only cycles-L3                      the 75 % network alone, ELSA's 3 cycles
+//   ... --model cnn --level 3 --per-phase 12 --only unfrozen,dense-cycles-L3       what of ELSA's path makes level 3 lead
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -36,7 +37,7 @@ const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
 /** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
 const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
 const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
-if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen', `cycles-L${opt('level')}`].includes(n) && !n.startsWith('independent-L'))) {
+if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen', `cycles-L${opt('level')}`, `dense-cycles-L${opt('level')}`].includes(n) && !n.startsWith('independent-L'))) {
   throw new Error(`--level ${opt('level')}: only v0, unfrozen, cycles-L${opt('level')} and independent-L${opt('level')}-strict run there`);
 }
 if (Number(opt('level') ?? 2) !== 2 && !only) throw new Error('--level needs --only (v0, unfrozen, cycles-L<level>, independent-L<level>-strict)');
@@ -198,13 +199,20 @@ function restoreShadow(state: SavedState, dir: string): void {
  * (the later levels add no weight) whose update mask from phase 2 on is replaced by level 1's weights: the
  * level-L network trains, the free weights stay at +0 and are never re-opened. Level 2 (the default) is
  * `two-cycle-90`; `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`.
+ *
+ * `reopen` (`dense-cycles-L<level>`) re-opens them instead: in each later phase the pruned weights train again
+ * from +0 beside the level-L network (which keeps training, never frozen) and GMP prunes them back to +0 over
+ * the phase's ramp, so the mask ends where it started. It adds ELSA's dense-then-sparse episodes (the free
+ * weights training densely at every phase start) to `cycles` without ELSA's growing mask or freezing.
  */
-function cycles(level: number): Variant {
+function cycles(level: number, reopen = false): Variant {
   const target = BASE.levels[level - 1];
-  const name = level === 2 ? 'two-cycle-90' : `cycles-L${level}`;
+  const name = reopen ? `dense-cycles-L${level}` : level === 2 ? 'two-cycle-90' : `cycles-L${level}`;
   return {
     name,
-    what: `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} fixed-mask phase(s) with the LR restarted (ELSA's schedule, no detour)`,
+    what: reopen
+      ? `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} phase(s) that re-open the pruned weights and prune them back (same mask, LR restarted)`
+      : `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} fixed-mask phase(s) with the LR restarted (ELSA's schedule, no detour)`,
     epochs: (pp) => 2 + level * pp,
     async run({ run, config, dir }) {
       const cfg: RunConfig = { ...config, levels: Array.from({ length: level }, (_, i) => target - i * 1e-7) };
@@ -217,7 +225,9 @@ function cycles(level: number): Variant {
         if (!fixed || !mask) return original.call(this, tensor, mask);
         // The first phase-2 mask is "every free weight" (all active at the phase start): level 1 is its complement.
         if (!levelOne.has(tensor)) levelOne.set(tensor, mask.map((m) => (m ? 0 : 1)));
-        return original.call(this, tensor, levelOne.get(tensor) as Uint8Array);
+        const one = levelOne.get(tensor) as Uint8Array;
+        // reopen: the free weights GMP still holds active train too (the level-L network is never frozen).
+        return original.call(this, tensor, reopen ? mask.map((m, i) => m | one[i]) : one);
       };
       try {
         await run.train({
@@ -286,6 +296,7 @@ const VARIANTS: Variant[] = [
   }),
   cycles(2),
   ...(gapLevel === 3 || gapLevel === 4 ? [cycles(gapLevel)] : []),
+  ...(gapLevel <= 4 ? [cycles(gapLevel, true)] : []),
   phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
     config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
   }),

@@ -4,6 +4,9 @@
 //   node scripts/experiments/assemble-results.mjs
 //
 // Only the block between the markers is rewritten; the discussion around it is written by hand from the tables.
+// Each study's summary (study.md + study.json, a few KiB; the run folders with their checkpoints stay in the
+// ignored runs/) is copied to docs/results/<study>/ so that the numbers outlive the machine that trained them;
+// a study with no run folder here is built from that copy, and one with neither keeps its section as it is.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +22,34 @@ const studies = [
   ['fashion-mnist-mlp-constant', 'MLP, GMP, constant learning rate (the control of the constant-rate comparison)'],
 ];
 
+const file = path.join(root, 'docs/results.md');
+const text = readFileSync(file, 'utf8');
+/** The current block's section of each study, by its `### title` line (kept when nothing newer is here). */
+const current = new Map(
+  [...(/<!-- STUDY -->([\s\S]*?)<!-- \/STUDY -->/.exec(text)?.[1] ?? '').matchAll(/\n(### [^\n]+\n[\s\S]*?)(?=\n### |\s*$)/g)].map((m) => [
+    m[1].split('\n')[0],
+    m[1].trim() + '\n',
+  ]),
+);
+
 const out = [];
 mkdirSync(path.join(root, 'docs/results'), { recursive: true });
 for (const [name, title] of studies) {
   const dir = path.join(root, 'runs/studies', name);
-  const studyMd = path.join(dir, 'study.md');
-  if (!existsSync(studyMd)) continue;
+  const kept = path.join(root, 'docs/results', name);
+  if (existsSync(path.join(dir, 'study.md'))) {
+    mkdirSync(kept, { recursive: true });
+    for (const f of ['study.md', 'study.json']) if (existsSync(path.join(dir, f))) copyFileSync(path.join(dir, f), path.join(kept, f));
+  }
+  const studyMd = path.join(kept, 'study.md');
+  if (!existsSync(studyMd)) {
+    const section = current.get(`### ${title}`);
+    if (section) {
+      out.push(section);
+      console.log(`${name}: no study folder and no docs/results/${name}/study.md here; its section is kept as it was`);
+    }
+    continue;
+  }
   const md = readFileSync(studyMd, 'utf8');
   const cells = /Cells complete: (\d+) of (\d+)/.exec(md);
   out.push(`### ${title}\n`);
@@ -54,8 +79,6 @@ for (const [name, title] of studies) {
   }
 }
 
-const file = path.join(root, 'docs/results.md');
-const text = readFileSync(file, 'utf8');
 const block = `<!-- STUDY -->\n## The study tables\n\n${out.join('\n')}\n<!-- /STUDY -->`;
 const next = /<!-- STUDY -->[\s\S]*?<!-- \/STUDY -->/.test(text)
   ? text.replace(/<!-- STUDY -->[\s\S]*?<!-- \/STUDY -->/, () => block)

@@ -32,15 +32,16 @@ const opt = (name: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+/** A bad command line: one line on stderr, exit 1 (no stack trace). */
+function usage(message: string): never {
+  console.error(`level-gap.ts: ${message}`);
+  process.exit(1);
+}
 const outDir = path.resolve(opt('out') ?? 'runs/experiments/level-gap');
 const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
 /** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */
 const ALIASES: Record<string, string> = { 'independent-90-8ep': 'independent-90-strict' };
 const only = opt('only')?.split(',').map((n) => ALIASES[n] ?? n);
-if (Number(opt('level') ?? 2) !== 2 && only?.some((n) => !['prefix', 'v0', 'unfrozen', `cycles-L${opt('level')}`, `dense-cycles-L${opt('level')}`].includes(n) && !n.startsWith('independent-L'))) {
-  throw new Error(`--level ${opt('level')}: only v0, unfrozen, cycles-L${opt('level')} and independent-L${opt('level')}-strict run there`);
-}
-if (Number(opt('level') ?? 2) !== 2 && !only) throw new Error('--level needs --only (v0, unfrozen, cycles-L<level>, independent-L<level>-strict)');
 /** Epochs per sparse phase (the study's 3 by default; a larger value tests whether the gap is a budget effect). */
 const perPhase = Number(opt('per-phase') ?? 3);
 /** `--lr constant` repeats the comparison without a schedule (issue 8's first look was at a constant rate). */
@@ -53,15 +54,20 @@ const resultsFile = path.join(outDir, 'results.jsonl');
  * L) and the reference run there; the other variants are about level 2.
  */
 const gapLevel = Number(opt('level') ?? 2);
-if (![2, 3, 4, 5].includes(gapLevel)) throw new Error(`--level: 2, 3, 4 or 5, not ${opt('level')}`);
+if (![2, 3, 4, 5].includes(gapLevel)) usage(`--level: 2, 3, 4 or 5, not ${opt('level')}`);
+const LEVEL_VARIANTS = ['prefix', 'v0', 'unfrozen', `cycles-L${gapLevel}`, `dense-cycles-L${gapLevel}`];
+if (gapLevel !== 2 && !only) usage(`--level needs --only (${LEVEL_VARIANTS.slice(1).join(', ')}, independent-L${gapLevel}-strict)`);
+if (gapLevel !== 2 && only?.some((n) => !LEVEL_VARIANTS.includes(n) && n !== `independent-L${gapLevel}-strict`)) {
+  usage(`--level ${gapLevel}: only ${LEVEL_VARIANTS.slice(1).join(', ')} and independent-L${gapLevel}-strict run there`);
+}
 /** The reference's name: `independent-90-strict` at level 2 (as in the committed results), else by level. */
 const REFERENCE = gapLevel === 2 ? 'independent-90-strict' : `independent-L${gapLevel}-strict`;
 /** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
 const modelType = opt('model') ?? 'mlp';
-if (!['mlp', 'cnn', 'resnet'].includes(modelType)) throw new Error(`--model: mlp, cnn or resnet, not ${modelType}`);
+if (!['mlp', 'cnn', 'resnet'].includes(modelType)) usage(`--model: mlp, cnn or resnet, not ${modelType}`);
 /** `--sparsifier acdc` repeats the comparison with AC/DC (GMP by default); global scope as in the study. */
 const sparsifierType = opt('sparsifier') ?? 'gmp';
-if (!['gmp', 'acdc'].includes(sparsifierType)) throw new Error(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
+if (!['gmp', 'acdc'].includes(sparsifierType)) usage(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
 

@@ -1,5 +1,6 @@
 // Mutation cases for the method's tests: each mutant is a sabotage a broken trainer could ship (issue 8), plus
-// the study runner's process guarantees (a stop reaches every cell process; one process per cell folder). For
+// the study runner's process guarantees (a stop reaches every cell process; one process per cell folder), and
+// the engine's pinned BLAS kernels (same seed, same numbers on every machine). For
 // every one, a scratch copy of the repo gets the patch and the named test files run; they must go red.
 //
 //   node scripts/mutants.mjs            all mutants
@@ -9,7 +10,7 @@
 // tests, and exits 1 if any survives, a run is red without a failing test, or a patch anchor is missing (the
 // mutant would otherwise silently test nothing).
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -100,6 +101,12 @@ const MUTANTS = [
     patches: [['src/cli/commands/studyJobs.ts', "detached: true, windowsHide", 'detached: false, windowsHide']],
     tests: ['test/cli/study.test.ts'],
   },
+  {
+    name: 'blas-core-pinned-in-worker',
+    why: "the CLI pins OpenBLAS's kernels only inside its worker, whose process.env the C library never sees: a seed's numbers then depend on the CPU",
+    patches: [['src/cli/supervisor.ts', '    pinBlasCore();\n', '']],
+    tests: ['test/core/engine/blasCore.test.ts'],
+  },
 ];
 
 function scratchCopy() {
@@ -110,6 +117,10 @@ function scratchCopy() {
   // esbuild.config.mjs: the CLI tests build the scratch copy's own dist/cli.js.
   for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json', 'esbuild.config.mjs']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  // The native addon (C, which no mutant patches): without it the engine tests that need it would be skipped.
+  for (const f of ['elsa_native.node', 'elsa_native.json']) {
+    if (existsSync(path.join(root, 'dist', f))) cpSync(path.join(root, 'dist', f), path.join(dir, 'dist', f));
+  }
   return dir;
 }
 

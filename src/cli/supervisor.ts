@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { pinBlasCore } from '../core/engine/blasCore';
 import { configError } from '../core/errors';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
@@ -144,6 +145,8 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
     const flag = new Int32Array(abortFlag);
     const dirs = new Map<string, boolean>();
     const input: WorkerInput = { elsaCliWorker: true, argv, abortFlag, terminal: terminalInfo() };
+    // the worker's process.env is a copy: the BLAS kernel choice must reach the real environment from here
+    pinBlasCore();
     const worker = new Worker(script, { workerData: input, stdout: false, stderr: false });
     let exitCode: number | undefined;
     let interrupted = false;

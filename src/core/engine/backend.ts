@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { configError, engineError } from '../errors';
 import { installFusedLayersBatchNorm, registerBatchNormWasmKernels } from './batchNorm';
+import { blasCore } from './blasCore';
 import { loadNativeAddon, registerNativeKernels } from './nativeKernels';
 import { registerWasmGradKernels } from './wasmKernels';
 
@@ -116,7 +117,9 @@ async function startWasm(): Promise<EngineInfo | string> {
   const fusedBn = installFusedLayersBatchNorm();
   const loaded = loadNativeAddon();
   const addon = typeof loaded === 'string' ? loaded : (registerNativeKernels(loaded) ?? loaded);
-  const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${addon.describe().blas.split(' ').slice(0, 2).join(' ')})`;
+  const blas = typeof addon === 'string' ? '' : addon.describe().blas;
+  const core = blasCore(blas);
+  const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${blas.split(' ').slice(0, 2).join(' ')}${core ? `, ${core} kernels` : ''})`;
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();
   return {
@@ -124,7 +127,8 @@ async function startWasm(): Promise<EngineInfo | string> {
     simd,
     threads,
     detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels${fusedBn ? ` (batch norm unfused: ${fusedBn})` : ''}; ${native})`,
-    label: typeof addon === 'string' ? 'wasm' : 'wasm + native OpenBLAS',
+    // the kernel set is part of what a seed's numbers depend on (nativeKernels.ts pinBlasCore), so checkpoints and reports name it
+    label: typeof addon === 'string' ? 'wasm' : `wasm + native OpenBLAS${core ? ` (${core})` : ''}`,
   };
 }
 

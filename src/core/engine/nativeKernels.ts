@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { float32Pair, heapOf, internals, offsetOf, pair, replace, withFallback, type NativeAddon } from './nativeHeap';
+import { pinBlasCore } from './blasCore';
 import { registerNativeNormKernels } from './nativeNormKernels';
 
 export type { NativeAddon } from './nativeHeap';
@@ -48,6 +49,7 @@ export function loadNativeAddon(): NativeAddon | string {
   if (!file) return 'not built (needs gcc and libopenblas-dev at install)';
   const missing = missingCpuFlags(file);
   if (missing.length > 0) return `${file} was built for another CPU (missing ${missing.join(' ')}): rebuild it`;
+  pinBlasCore();
   try {
     const addon = createRequire(path.join(hereDir(), 'noop.js'))(file) as NativeAddon;
     const { version } = addon.describe();

@@ -153,7 +153,9 @@ function runTests(dir, tests) {
         if (err === '|-') err = (lines[i + 2 + at] ?? '').trim();
         return [`${hit[1]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
       });
-      resolve({ status: signal ? `signal ${signal}` : status, failures });
+      // TAP marks a skipped test or suite with a `# SKIP` directive on its ok line (a skipped suite is not in `# skipped`).
+      const skipped = lines.filter((l) => /^\s*ok \d+ - .*# SKIP/.test(l)).length;
+      resolve({ status: signal ? `signal ${signal}` : status, failures, skipped });
     });
   });
 }
@@ -184,6 +186,11 @@ rmSync(scratch, { recursive: true, force: true });
 if (control.status !== 0) {
   console.error(`mutants.mjs: the unpatched tests fail (${control.status}); fix them first:`);
   for (const f of control.failures) console.error(`    ✗ ${f}`);
+  process.exit(1);
+}
+// A skipped test (e.g. the native addon missing from the scratch copy) passes under every patch: no kill would count.
+if (control.skipped > 0) {
+  console.error(`mutants.mjs: ${control.skipped} of the tests skip on an unpatched copy, so they cannot kill a mutant; make them run here first`);
   process.exit(1);
 }
 console.log(`control (no mutation): ${allTests.map((t) => path.basename(t)).join(' ')} pass\n`);

@@ -385,7 +385,7 @@ function table(): void {
   const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
   console.log(`Test accuracy (%) on the 10,000 test images; ${resultsFile}`);
   console.log('');
-  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs independent 90 % at equal epochs, mean ± sd (per seed) | train loss |`);
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs ${gapLevel === 5 ? 'the dense baseline' : `independent ${Math.round(100 * BASE.levels[gapLevel - 1])} %`} at equal epochs, mean ± sd (per seed) | train loss |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
   for (const n of names) {
     const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { configError, engineError } from '../errors';
 import { installFusedLayersBatchNorm, registerBatchNormWasmKernels } from './batchNorm';
-import { blasCore } from './blasCore';
+import { blasCoreLabel } from './blasCore';
 import { loadNativeAddon, registerNativeKernels } from './nativeKernels';
 import { registerWasmGradKernels } from './wasmKernels';
 
@@ -118,8 +118,8 @@ async function startWasm(): Promise<EngineInfo | string> {
   const loaded = loadNativeAddon();
   const addon = typeof loaded === 'string' ? loaded : (registerNativeKernels(loaded) ?? loaded);
   const blas = typeof addon === 'string' ? '' : addon.describe().blas;
-  const core = blasCore(blas);
-  const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${blas.split(' ').slice(0, 2).join(' ')}${core ? `, ${core} kernels` : ''})`;
+  const core = blasCoreLabel(blas, process.env.OPENBLAS_CORETYPE);
+  const native = typeof addon === 'string' ? `no native kernels: ${addon}` : `native OpenBLAS kernels (${blas.split(' ').slice(0, 2).join(' ')}${core ? `, kernel set ${core}` : ''})`;
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();
   return {
@@ -127,7 +127,7 @@ async function startWasm(): Promise<EngineInfo | string> {
     simd,
     threads,
     detail: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ELSA gradient kernels${fusedBn ? ` (batch norm unfused: ${fusedBn})` : ''}; ${native})`,
-    // the kernel set is part of what a seed's numbers depend on (nativeKernels.ts pinBlasCore), so checkpoints and reports name it
+    // the kernel set is part of what a seed's numbers depend on (blasCore.ts), so checkpoints and reports name it
     label: typeof addon === 'string' ? 'wasm' : `wasm + native OpenBLAS${core ? ` (${core})` : ''}`,
   };
 }

@@ -1,8 +1,7 @@
 /**
- * Which OpenBLAS kernels the native addon runs with, and how to read it back (docs/benchmarks.md, "Same seed,
- * same numbers"). No tfjs import: the CLI's main thread calls this before it starts the worker that loads tfjs.
- */
-/**
+ * Which OpenBLAS kernels the native addon runs with (docs/benchmarks.md, "Same seed, same numbers"). No tfjs
+ * import: the CLI's main thread calls this before it starts the worker that loads tfjs.
+ *
  * The OpenBLAS kernel set the addon runs with. OpenBLAS (DYNAMIC_ARCH) picks its kernels by CPU, and kernels sum
  * in different orders: the same seed then trains to different weights on different machines (the demo's level 1
  * is 82.30 % with Haswell kernels, 82.90 % with SkylakeX and 82.80 % with Cooperlake, on one CPU). So the
@@ -15,6 +14,7 @@
  * processes that load the engine on their main thread (the extension host, tests, scripts).
  */
 export const DEFAULT_BLAS_CORE = 'Haswell';
+
 export function pinBlasCore(): void {
   if (process.arch !== 'x64' || process.env.OPENBLAS_CORETYPE) return;
   const wanted = process.env.ELSA_BLAS_CORE?.trim() || DEFAULT_BLAS_CORE;
@@ -27,4 +27,15 @@ export function blasCore(config: string): string | undefined {
     .split(/\s+/)
     .slice(2)
     .find((t) => /^[A-Z][a-z][A-Za-z0-9]*$/.test(t));
+}
+
+/**
+ * How checkpoints and reports name the kernels: `Haswell`, or, when OpenBLAS ran another set than the one asked
+ * for (a misspelt ELSA_BLAS_CORE: OpenBLAS then falls back to its own choice without a word), what ran and what
+ * was asked, so that the run's header shows the mistake.
+ */
+export function blasCoreLabel(config: string, requested: string | undefined): string | undefined {
+  const core = blasCore(config);
+  if (!core || !requested || requested.toLowerCase() === core.toLowerCase()) return core;
+  return `${core}, not the requested "${requested}"`;
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { blasCore, DEFAULT_BLAS_CORE } from '../../../src/core/engine/blasCore';
+import { blasCore, blasCoreLabel, DEFAULT_BLAS_CORE } from '../../../src/core/engine/blasCore';
 import { findNativeAddon } from '../../../src/core/engine/nativeKernels';
 
 const root = path.resolve(__dirname, '../../..');
@@ -21,6 +21,13 @@ it('reads the kernel set from the OpenBLAS config line', () => {
   assert.equal(blasCore('OpenBLAS 0.3.21 NO_AFFINITY HASWELL MAX_THREADS=64'), undefined, 'a build for one CPU names no choice');
 });
 
+it('names a kernel set that OpenBLAS did not honour (a misspelt ELSA_BLAS_CORE) beside the one that ran', () => {
+  const config = 'OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64';
+  assert.equal(blasCoreLabel(config, 'cooperlake'), 'Cooperlake');
+  assert.equal(blasCoreLabel(config, undefined), 'Cooperlake');
+  assert.equal(blasCoreLabel(config, 'Haswel'), 'Cooperlake, not the requested "Haswel"');
+});
+
 /** The kernel set `elsa --version` reports, run as a user runs it, with the given environment (OPENBLAS_CORETYPE unset unless given). */
 function versionCore(env: Record<string, string>): string | undefined {
   const base = { ...process.env };
@@ -29,7 +36,7 @@ function versionCore(env: Record<string, string>): string | undefined {
   delete base.ELSA_NATIVE;
   const r = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env: { ...base, ...env }, timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  return /OpenBLAS [\d.]+, (\w+) kernels/.exec(r.stdout)?.[1];
+  return /OpenBLAS [\d.]+, kernel set ([^)]+)\)/.exec(r.stdout)?.[1];
 }
 
 /** What OpenBLAS picks by itself on this CPU (the addon loaded with nothing set). */
@@ -50,5 +57,6 @@ describe('the OpenBLAS kernels are pinned', { skip: addon ? false : 'dist/elsa_n
     assert.equal(versionCore({ ELSA_BLAS_CORE: 'Sandybridge' }), 'Sandybridge');
     assert.equal(versionCore({ ELSA_BLAS_CORE: 'Sandybridge', OPENBLAS_CORETYPE: 'Zen' }), 'Zen');
     assert.equal(versionCore({ ELSA_BLAS_CORE: 'auto' }), openblasOwnChoice(addon as string));
+    assert.equal(versionCore({ ELSA_BLAS_CORE: 'Haswel' }), `${openblasOwnChoice(addon as string)}, not the requested "Haswel"`);
   });
 });

@@ -23,8 +23,14 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
  * writes are atomic and their temp files are removed), so they are ended almost at once.
  */
 export const GRACE_MS = { training: 600, other: 150 } as const;
-/** If the worker is stuck in a blocking system call, terminate never completes: then SIGKILL ourselves. */
+/**
+ * If the worker is stuck in a blocking system call, terminate never completes: then SIGKILL ourselves. The wait
+ * is what is left of a 900 ms budget after the grace period, at least 250 ms: on a loaded machine terminating a
+ * busy worker alone took over 250 ms, and the process then died by SIGKILL instead of exiting 130 (seen in CI
+ * beside two training jobs).
+ */
 const TERMINATE_WAIT_MS = 250;
+const STOP_BUDGET_MS = 900;
 
 export interface WorkerInput {
   elsaCliWorker: true;
@@ -167,7 +173,7 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
         // Blocked in a system call: terminate cannot complete and neither could a normal exit.
         cleanUpAfterInterrupt(dirs);
         process.kill(process.pid, 'SIGKILL');
-      }, TERMINATE_WAIT_MS);
+      }, Math.max(TERMINATE_WAIT_MS, STOP_BUDGET_MS - graceMs));
       void worker.terminate().finally(() => {
         clearTimeout(stuck);
         finish(130);

@@ -102,6 +102,12 @@ const MUTANTS = [
     tests: ['test/cli/study.test.ts'],
   },
   {
+    name: 'study-elsa-time-lost',
+    why: "a cell's record is saved only when the cell ends: a hard kill in the baselines loses ELSA's wall time",
+    patches: [['src/cli/commands/study.ts', '  await saveRecord(record, cell.dir);\n  if (elsa !== 0) return false;', '  if (elsa !== 0) {\n    await saveRecord(record, cell.dir);\n    return false;\n  }']],
+    tests: ['test/cli/study.test.ts'],
+  },
+  {
     name: 'blas-core-pinned-in-worker',
     why: "the CLI pins OpenBLAS's kernels only inside its worker, whose process.env the C library never sees: a seed's numbers then depend on the CPU",
     patches: [['src/cli/supervisor.ts', '    pinBlasCore();\n', '']],

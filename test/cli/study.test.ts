@@ -77,13 +77,17 @@ describe('elsa study', () => {
     const stopMs = Date.now() - sent;
     assert.equal(code, 130);
     assert.ok(stopMs < 1500, `stopped ${stopMs} ms after SIGTERM`);
-    assert.equal(JSON.parse(readFileSync(path.join(cellDir, 'cell.json'), 'utf8')).status, 'running');
+    const stopped = JSON.parse(readFileSync(path.join(cellDir, 'cell.json'), 'utf8')) as { status: string; seconds: { elsa: number } };
+    assert.equal(stopped.status, 'running');
     // 2. Continue; SIGKILL in the warm-up of the first baseline.
     const second = spawn(process.execPath, [cli, 'study', studyFile], { cwd: dir, stdio: 'ignore' });
     await waitFor('a baseline checkpoint in the warm-up', () => events(baselineEvents).some((e) => e.type === 'checkpoint' && e.phase === 0));
     second.kill('SIGKILL');
     await new Promise((r) => second.once('exit', r));
     assert.ok(events(elsaEvents).some((e) => e.type === 'run-start' && e.resumedFrom), 'the ELSA run continued from its checkpoint');
+    // The hard kill came after ELSA finished: that attempt's ELSA wall time is kept, not lost with the baselines'.
+    const killed = JSON.parse(readFileSync(path.join(cellDir, 'cell.json'), 'utf8')) as { seconds: { elsa: number } };
+    assert.ok(killed.seconds.elsa > stopped.seconds.elsa + 0.5, `ELSA wall time ${stopped.seconds.elsa} s after the stop, ${killed.seconds.elsa} s after the hard kill`);
     // 3. Finish: the ELSA run is complete, the killed baseline resumes.
     const third = elsa(['study', studyFile], dir);
     assert.equal(third.code, 0, third.stderr);

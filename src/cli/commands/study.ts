@@ -143,10 +143,10 @@ async function runCell(study: StudyConfig, cell: StudyCell, signal: AbortSignal)
     throw e;
   });
   record.seconds.elsa += (Date.now() - t) / 1000;
-  if (elsa !== 0) {
-    await saveRecord(record, cell.dir);
-    return false;
-  }
+  // Saved now, not only at the end: a cell whose baselines are then hard-killed keeps ELSA's wall time (it
+  // used to show "ELSA 0 s" once resumed, though ELSA had trained for minutes in the killed attempt).
+  await saveRecord(record, cell.dir);
+  if (elsa !== 0) return false;
   t = Date.now();
   const baselines = await runBaselines(cell.config, { signal });
   record.seconds.baselines += (Date.now() - t) / 1000;

@@ -90,6 +90,12 @@ const MUTANTS = [
     tests: ['test/cli/study.test.ts'],
   },
   {
+    name: 'lock-of-zombie-kept',
+    why: 'the lock of an exited process that PID 1 has not reaped yet (a killed study\'s cells) refuses the restart',
+    patches: [['src/core/io/folderLock.ts', '  if (zombie(pid)) return false;\n', '']],
+    tests: ['test/core/io/folderLock.test.ts'],
+  },
+  {
     name: 'study-cell-outlives-parent',
     why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
     patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],

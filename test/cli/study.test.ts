@@ -192,7 +192,17 @@ describe('elsa study --jobs and --cells', () => {
     const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     writeFileSync(lockOf(cells[1]), JSON.stringify({ pid: gone, host: hostname(), since: 'earlier' }));
     const eventsOf = (c: string) => events(path.join(out, c, 'events.jsonl'));
+    /**
+     * A process has ended once it is gone or a zombie: an orphaned cell is re-parented to PID 1, which may reap
+     * it seconds later (measured here: cells exited 130–150 ms after the SIGKILL, yet stayed zombies for up to
+     * 2.1 s under a container init), and `kill(pid, 0)` still succeeds on a zombie.
+     */
     const ended = (pid: number) => {
+      try {
+        if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.startsWith('Z')) return true;
+      } catch {
+        /* no /proc (not Linux) or already gone: ask kill */
+      }
       try {
         process.kill(pid, 0);
         return false;

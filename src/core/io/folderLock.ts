@@ -4,7 +4,8 @@
  * whose process is gone (killed with SIGKILL, machine rebooted) is stale and taken over, so a crash never
  * needs a manual clean-up; a lock of a live process is a one-line error naming the file and the pid.
  * Limits: a lock from another host (a shared file system) is respected, never taken over, because its
- * process cannot be checked from here; a reused pid of an unrelated live process is treated as alive.
+ * process cannot be checked from here; a reused pid of an unrelated live process is treated as alive. A zombie
+ * (exited, not yet reaped: a killed study's cells wait for PID 1 to reap them) is gone.
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -26,7 +27,17 @@ function mtimeMs(file: string): number {
   }
 }
 
+/** A zombie has exited; only its parent has not collected it yet (an orphan waits for PID 1, which may take seconds). */
+function zombie(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.startsWith('Z') === true;
+  } catch {
+    return false; // no /proc (not Linux) or gone: kill(pid, 0) decides
+  }
+}
+
 function alive(pid: number): boolean {
+  if (zombie(pid)) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -1,9 +1,9 @@
 /**
  * The cell lock (src/core/io/folderLock.ts): one owner at a time; a live owner is a one-line error naming the
- * file and the pid; a dead owner's lock (SIGKILL, reboot) is taken over; another host's lock is respected.
+ * file and the pid; a dead owner's lock (SIGKILL, reboot, a zombie not yet reaped) is taken over; another host's lock is respected.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,24 @@ describe('folder lock', () => {
     writeFileSync(file, JSON.stringify({ pid: process.ppid, host: hostname(), since: 'y' }));
     release();
     assert.equal(existsSync(file), true);
+  });
+
+  it('takes over the lock of a zombie: a process that has exited but is not reaped yet', { skip: process.platform !== 'linux' && 'zombies are read from /proc' }, async () => {
+    // `sh` starts `true` in the background and becomes `sleep`, which never reaps it: a zombie for 5 s.
+    const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0];
+      for (const deadline = Date.now() + 5000; state() !== 'Z' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(state(), 'Z', `process ${pid} is a zombie`);
+      assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) alone would call the zombie alive');
+      writeFileSync(file, JSON.stringify({ pid, host: hostname(), since: 'w' }));
+      const release = acquireFolderLock(file, 'cell z');
+      assert.equal(JSON.parse(readFileSync(file, 'utf8')).pid, process.pid);
+      release();
+    } finally {
+      sh.kill('SIGKILL');
+    }
   });
 
   it('respects a lock from another host, and an unreadable lock only while it is fresh', () => {

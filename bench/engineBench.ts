@@ -5,6 +5,7 @@
  *   node dist/bench-engine.js epoch <cnn|mlp>
  *   node dist/bench-engine.js io
  *   node dist/bench-engine.js sparse
+ *   node dist/bench-engine.js engine     (the engine line and the OpenBLAS kernel set it pinned, for the PyTorch side)
  */
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../src/core/engine/backend';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
     }
     trainer.dispose();
     out.tensorsLeft = tf.memory().numTensors;
+  } else if (task === 'engine') {
+    out.openblasCoretype = process.env.OPENBLAS_CORETYPE ?? null;
   } else if (task === 'io') {
     Object.assign(out, await runIoBench());
   } else if (task === 'sparse') {
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
       { name: 'cnn dense1 1568→128', inDim: 1568, outDim: 128 },
     ]);
   } else {
-    throw new Error(`unknown task ${task} (train | epoch | io | sparse)`);
+    throw new Error(`unknown task ${task} (train | epoch | io | sparse | engine)`);
   }
   console.log(JSON.stringify(out));
 }

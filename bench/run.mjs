@@ -63,14 +63,18 @@ function findTorchPython() {
   return undefined;
 }
 
-function engines(python) {
+/**
+ * Both sides run the same OpenBLAS kernel set: ours pins one (src/core/engine/blasCore.ts), and PyTorch's
+ * OpenBLAS would otherwise choose by CPU — the ratio would then compare kernel sets as well as engines.
+ */
+function engines(python, coretype) {
   const ours = [
     { id: 'native', label: 'ours: tfjs wasm SIMD + native OpenBLAS kernels', env: {} },
     { id: 'wasm', label: 'ours: tfjs wasm SIMD, wasm kernels only', env: { ELSA_NATIVE: '0' } },
   ].map((e) => ({ ...e, kind: 'ours' }));
   const torch = [];
   if (python) {
-    const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+    const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', ...(coretype ? { OPENBLAS_CORETYPE: coretype } : {}) };
     if (existsSync(OPENBLAS_LIB)) torch.push({ id: 'torch-openblas', env: { ...threads, LD_PRELOAD: OPENBLAS_LIB } });
     if (existsSync(REFERENCE_LIB)) torch.push({ id: 'torch-reference', env: { ...threads, LD_PRELOAD: REFERENCE_LIB } });
     if (torch.length === 0) torch.push({ id: 'torch', env: threads });
@@ -90,7 +94,7 @@ function measure(engine, task, model) {
 
 function labelOf(engine, sample) {
   if (engine.kind === 'ours') return engine.label;
-  return `PyTorch ${sample.torch} CPU, ${sample.blas}, 1 thread`;
+  return `PyTorch ${sample.torch} CPU, ${sample.blas}${sample.blasCore ? ` (${sample.blasCore} kernels)` : ''}, 1 thread`;
 }
 
 async function main() {
@@ -101,7 +105,8 @@ async function main() {
   await buildBenchBundle();
   const python = findTorchPython();
   if (!python) log('bench: python3 with torch not found: PyTorch reference skipped, our figures only');
-  const list = engines(python);
+  const ourEngine = runJson(process.execPath, [path.join(root, 'dist/bench-engine.js'), 'engine']);
+  const list = engines(python, ourEngine.openblasCoretype ?? undefined);
   const torchVersion = python ? execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : undefined;
 
   const throughput = {};
@@ -143,6 +148,8 @@ async function main() {
   lines.push(`Command: \`npm run bench\` (= \`npm run build && node bench/run.mjs\`). ${ROUNDS} rounds; each round runs every engine once, ` +
     `in turn, in a fresh process (warm-up, then ${STEPS.cnn} CNN / ${STEPS.resnet} residual CNN / ${STEPS.mlp} MLP steps of batch 64, float32, forward+backward+SGD-momentum update). ` +
     'Figures are medians over rounds; ratios are medians of the per-round ratios.');
+  const torchCore = list.map((e) => throughput[MODELS[0]]?.[e.id]?.sample?.blasCore).find(Boolean);
+  lines.push(`Engines: ours \`${ourEngine.engine}\`` + (python ? `; PyTorch's OpenBLAS given OPENBLAS_CORETYPE=${ourEngine.openblasCoretype ?? '(unset)'}, and it ran the ${torchCore ?? 'unknown'} kernels.` : '.'));
   const dataset = throughput[MODELS[0]]?.native.sample?.dataset ?? 'unknown';
   lines.push(`Data: ${dataset}.`, '');
   const titles = {

@@ -38,6 +38,19 @@ def loaded_blas():
     return 'none found', []
 
 
+def openblas_core():
+    """The kernel set OpenBLAS chose (it follows OPENBLAS_CORETYPE when that names a set this CPU has)."""
+    import ctypes
+    for path in loaded_blas()[1]:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
 def load(data_dir, prefix):
     with gzip.open(f'{data_dir}/{prefix}-images-idx3-ubyte.gz', 'rb') as f:
         x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28).astype(np.float32) / 255.0
@@ -150,7 +163,7 @@ def main():
             step(20 + r * args.steps + i)
         rates.append(args.steps * b / (time.perf_counter() - t))
     out = {
-        'torch': torch.__version__, 'blas': loaded_blas()[0], 'blasLibs': loaded_blas()[1],
+        'torch': torch.__version__, 'blas': loaded_blas()[0], 'blasLibs': loaded_blas()[1], 'blasCore': openblas_core(),
         'threads': torch.get_num_threads(), 'model': args.model, 'batch': b, 'samplesPerSecond': rates,
     }
     if args.epoch:

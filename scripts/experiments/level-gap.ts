@@ -37,6 +37,22 @@ function usage(message: string): never {
   console.error(`level-gap.ts: ${message}`);
   process.exit(1);
 }
+const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit'];
+const FLAGS = ['table', 'overlap', 'layers'];
+if (args.includes('--help') || args.includes('-h')) {
+  // the usage is the comment at the top of this file
+  const head = readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3));
+  console.log(head.join('\n'));
+  process.exit(0);
+}
+// an unknown or misspelt option must not start hours of training with the defaults
+for (let i = 0; i < args.length; i++) {
+  const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+  if (name && FLAGS.includes(name)) continue;
+  if (!name || !VALUE_OPTIONS.includes(name)) usage(`unknown option ${args[i]} (options: --${[...VALUE_OPTIONS, ...FLAGS].join(' --')} --help)`);
+  if (args[i + 1] === undefined || args[i + 1].startsWith('--')) usage(`--${name} needs a value`);
+  i++;
+}
 const outDir = path.resolve(opt('out') ?? 'runs/experiments/level-gap');
 const seeds = (opt('seeds') ?? '1,2').split(',').map(Number);
 /** Older result files and command lines name the strict baseline by its epochs at per-phase 3. */

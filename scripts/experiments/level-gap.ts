@@ -11,6 +11,7 @@
 //   ... --lr constant --out DIR                                                 the same without a schedule
 //   ... --model cnn --per-phase 24 --only v0,independent-90-strict --out DIR    the small CNN at a long budget
 //   ... --model resnet --sparsifier acdc --only v0,unfrozen,two-cycle-90,independent-90-strict  the residual CNN, AC/DC
+//   ... --model resnet --sparsifier acdc --per-phase 12 --only v0,unfrozen,two-cycle-90,independent-90-strict  the same at 26 epochs
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //   ... --model cnn --level 3 --per-phase 12 --only cycles-L3                      the 75 % network alone, ELSA's 3 cycles
 //   ... --model cnn --level 3 --per-phase 12 --only unfrozen,dense-cycles-L3       what of ELSA's path makes level 3 lead

@@ -38,10 +38,10 @@ def loaded_blas():
     return 'none found', []
 
 
-def openblas_core():
+def openblas_core(libs):
     """The kernel set OpenBLAS chose (it follows OPENBLAS_CORETYPE when that names a set this CPU has)."""
     import ctypes
-    for path in loaded_blas()[1]:
+    for path in libs:
         try:
             lib = ctypes.CDLL(path)
             lib.openblas_get_corename.restype = ctypes.c_char_p
@@ -162,8 +162,9 @@ def main():
         for i in range(args.steps):
             step(20 + r * args.steps + i)
         rates.append(args.steps * b / (time.perf_counter() - t))
+    blas, blas_libs = loaded_blas()
     out = {
-        'torch': torch.__version__, 'blas': loaded_blas()[0], 'blasLibs': loaded_blas()[1], 'blasCore': openblas_core(),
+        'torch': torch.__version__, 'blas': blas, 'blasLibs': blas_libs, 'blasCore': openblas_core(blas_libs),
         'threads': torch.get_num_threads(), 'model': args.model, 'batch': b, 'samplesPerSecond': rates,
     }
     if args.epoch:

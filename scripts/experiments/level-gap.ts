@@ -15,13 +15,16 @@
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //   ... --model cnn --level 3 --per-phase 12 --only cycles-L3                      the 75 % network alone, ELSA's 3 cycles
 //   ... --model cnn --level 3 --per-phase 12 --only unfrozen,dense-cycles-L3       what of ELSA's path makes level 3 lead
+//   ... --levels 0.75,0.5 --only v0,unfrozen      level 1 / level 2 at other sparsities (what freezing costs there)
+//   ... --weight-decay 0 --only v0,unfrozen        the same without weight decay (every phase, the prefix too)
+//   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
 // wrapping the optimizer, never in the trainer.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baselineJobs } from '../../src/core/budgets';
+import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
@@ -38,8 +41,8 @@ function usage(message: string): never {
   console.error(`level-gap.ts: ${message}`);
   process.exit(1);
 }
-const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit'];
-const FLAGS = ['table', 'overlap', 'layers'];
+const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit', 'levels', 'weight-decay'];
+const FLAGS = ['table', 'overlap', 'layers', 'movement'];
 if (args.includes('--help') || args.includes('-h')) {
   // the usage is the comment at the top of this file
   const head = readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3));
@@ -77,8 +80,20 @@ if (gapLevel !== 2 && !only) usage(`--level needs --only (${LEVEL_VARIANTS.slice
 if (gapLevel !== 2 && only?.some((n) => !LEVEL_VARIANTS.includes(n) && n !== `independent-L${gapLevel}-strict`)) {
   usage(`--level ${gapLevel}: only ${LEVEL_VARIANTS.slice(1).join(', ')} and independent-L${gapLevel}-strict run there`);
 }
+/**
+ * `--levels a,b` moves the level-2 comparison to other sparsities (level 1 at a, level 2 at b; 0.95,0.9 by
+ * default): what freezing costs when level 1 is less (or more) starved of weights.
+ */
+const pairLevels = opt('levels')?.split(',').map(Number);
+if (pairLevels && (gapLevel !== 2 || pairLevels.length !== 2 || !pairLevels.every((x) => x > 0 && x < 1) || pairLevels[1] >= pairLevels[0])) {
+  usage(`--levels: two sparsities, level 1 above level 2 (e.g. 0.75,0.5), at level 2 only; got ${opt('levels')}`);
+}
+/** `--weight-decay x` replaces the study's 5e-4 in every phase (a probe of the batch-norm / weight-decay interplay). */
+const weightDecay = opt('weight-decay') === undefined ? 0.0005 : Number(opt('weight-decay'));
+if (!(weightDecay >= 0)) usage(`--weight-decay: a number ≥ 0, not ${opt('weight-decay')}`);
+const LEVELS = pairLevels ?? (gapLevel === 2 ? [0.95, 0.9] : [0.95, 0.9, 0.75, 0.5]);
 /** The reference's name: `independent-90-strict` at level 2 (as in the committed results), else by level. */
-const REFERENCE = gapLevel === 2 ? 'independent-90-strict' : `independent-L${gapLevel}-strict`;
+const REFERENCE = gapLevel === 2 ? `independent-${pctName(LEVELS[1])}-strict` : `independent-L${gapLevel}-strict`;
 /** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
 const modelType = opt('model') ?? 'mlp';
 if (!['mlp', 'cnn', 'resnet'].includes(modelType)) usage(`--model: mlp, cnn or resnet, not ${modelType}`);
@@ -92,9 +107,9 @@ const BASE = {
   name: 'level-gap',
   model: { type: modelType },
   data: { path: '/usr/share/datasets/fashion-mnist' },
-  levels: gapLevel === 2 ? [0.95, 0.9] : [0.95, 0.9, 0.75, 0.5],
+  levels: LEVELS,
   sparsifier: { type: sparsifierType, scope: 'global' },
-  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.0005 },
+  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay },
   lrSchedule,
   epochs: { warmup: 2, perPhase, dense: gapLevel === 5 ? perPhase : 0 },
   batchSize: 128,
@@ -152,6 +167,8 @@ function phase2(
     state?: (s: SavedState, dir: string) => void;
     /** Level-1 weights stay trainable in phase 2 (a probe of what freezing costs; breaks nesting). */
     unfreezeLevel1?: boolean;
+    /** Only in the layers (weight tensors) this accepts, given the tensor's weight count. */
+    unfreezeWhere?: (tensor: string, size: number) => boolean;
   } = {},
 ): Variant {
   return {
@@ -166,7 +183,7 @@ function phase2(
       const cfg = change.config ? change.config(config) : config;
       const { out, emit } = recorder(gapLevel);
       const controller = new AbortController();
-      const restore = change.unfreezeLevel1 ? unfreeze(state) : () => {};
+      const restore = change.unfreezeLevel1 ? unfreeze(state, change.unfreezeWhere) : () => {};
       try {
         await run.train({
           config: cfg,
@@ -188,12 +205,15 @@ function phase2(
   };
 }
 
-/** Wrap MaskedOptimizer.setUpdateMask so that the weights of levels below the measured one (codes 1..L−1) are updated too. Returns the undo. */
-function unfreeze(state: SavedState): () => void {
+/**
+ * Wrap MaskedOptimizer.setUpdateMask so that the weights of levels below the measured one (codes 1..L−1) are
+ * updated too — in every layer, or in those `where` accepts. Returns the undo.
+ */
+function unfreeze(state: SavedState, where: (tensor: string, size: number) => boolean = () => true): () => void {
   const original = MaskedOptimizer.prototype.setUpdateMask;
   MaskedOptimizer.prototype.setUpdateMask = function (this: MaskedOptimizer, name: string, mask: Uint8Array | null) {
     const codes = state.codes[name];
-    if (mask && codes) {
+    if (mask && codes && where(name, codes.length)) {
       const m = Uint8Array.from(mask);
       for (let i = 0; i < m.length; i++) if (codes[i] >= 1 && codes[i] < gapLevel) m[i] = 1;
       return original.call(this, name, m);
@@ -274,6 +294,9 @@ function cycles(level: number, reopen = false): Variant {
   };
 }
 
+/** A layer this small (weights) is "small" for the unfrozen-small / unfrozen-large probes. */
+const SMALL_LAYER = 1024;
+
 const VARIANTS: Variant[] = [
   {
     name: 'prefix',
@@ -313,6 +336,14 @@ const VARIANTS: Variant[] = [
     config: (c) => ({ ...c, sparsifier: { ...c.sparsifier, rampStart: 1 / 3 } as RunConfig['sparsifier'] }),
   }),
   phase2('unfrozen', 'H2 probe: the weights of levels < L keep training in phase L (no nesting)', (pp) => 2 + gapLevel * pp, { unfreezeLevel1: true }),
+  phase2('unfrozen-small', `probe: level 1 keeps training in phase 2 only in the small layers (≤ ${SMALL_LAYER} weights: the residual CNN's stem, projections and logits)`, (pp) => 2 + gapLevel * pp, {
+    unfreezeLevel1: true,
+    unfreezeWhere: (_, size) => size <= SMALL_LAYER,
+  }),
+  phase2('unfrozen-large', `probe: level 1 keeps training in phase 2 only in the layers over ${SMALL_LAYER} weights`, (pp) => 2 + gapLevel * pp, {
+    unfreezeLevel1: true,
+    unfreezeWhere: (_, size) => size > SMALL_LAYER,
+  }),
   phase2('unfrozen-restore', 'probe: unfrozen + restore (no nesting, no regrowth from zero: only the 95 % detour is left)', (pp) => 2 + 2 * pp, {
     unfreezeLevel1: true,
     state: restoreShadow,
@@ -405,7 +436,7 @@ function table(): void {
   const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
   console.log(`Test accuracy (%) on the 10,000 test images; ${resultsFile}`);
   console.log('');
-  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs ${level === 5 ? 'the dense baseline' : `independent ${Math.round(100 * [0.95, 0.9, 0.75, 0.5][level - 1])} %`} at equal epochs, mean ± sd (per seed) | train loss |`);
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs ${level === 5 ? 'the dense baseline' : `independent ${pctName(LEVELS[level - 1] ?? [0.95, 0.9, 0.75, 0.5][level - 1])} %`} at equal epochs, mean ± sd (per seed) | train loss |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
   for (const n of names) {
     const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
@@ -474,7 +505,7 @@ async function overlap(): Promise<void> {
   };
   for (const seed of seeds) {
     const dir = path.join(outDir, `s${seed}`);
-    const independent = path.join(dir, `independent-90-strict-${2 + 2 * perPhase}ep.safetensors`);
+    const independent = path.join(dir, `${REFERENCE}-${2 + 2 * perPhase}ep.safetensors`);
     if (!existsSync(independent) || !existsSync(prefixPath(dir))) continue;
     const ind = await masks(independent, 1);
     const l1 = await masks(prefixPath(dir), 1);
@@ -483,11 +514,60 @@ async function overlap(): Promise<void> {
       const file = path.join(dir, `${v}.elsa.safetensors`);
       if (existsSync(file)) parts.push(`${v} level 2 ${share(await masks(file, 2), ind)}`);
     }
-    console.log(`seed ${seed}, weights inside the independent 90 % mask: ${parts.join('; ')}`);
+    console.log(`seed ${seed}, weights inside the independent ${pctName(LEVELS[1])} % mask: ${parts.join('; ')}`);
+  }
+}
+
+/**
+ * How far the level-1 weights (prefix, code 1) move in phase 2 when they may (`unfrozen`), per layer and over all
+ * layers: the norm ratio, the cosine between start and end, ‖Δ‖/‖start‖; and how large the weights phase 2
+ * added (code 2) are next to level 1's, in ELSA (`v0`, level 1 frozen) and unfrozen. Needs the seed's prefix,
+ * unfrozen and v0 checkpoints.
+ */
+async function movement(): Promise<void> {
+  const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
+  const f = (x: number) => x.toFixed(2);
+  for (const seed of seeds) {
+    const dir = path.join(outDir, `s${seed}`);
+    const files = ['prefix', 'unfrozen', 'v0'].map((v) => path.join(dir, `${v}.elsa.safetensors`));
+    if (!files.every((x) => existsSync(x))) continue;
+    const [pre, unf, v0] = await Promise.all(files.map((x) => readElsaCheckpoint(x)));
+    const rows: string[] = [];
+    const all = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
+    for (const n of pre.sparseWeightNames) {
+      const codes = await pre.readCodes(n);
+      const [a, b, v] = await Promise.all([pre, unf, v0].map(async (c) => (await c.readWeight(n)).data as Float32Array));
+      const [codesU, codesV] = [await unf.readCodes(n), await v0.readCodes(n)];
+      const t = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
+      for (let i = 0; i < codes.length; i++) {
+        if (codes[i] === 1) {
+          t.a += a[i] ** 2;
+          t.b += b[i] ** 2;
+          t.ab += a[i] * b[i];
+          t.d += (a[i] - b[i]) ** 2;
+          t.l1V0 += v[i] ** 2;
+        }
+        if (codesV[i] === 2) t.newV0 += v[i] ** 2;
+        if (codesU[i] === 2) t.newU += b[i] ** 2;
+      }
+      for (const k of Object.keys(t) as (keyof typeof t)[]) all[k] += t[k];
+      const row = (name: string, x: typeof t) =>
+        `| ${name} | ${f(Math.sqrt(x.b / x.a))} | ${(x.ab / Math.sqrt(x.a * x.b)).toFixed(3)} | ${f(Math.sqrt(x.d / x.a))} | ${f(Math.sqrt(x.newV0 / x.l1V0))} | ${f(Math.sqrt(x.newU / x.b))} |`;
+      rows.push(row(n, t));
+      if (n === pre.sparseWeightNames.at(-1)) rows.push(row('**all**', all));
+    }
+    await Promise.all([pre, unf, v0].map((c) => c.close()));
+    console.log(`seed ${seed}, ${dir}: level-1 weights, phase-2 start (prefix) → end when unfrozen; added = code-2 weights`);
+    console.log('');
+    console.log('| layer | ‖end‖/‖start‖ | cos(start, end) | ‖Δ‖/‖start‖ | ‖added‖/‖level 1‖, ELSA | the same, unfrozen |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+    console.log('');
   }
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--movement')) return movement();
   if (args.includes('--overlap')) return overlap();
   if (args.includes('--table')) return table();
   if (args.includes('--layers')) return layers();

@@ -34,7 +34,8 @@ export interface BaselineJob {
   label: string;
 }
 
-const pctName = (s: number) => String(+(s * 100).toFixed(2)).replace('.', '_');
+/** A sparsity as baseline file names spell it: 0.9 -> "90", 0.995 -> "99_5". */
+export const pctName = (s: number) => String(+(s * 100).toFixed(2)).replace('.', '_');
 
 /** Every baseline a run config calls for, in training order (independent sparsest first, then dense). */
 export function baselineJobs(config: RunConfig): BaselineJob[] {

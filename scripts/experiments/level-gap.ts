@@ -18,6 +18,7 @@
 //   ... --levels 0.75,0.5 --only v0,unfrozen      level 1 / level 2 at other sparsities (what freezing costs there)
 //   ... --weight-decay 0 --only v0,unfrozen        the same without weight decay (every phase, the prefix too)
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
+//   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
@@ -42,7 +43,7 @@ function usage(message: string): never {
   process.exit(1);
 }
 const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit', 'levels', 'weight-decay'];
-const FLAGS = ['table', 'overlap', 'layers', 'movement'];
+const FLAGS = ['table', 'overlap', 'layers', 'movement', 'freezing'];
 if (args.includes('--help') || args.includes('-h')) {
   // the usage is the comment at the top of this file
   const head = readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3));
@@ -454,6 +455,32 @@ function table(): void {
   }
 }
 
+/**
+ * What freezing costs: ELSA (v0) minus each probe that unfreezes level 1 (unfrozen, unfrozen-small, …), paired
+ * per seed (test accuracy, percentage points), with the mean training loss of the last epoch of both sides.
+ */
+function freezing(): void {
+  const results = readResults();
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
+  console.log(`ELSA (v0) − probe, test accuracy on 10,000 images, paired per seed; ${resultsFile}`);
+  console.log('');
+  console.log('| probe | seeds | ELSA | probe | Δ ELSA − probe, mean ± sd (per seed) | train loss ELSA / probe |');
+  console.log('|---|---|---|---|---|---|');
+  for (const probe of [...new Set(results.map((r) => r.variant))].filter((v) => v.startsWith('unfrozen'))) {
+    const pairs = results
+      .filter((r) => r.variant === probe)
+      .flatMap((p) => results.filter((r) => r.variant === 'v0' && r.seed === p.seed).map((v) => ({ v, p })))
+      .sort((a, b) => a.v.seed - b.v.seed);
+    if (!pairs.length) continue;
+    const d = pairs.map(({ v, p }) => v.accuracy - p.accuracy);
+    console.log(
+      `| ${probe} | ${pairs.map(({ v }) => v.seed).join(', ')} | ${pct(mean(pairs.map(({ v }) => v.accuracy)))} | ${pct(mean(pairs.map(({ p }) => p.accuracy)))} | ` +
+        `${signed(mean(d))} ± ${pct(sd(d))} (${d.map(signed).join(', ')}) | ${mean(pairs.map(({ v }) => v.trainLoss)).toFixed(3)} / ${mean(pairs.map(({ p }) => p.trainLoss)).toFixed(3)} |`,
+    );
+  }
+}
+
 /** Per-layer weights kept at the measured level of every checkpoint of one seed (how global ranking split them). */
 async function layers(): Promise<void> {
   const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
@@ -568,6 +595,7 @@ async function movement(): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.includes('--movement')) return movement();
+  if (args.includes('--freezing')) return freezing();
   if (args.includes('--overlap')) return overlap();
   if (args.includes('--table')) return table();
   if (args.includes('--layers')) return layers();

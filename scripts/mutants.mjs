@@ -96,6 +96,12 @@ const MUTANTS = [
     tests: ['test/core/io/folderLock.test.ts'],
   },
   {
+    name: 'probe-layer-filter-ignored',
+    why: 'the unfrozen-small / unfrozen-large probes of level-gap.ts unfreeze level 1 in every layer (docs/results.md#freezing-cost)',
+    patches: [['scripts/experiments/level-gap.ts', 'if (mask && codes && where(name, codes.length)) {', 'if (mask && codes) {']],
+    tests: ['test/scripts/levelGapProbes.test.ts'],
+  },
+  {
     name: 'study-cell-outlives-parent',
     why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
     patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],
@@ -127,7 +133,8 @@ function scratchCopy() {
   const skip = ['test/e2e/run', 'test/e2e/node_modules', 'test/e2e/shots'].map((p) => path.join(root, p));
   const filter = (src) => !skip.some((p) => src === p || src.startsWith(p + path.sep));
   // esbuild.config.mjs: the CLI tests build the scratch copy's own dist/cli.js.
-  for (const entry of ['src', 'test', 'schemas', 'data', 'package.json', 'tsconfig.json', 'esbuild.config.mjs']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
+  // scripts: the experiment probes (level-gap.ts) are patched and run there too.
+  for (const entry of ['src', 'test', 'scripts', 'schemas', 'data', 'package.json', 'tsconfig.json', 'esbuild.config.mjs']) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter });
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   // The native addon (C, which no mutant patches): without it the engine tests that need it would be skipped.
   for (const f of ['elsa_native.node', 'elsa_native.json']) {

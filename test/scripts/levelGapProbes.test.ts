@@ -1,0 +1,86 @@
+/**
+ * The freezing probes of scripts/experiments/level-gap.ts (docs/results.md#freezing-cost) change what they say and
+ * nothing else: from the same level-1 checkpoint, ELSA (`v0`) leaves every level-1 weight as it was, `unfrozen`
+ * trains level 1 in every layer, `unfrozen-small` only in the layers of ≤ 1,024 weights, `unfrozen-large` only in
+ * the others. Run on the residual CNN (4 small layers, 6 large) with 256 images and 1-epoch phases.
+ * Sabotage: `node scripts/mutants.mjs probe-layer-filter-ignored`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
+
+const DATA = '/usr/share/datasets/fashion-mnist';
+const SMALL = 1024;
+
+/** Per layer: how many level-1 weights (code 1 in the prefix) differ between the prefix and the variant. */
+async function level1Changes(dir: string, variant: string): Promise<Map<string, { size: number; changed: number; level1: number }>> {
+  const prefix = await readElsaCheckpoint(path.join(dir, 'prefix.elsa.safetensors'));
+  const other = await readElsaCheckpoint(path.join(dir, `${variant}.elsa.safetensors`));
+  const out = new Map<string, { size: number; changed: number; level1: number }>();
+  try {
+    for (const name of prefix.sparseWeightNames) {
+      const codes = await prefix.readCodes(name);
+      const a = (await prefix.readWeight(name)).data as Float32Array;
+      const b = (await other.readWeight(name)).data as Float32Array;
+      let changed = 0;
+      let level1 = 0;
+      for (let i = 0; i < codes.length; i++) {
+        if (codes[i] !== 1) continue;
+        level1++;
+        if (a[i] !== b[i]) changed++;
+      }
+      out.set(name, { size: codes.length, changed, level1 });
+    }
+  } finally {
+    await prefix.close();
+    await other.close();
+  }
+  return out;
+}
+
+describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${DATA} is not installed` }, () => {
+  let out = '';
+  before(() => {
+    out = mkdtempSync(path.join(tmpdir(), 'elsa-probes-'));
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/experiments/level-gap.ts', '--model', 'resnet', '--sparsifier', 'acdc', '--per-phase', '1', '--limit', '256',
+        '--seeds', '1', '--only', 'v0,unfrozen,unfrozen-small,unfrozen-large', '--out', out],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    assert.equal(r.status, 0, `level-gap.ts failed: ${r.stderr}`);
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  const dir = () => path.join(out, 's1');
+
+  it('ELSA (v0) keeps every level-1 weight of every layer', async () => {
+    for (const [name, c] of await level1Changes(dir(), 'v0')) assert.equal(c.changed, 0, `${name}: ${c.changed} of ${c.level1} level-1 weights moved`);
+  });
+
+  it('unfrozen trains level 1 in every layer that has level-1 weights', async () => {
+    for (const [name, c] of await level1Changes(dir(), 'unfrozen')) if (c.level1 > 0) assert.ok(c.changed > 0, `${name}: level 1 did not move`);
+  });
+
+  for (const [variant, moves] of [
+    ['unfrozen-small', (size: number) => size <= SMALL],
+    ['unfrozen-large', (size: number) => size > SMALL],
+  ] as const) {
+    it(`${variant} trains level 1 only in its layers`, async () => {
+      const changes = await level1Changes(dir(), variant);
+      let moving = 0;
+      for (const [name, c] of changes) {
+        if (!moves(c.size)) assert.equal(c.changed, 0, `${name} (${c.size} weights): ${c.changed} level-1 weights moved`);
+        else if (c.level1 > 0) {
+          assert.ok(c.changed > 0, `${name} (${c.size} weights): level 1 did not move`);
+          moving++;
+        }
+      }
+      assert.ok(moving >= 2, `${variant}: only ${moving} layers to check`);
+    });
+  }
+});

@@ -242,7 +242,7 @@ function restoreShadow(state: SavedState, dir: string): void {
  * cosine restarted (2 + L · per-phase epochs, as many as ELSA's level L). Run as ELSA with levels [t, t − ε, …]
  * (the later levels add no weight) whose update mask from phase 2 on is replaced by level 1's weights: the
  * level-L network trains, the free weights stay at +0 and are never re-opened. Level 2 (the default) is
- * `two-cycle-90`; `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`.
+ * `two-cycle-90` (`two-cycle-98` with `--levels 0.99,0.98`); `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`.
  *
  * `reopen` (`dense-cycles-L<level>`) re-opens them instead: in each later phase the pruned weights train again
  * from +0 beside the level-L network (which keeps training, never frozen) and GMP prunes them back to +0 over
@@ -251,7 +251,7 @@ function restoreShadow(state: SavedState, dir: string): void {
  */
 function cycles(level: number, reopen = false): Variant {
   const target = BASE.levels[level - 1];
-  const name = reopen ? `dense-cycles-L${level}` : level === 2 ? 'two-cycle-90' : `cycles-L${level}`;
+  const name = reopen ? `dense-cycles-L${level}` : level === 2 ? `two-cycle-${pctName(target)}` : `cycles-L${level}`;
   return {
     name,
     what: reopen

@@ -52,11 +52,12 @@ describe('folder lock', () => {
   });
 
   it('takes over the lock of a zombie: a process that has exited but is not reaped yet', { skip: process.platform !== 'linux' && 'zombies are read from /proc' }, async () => {
-    // `sh` starts `true` in the background and becomes `sleep`, which never reaps it: a zombie for 5 s.
-    const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // `sh` starts a 0.3 s sleep in the background and becomes `sleep 5`, which never reaps it: a zombie from
+    // 0.3 s to 5 s. (A child that ends at once, as `true` did here before, can be reaped by sh before its exec.)
+    const sh = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
-      const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0];
+      const state = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0] : 'gone');
       for (const deadline = Date.now() + 5000; state() !== 'Z' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
       assert.equal(state(), 'Z', `process ${pid} is a zombie`);
       assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) alone would call the zombie alive');

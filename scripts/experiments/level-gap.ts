@@ -17,6 +17,7 @@
 //   ... --model cnn --level 3 --per-phase 12 --only unfrozen,dense-cycles-L3       what of ELSA's path makes level 3 lead
 //   ... --levels 0.75,0.5 --only v0,unfrozen      level 1 / level 2 at other sparsities (what freezing costs there)
 //   ... --weight-decay 0 --only v0,unfrozen        the same without weight decay (every phase, the prefix too)
+//   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //

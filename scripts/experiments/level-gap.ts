@@ -93,7 +93,9 @@ if (pairLevels && (gapLevel !== 2 || pairLevels.length !== 2 || !pairLevels.ever
 /** `--weight-decay x` replaces the study's 5e-4 in every phase (a probe of the batch-norm / weight-decay interplay). */
 const weightDecay = opt('weight-decay') === undefined ? 0.0005 : Number(opt('weight-decay'));
 if (!(weightDecay >= 0)) usage(`--weight-decay: a number ≥ 0, not ${opt('weight-decay')}`);
-const LEVELS = pairLevels ?? (gapLevel === 2 ? [0.95, 0.9] : [0.95, 0.9, 0.75, 0.5]);
+/** The study's four levels; the comparison at level L uses the first L of them (dense = 5). */
+const STUDY_LEVELS = [0.95, 0.9, 0.75, 0.5];
+const LEVELS = pairLevels ?? (gapLevel === 2 ? STUDY_LEVELS.slice(0, 2) : STUDY_LEVELS);
 /** The reference's name: `independent-90-strict` at level 2 (as in the committed results), else by level. */
 const REFERENCE = gapLevel === 2 ? `independent-${pctName(LEVELS[1])}-strict` : `independent-L${gapLevel}-strict`;
 /** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
@@ -421,6 +423,9 @@ function readResults(): Result[] {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Sample standard deviation (n − 1); NaN for fewer than two values. */
 const sd = (xs: number[]) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+/** An accuracy (0..1) in percent, and a difference of two with its sign. */
+const pct = (x: number) => (100 * x).toFixed(2);
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
 
 /**
  * One row per variant: accuracy per seed, mean ± sd over seeds, and the paired difference to the independent
@@ -434,11 +439,9 @@ function table(): void {
   // without --level, the level the results are about: their level-L variants name it (else level 2)
   const named = results.map((r) => /-L([2-5])(-strict)?$/.exec(r.variant)?.[1]).find(Boolean);
   const level = opt('level') === undefined && named ? Number(named) : gapLevel;
-  const pct = (x: number) => (100 * x).toFixed(2);
-  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
   console.log(`Test accuracy (%) on the 10,000 test images; ${resultsFile}`);
   console.log('');
-  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs ${level === 5 ? 'the dense baseline' : `independent ${pctName(LEVELS[level - 1] ?? [0.95, 0.9, 0.75, 0.5][level - 1])} %`} at equal epochs, mean ± sd (per seed) | train loss |`);
+  console.log(`| variant | epochs | ${seedList.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | Δ vs ${level === 5 ? 'the dense baseline' : `independent ${pctName(LEVELS[level - 1] ?? STUDY_LEVELS[level - 1])} %`} at equal epochs, mean ± sd (per seed) | train loss |`);
   console.log(`|---|---|${seedList.map(() => '---|').join('')}---|---|---|`);
   for (const n of names) {
     const rows = seedList.map((s) => results.find((r) => r.seed === s && r.variant === n));
@@ -462,8 +465,6 @@ function table(): void {
  */
 function freezing(): void {
   const results = readResults();
-  const pct = (x: number) => (100 * x).toFixed(2);
-  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
   console.log(`ELSA (v0) − probe, test accuracy on 10,000 images, paired per seed; ${resultsFile}`);
   console.log('');
   console.log('| probe | seeds | ELSA | probe | Δ ELSA − probe, mean ± sd (per seed) | train loss ELSA / probe |');
@@ -555,18 +556,21 @@ async function overlap(): Promise<void> {
 async function movement(): Promise<void> {
   const { readElsaCheckpoint } = await import('../../src/core/io/elsaCheckpoint');
   const f = (x: number) => x.toFixed(2);
+  type Sums = { a: number; b: number; ab: number; d: number; newV0: number; l1V0: number; newU: number };
+  const row = (name: string, x: Sums) =>
+    `| ${name} | ${f(Math.sqrt(x.b / x.a))} | ${(x.ab / Math.sqrt(x.a * x.b)).toFixed(3)} | ${f(Math.sqrt(x.d / x.a))} | ${f(Math.sqrt(x.newV0 / x.l1V0))} | ${f(Math.sqrt(x.newU / x.b))} |`;
   for (const seed of seeds) {
     const dir = path.join(outDir, `s${seed}`);
     const files = ['prefix', 'unfrozen', 'v0'].map((v) => path.join(dir, `${v}.elsa.safetensors`));
     if (!files.every((x) => existsSync(x))) continue;
     const [pre, unf, v0] = await Promise.all(files.map((x) => readElsaCheckpoint(x)));
     const rows: string[] = [];
-    const all = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
+    const all: Sums = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
     for (const n of pre.sparseWeightNames) {
       const codes = await pre.readCodes(n);
       const [a, b, v] = await Promise.all([pre, unf, v0].map(async (c) => (await c.readWeight(n)).data as Float32Array));
       const [codesU, codesV] = [await unf.readCodes(n), await v0.readCodes(n)];
-      const t = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
+      const t: Sums = { a: 0, b: 0, ab: 0, d: 0, newV0: 0, l1V0: 0, newU: 0 };
       for (let i = 0; i < codes.length; i++) {
         if (codes[i] === 1) {
           t.a += a[i] ** 2;
@@ -578,12 +582,10 @@ async function movement(): Promise<void> {
         if (codesV[i] === 2) t.newV0 += v[i] ** 2;
         if (codesU[i] === 2) t.newU += b[i] ** 2;
       }
-      for (const k of Object.keys(t) as (keyof typeof t)[]) all[k] += t[k];
-      const row = (name: string, x: typeof t) =>
-        `| ${name} | ${f(Math.sqrt(x.b / x.a))} | ${(x.ab / Math.sqrt(x.a * x.b)).toFixed(3)} | ${f(Math.sqrt(x.d / x.a))} | ${f(Math.sqrt(x.newV0 / x.l1V0))} | ${f(Math.sqrt(x.newU / x.b))} |`;
+      for (const k of Object.keys(t) as (keyof Sums)[]) all[k] += t[k];
       rows.push(row(n, t));
-      if (n === pre.sparseWeightNames.at(-1)) rows.push(row('**all**', all));
     }
+    rows.push(row('**all**', all));
     await Promise.all([pre, unf, v0].map((c) => c.close()));
     console.log(`seed ${seed}, ${dir}: level-1 weights, phase-2 start (prefix) → end when unfrozen; added = code-2 weights`);
     console.log('');

@@ -57,7 +57,14 @@ describe('folder lock', () => {
     const sh = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
-      const state = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0] : 'gone');
+      // the process state letter; 'gone' once the process has no /proc entry (read, not checked first: no race)
+      const state = () => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0];
+        } catch {
+          return 'gone';
+        }
+      };
       for (const deadline = Date.now() + 5000; state() !== 'Z' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
       assert.equal(state(), 'Z', `process ${pid} is a zombie`);
       assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) alone would call the zombie alive');

@@ -415,8 +415,15 @@ function readResults(): Result[] {
   if (!existsSync(resultsFile)) return [];
   return readFileSync(resultsFile, 'utf8')
     .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Result)
+    .flatMap((l, i) => {
+      if (!l) return [];
+      try {
+        return [JSON.parse(l) as Result];
+      } catch (e) {
+        // main() prints this one line: which file, which line, what is wrong
+        throw new Error(`${resultsFile}:${i + 1}: not a result line (${e instanceof Error ? e.message : String(e)})`);
+      }
+    })
     .map((r) => ({ ...r, variant: ALIASES[r.variant] ?? r.variant }));
 }
 

@@ -28,6 +28,9 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writ
 import path from 'node:path';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
+import { initEngine } from '../../src/core/engine/backend';
+import { buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
+import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
 import { prepareRun, type PreparedRun } from '../../src/core/run';
@@ -98,9 +101,13 @@ const STUDY_LEVELS = [0.95, 0.9, 0.75, 0.5];
 const LEVELS = pairLevels ?? (gapLevel === 2 ? STUDY_LEVELS.slice(0, 2) : STUDY_LEVELS);
 /** The reference's name: `independent-90-strict` at level 2 (as in the committed results), else by level. */
 const REFERENCE = gapLevel === 2 ? `independent-${pctName(LEVELS[1])}-strict` : `independent-L${gapLevel}-strict`;
-/** `--model cnn` repeats the comparison on the small CNN (the MLP by default). */
+/**
+ * `--model cnn` repeats the comparison on the small CNN (the MLP by default). `resnet-nobn` is the residual CNN
+ * without batch norm (convolutions with biases, the same initial kernels as `resnet` at the same seed), saved per
+ * seed as a TF.js Layers model under OUT/models/ and trained as `layers-json`: does batch norm make freezing costly?
+ */
 const modelType = opt('model') ?? 'mlp';
-if (!['mlp', 'cnn', 'resnet'].includes(modelType)) usage(`--model: mlp, cnn or resnet, not ${modelType}`);
+if (!['mlp', 'cnn', 'resnet', 'resnet-nobn'].includes(modelType)) usage(`--model: mlp, cnn, resnet or resnet-nobn, not ${modelType}`);
 /** `--sparsifier acdc` repeats the comparison with AC/DC (GMP by default); global scope as in the study. */
 const sparsifierType = opt('sparsifier') ?? 'gmp';
 if (!['gmp', 'acdc'].includes(sparsifierType)) usage(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
@@ -109,7 +116,7 @@ const limit = opt('limit') ? Number(opt('limit')) : undefined;
 
 const BASE = {
   name: 'level-gap',
-  model: { type: modelType },
+  model: { type: modelType } as RunConfig['model'],
   data: { path: '/usr/share/datasets/fashion-mnist' },
   levels: LEVELS,
   sparsifier: { type: sparsifierType, scope: 'global' },
@@ -603,6 +610,17 @@ async function movement(): Promise<void> {
   }
 }
 
+/** The seed's residual CNN without batch norm as a TF.js Layers model.json, written once per output folder. */
+async function resnetWithoutBatchNorm(seed: number): Promise<string> {
+  const file = path.join(outDir, 'models', `resnet-nobn-s${seed}`, 'model.json');
+  if (existsSync(file)) return file;
+  await initEngine();
+  const model = buildResnetWithoutBatchNorm([28, 28, 1], 10, seed);
+  await saveLayersModelFile(model, file);
+  model.dispose();
+  return file;
+}
+
 async function main(): Promise<void> {
   if (args.includes('--movement')) return movement();
   if (args.includes('--freezing')) return freezing();
@@ -612,7 +630,8 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const done = new Set(readResults().map((r) => `${r.seed}/${r.variant}`));
   for (const seed of seeds) {
-    const config = resolveRunConfig({ ...BASE, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
+    const model = modelType === 'resnet-nobn' ? { type: 'layers-json' as const, path: await resnetWithoutBatchNorm(seed) } : BASE.model;
+    const config = resolveRunConfig({ ...BASE, model, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
     const dir = path.join(outDir, `s${seed}`);
     mkdirSync(dir, { recursive: true });
     let run: PreparedRun | undefined;

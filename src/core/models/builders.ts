@@ -25,6 +25,15 @@ function kernelInit(rng: Rng): ReturnType<typeof tf.initializers.glorotUniform> 
   return tf.initializers.glorotUniform({ seed: nextInitSeed(rng) });
 }
 
+/**
+ * He uniform, seeded like `kernelInit`: the same draws scaled by √(1 + fan_out / fan_in), so each kernel is the
+ * Glorot one times a per-layer factor. For the convolutions without batch norm (ReLU needs the larger scale to
+ * keep the signal from fading); behind batch norm only a kernel's direction matters, so both start alike.
+ */
+function heKernelInit(rng: Rng): ReturnType<typeof tf.initializers.heUniform> {
+  return tf.initializers.heUniform({ seed: nextInitSeed(rng) });
+}
+
 /** LeNet-300-100: the classic fully connected network of the pruning literature. */
 function buildMlp(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
   const input = tf.input({ shape: inputShape, name: 'input' });
@@ -57,18 +66,25 @@ function batchNorm(name: string): tf.layers.Layer {
   return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name });
 }
 
-function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, rng: Rng): tf.SymbolicTensor {
-  const conv = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: kernelInit(rng), name: `${name}_conv` });
-  return batchNorm(`${name}_bn`).apply(conv.apply(x)) as tf.SymbolicTensor;
+/** What varies between the residual CNN and its probe variant (see `buildResnetWithoutBatchNorm`). */
+interface ResnetOptions {
+  /** Batch norm after every convolution (the built-in type); without it the convolutions get biases. */
+  batchNorm: boolean;
+}
+
+function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, rng: Rng, opts: ResnetOptions): tf.SymbolicTensor {
+  const conv = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: !opts.batchNorm, kernelInitializer: opts.batchNorm ? kernelInit(rng) : heKernelInit(rng), name: `${name}_conv` });
+  const y = conv.apply(x) as tf.SymbolicTensor;
+  return opts.batchNorm ? (batchNorm(`${name}_bn`).apply(y) as tf.SymbolicTensor) : y;
 }
 
 /** A basic residual block (two 3x3 conv+BN); a 1x1 conv+BN projection when the shape changes. */
-function residualBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, rng: Rng): tf.SymbolicTensor {
+function residualBlock(x: tf.SymbolicTensor, filters: number, strides: number, name: string, rng: Rng, opts: ResnetOptions): tf.SymbolicTensor {
   const inFilters = x.shape[x.shape.length - 1];
-  let y = convBn(x, filters, 3, strides, `${name}_a`, rng);
+  let y = convBn(x, filters, 3, strides, `${name}_a`, rng, opts);
   y = tf.layers.reLU({ name: `${name}_a_relu` }).apply(y) as tf.SymbolicTensor;
-  y = convBn(y, filters, 3, 1, `${name}_b`, rng);
-  const shortcut = strides !== 1 || inFilters !== filters ? convBn(x, filters, 1, strides, `${name}_proj`, rng) : x;
+  y = convBn(y, filters, 3, 1, `${name}_b`, rng, opts);
+  const shortcut = strides !== 1 || inFilters !== filters ? convBn(x, filters, 1, strides, `${name}_proj`, rng, opts) : x;
   const sum = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
   return tf.layers.reLU({ name: `${name}_relu` }).apply(sum) as tf.SymbolicTensor;
 }
@@ -77,16 +93,26 @@ function residualBlock(x: tf.SymbolicTensor, filters: number, strides: number, n
  * A small ResNet: stem conv 16 → block 16 (stride 2, projection) → block 32 (stride 2, projection) →
  * block 32 → global average pool → dense. About 2.7M multiply-adds per 28x28 image, twice the CNN.
  */
-function buildResnet(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+function buildResnet(inputShape: [number, number, number], numClasses: number, rng: Rng, opts: ResnetOptions = { batchNorm: true }): tf.LayersModel {
   const input = tf.input({ shape: inputShape, name: 'input' });
-  let x = convBn(input, 16, 3, 1, 'stem', rng);
+  let x = convBn(input, 16, 3, 1, 'stem', rng, opts);
   x = tf.layers.reLU({ name: 'stem_relu' }).apply(x) as tf.SymbolicTensor;
-  x = residualBlock(x, 16, 2, 'block1', rng);
-  x = residualBlock(x, 32, 2, 'block2', rng);
-  x = residualBlock(x, 32, 1, 'block3', rng);
+  x = residualBlock(x, 16, 2, 'block1', rng, opts);
+  x = residualBlock(x, 32, 2, 'block2', rng, opts);
+  x = residualBlock(x, 32, 1, 'block3', rng, opts);
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'resnet' });
+}
+
+/**
+ * The residual CNN without batch norm: its convolutions get biases and He-scaled initial kernels (the
+ * built-in's Glorot kernels times a per-layer factor); same layers and names otherwise. Not a built-in type: issue 8's freezing experiment saves it as a TF.js Layers model and trains
+ * it as `layers-json`, to test whether batch norm is what makes frozen level-1 weights costly.
+ */
+export function buildResnetWithoutBatchNorm(inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
+  checkArgs(inputShape, numClasses, seed);
+  return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: false });
 }
 
 function checkArgs(inputShape: [number, number, number], numClasses: number, seed: number): void {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
-import { BUILTIN_MODEL_TYPES, buildModel, type BuiltinModelSpec } from '../../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildModel, buildResnetWithoutBatchNorm, type BuiltinModelSpec } from '../../../src/core/models/builders';
 import { listModelWeights } from '../../../src/core/models/weights';
 
 before(async () => {
@@ -37,6 +37,30 @@ test('the architectures are the documented ones', () => {
   const classes = new Set(resnet.layers.map((l) => l.getClassName()));
   for (const c of ['Conv2D', 'BatchNormalization', 'Add', 'GlobalAveragePooling2D', 'Dense']) assert.ok(classes.has(c), c);
   assert.ok(resnet.layers.some((l) => l.name.endsWith('_proj_conv') && (l.getConfig() as { strides: number[] }).strides[0] === 2));
+});
+
+test('the residual CNN without batch norm (issue 8 probe): the same convolutions and initial kernels, biases instead of batch norm', () => {
+  const withBn = buildModel({ type: 'resnet' }, [28, 28, 1], 10, 7);
+  const without = buildResnetWithoutBatchNorm([28, 28, 1], 10, 7);
+  assert.ok(!without.layers.some((l) => l.getClassName() === 'BatchNormalization'));
+  const kernels = (m: tf.LayersModel) => listModelWeights(m).filter((w) => w.name.endsWith('/kernel'));
+  assert.deepEqual(kernels(without).map((w) => w.name), kernels(withBn).map((w) => w.name));
+  // He-scaled: each kernel is the built-in's Glorot kernel times √(1 + fan_out / fan_in), draw for draw.
+  const pairs = kernels(without).map((w, i) => [w, kernels(withBn)[i]] as const);
+  for (const [a, b] of pairs) {
+    const cout = a.shape[a.shape.length - 1];
+    const fanIn = a.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const fanOut = a.shape.slice(0, -2).reduce((p, d) => p * d, 1) * cout;
+    const factor = a.name.startsWith('logits') ? 1 : Math.sqrt(1 + fanOut / fanIn); // the dense logits layer keeps Glorot
+    const x = a.variable.read().dataSync();
+    const y = b.variable.read().dataSync();
+    for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - factor * y[i]) <= 1e-6 * Math.max(1, Math.abs(x[i])), `${a.name}[${i}]`);
+  }
+  const convBiases = listModelWeights(without).filter((w) => w.name.endsWith('_conv/bias'));
+  assert.equal(convBiases.length, kernels(without).length - 1); // every convolution; the logits' bias is not a conv's
+  assert.ok(convBiases.every((w) => w.variable.read().dataSync().every((v) => v === 0)));
+  const out = tf.tidy(() => (without.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor).shape);
+  assert.deepEqual(out, [2, 10]);
 });
 
 test('layer and weight names are fixed, unique, and independent of how many models were built before', () => {

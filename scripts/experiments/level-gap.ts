@@ -216,6 +216,11 @@ function phase2(
   };
 }
 
+/** A phase-2 config change: the cosine restarts at `factor` × the base learning rate. */
+function phase2Rate(factor: number): (c: RunConfig) => RunConfig {
+  return (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * factor } });
+}
+
 /**
  * Wrap MaskedOptimizer.setUpdateMask so that the weights of levels below the measured one (codes 1..L−1) are
  * updated too — in every layer, or in those `where` accepts. Returns the undo.
@@ -362,9 +367,7 @@ const VARIANTS: Variant[] = [
   cycles(2),
   ...(gapLevel === 3 || gapLevel === 4 ? [cycles(gapLevel)] : []),
   ...(gapLevel <= 4 ? [cycles(gapLevel, true)] : []),
-  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, {
-    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 0.3 } }),
-  }),
+  phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, { config: phase2Rate(0.3) }),
   {
     name: 'independent-90-cheap',
     what: 'elsa baseline: independent 90 % at the cheap budget (warm-up 2 + one phase)',
@@ -388,8 +391,10 @@ const VARIANTS: Variant[] = [
       return out;
     },
   },
-  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', (pp) => 2 + 2 * pp, {
-    config: (c) => ({ ...c, optimizer: { ...c.optimizer, learningRate: c.optimizer.learningRate * 2 } }),
+  phase2('lr-2', 'H3 reversed: phase 2 restarts the cosine at 2 × the base rate', (pp) => 2 + 2 * pp, { config: phase2Rate(2) }),
+  phase2('unfrozen-lr-2', 'probe: unfrozen with phase 2 at 2 × the base rate (the pair of lr-2: does a faster rate help frozen more?)', (pp) => 2 + gapLevel * pp, {
+    unfreezeLevel1: true,
+    config: phase2Rate(2),
   }),
   {
     name: REFERENCE,

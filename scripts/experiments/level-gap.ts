@@ -24,12 +24,13 @@
 // Resumable: results.jsonl in DIR (default runs/experiments/level-gap) gets one line per (seed, variant); a
 // variant already there is skipped. Probes that are not product features (unfreezing level 1) are done here by
 // wrapping the optimizer, never in the trainer.
+import type * as tf from '@tensorflow/tfjs';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
-import { buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
+import { buildDeepMlp, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
@@ -107,7 +108,15 @@ const REFERENCE = gapLevel === 2 ? `independent-${pctName(LEVELS[1])}-strict` : 
  * seed as a TF.js Layers model under OUT/models/ and trained as `layers-json`: does batch norm make freezing costly?
  */
 const modelType = opt('model') ?? 'mlp';
-if (!['mlp', 'cnn', 'resnet', 'resnet-nobn'].includes(modelType)) usage(`--model: mlp, cnn, resnet or resnet-nobn, not ${modelType}`);
+/**
+ * Probe models, saved per seed under OUT/models/ and trained as `layers-json`: `resnet-nobn` above; `mlp-deep`, a
+ * fully connected network as deep as the residual CNN (784 → 7 × 300 → 100 → 10, ReLU, He init): is it depth?
+ */
+const PROBE_MODELS: Record<string, (seed: number) => tf.LayersModel> = {
+  'resnet-nobn': (seed) => buildResnetWithoutBatchNorm([28, 28, 1], 10, seed),
+  'mlp-deep': (seed) => buildDeepMlp([28, 28, 1], 10, seed, [300, 300, 300, 300, 300, 300, 300, 100]),
+};
+if (!['mlp', 'cnn', 'resnet', ...Object.keys(PROBE_MODELS)].includes(modelType)) usage(`--model: mlp, cnn, resnet, ${Object.keys(PROBE_MODELS).join(' or ')}, not ${modelType}`);
 /** `--sparsifier acdc` repeats the comparison with AC/DC (GMP by default); global scope as in the study. */
 const sparsifierType = opt('sparsifier') ?? 'gmp';
 if (!['gmp', 'acdc'].includes(sparsifierType)) usage(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
@@ -615,12 +624,12 @@ async function movement(): Promise<void> {
   }
 }
 
-/** The seed's residual CNN without batch norm as a TF.js Layers model.json, written once per output folder. */
-async function resnetWithoutBatchNorm(seed: number): Promise<string> {
-  const file = path.join(outDir, 'models', `resnet-nobn-s${seed}`, 'model.json');
+/** The seed's probe model as a TF.js Layers model.json, written once per output folder. */
+async function probeModelFile(build: (seed: number) => tf.LayersModel, seed: number): Promise<string> {
+  const file = path.join(outDir, 'models', `${modelType}-s${seed}`, 'model.json');
   if (existsSync(file)) return file;
   await initEngine();
-  const model = buildResnetWithoutBatchNorm([28, 28, 1], 10, seed);
+  const model = build(seed);
   await saveLayersModelFile(model, file);
   model.dispose();
   return file;
@@ -635,7 +644,8 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const done = new Set(readResults().map((r) => `${r.seed}/${r.variant}`));
   for (const seed of seeds) {
-    const model = modelType === 'resnet-nobn' ? { type: 'layers-json' as const, path: await resnetWithoutBatchNorm(seed) } : BASE.model;
+    const probe = PROBE_MODELS[modelType];
+    const model = probe ? { type: 'layers-json' as const, path: await probeModelFile(probe, seed) } : BASE.model;
     const config = resolveRunConfig({ ...BASE, model, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
     const dir = path.join(outDir, `s${seed}`);
     mkdirSync(dir, { recursive: true });

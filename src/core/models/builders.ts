@@ -115,6 +115,24 @@ export function buildResnetWithoutBatchNorm(inputShape: [number, number, number]
   return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: false });
 }
 
+/**
+ * A plain MLP with the given hidden widths (ReLU, He-uniform kernels, zero biases; layers `dense1`…, `logits`).
+ * Not a built-in type: issue 8's depth probe (a fully connected network as deep as the residual CNN) saves it as
+ * a TF.js Layers model and trains it as `layers-json`.
+ */
+export function buildDeepMlp(inputShape: [number, number, number], numClasses: number, seed: number, hidden: number[]): tf.LayersModel {
+  checkArgs(inputShape, numClasses, seed);
+  if (!hidden.length || hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw modelError(undefined, `hidden widths must be positive integers, got [${hidden.join(', ')}]`);
+  const rng = createRng(seed);
+  const input = tf.input({ shape: inputShape, name: 'input' });
+  let x = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
+  hidden.forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: heKernelInit(rng), name: `dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'mlp_deep' });
+}
+
 function checkArgs(inputShape: [number, number, number], numClasses: number, seed: number): void {
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw modelError(undefined, `input shape must be [height, width, channels] of positive integers, got [${inputShape.join(', ')}]`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
-import { BUILTIN_MODEL_TYPES, buildModel, buildResnetWithoutBatchNorm, type BuiltinModelSpec } from '../../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildModel, buildResnetWithoutBatchNorm, type BuiltinModelSpec } from '../../../src/core/models/builders';
 import { listModelWeights } from '../../../src/core/models/weights';
 
 before(async () => {
@@ -61,6 +61,24 @@ test('the residual CNN without batch norm (issue 8 probe): the same convolutions
   assert.ok(convBiases.every((w) => w.variable.read().dataSync().every((v) => v === 0)));
   const out = tf.tidy(() => (without.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor).shape);
   assert.deepEqual(out, [2, 10]);
+});
+
+test('the deep MLP (issue 8 depth probe): the widths asked for, He-scaled hidden kernels, seeded', () => {
+  const m = buildDeepMlp([28, 28, 1], 10, 5, [300, 300, 100]);
+  assert.deepEqual(
+    listModelWeights(m).filter((w) => w.sparsifiable).map((w) => `${w.name}:${w.shape.join('x')}`),
+    ['dense1/kernel:784x300', 'dense2/kernel:300x300', 'dense3/kernel:300x100', 'logits/kernel:100x10'],
+  );
+  // He uniform: every hidden kernel within ±√(6 / fan_in), and using most of that range (Glorot's is narrower).
+  for (const w of listModelWeights(m).filter((x) => x.sparsifiable && x.name.startsWith('dense'))) {
+    const limit = Math.sqrt(6 / w.shape[0]);
+    let max = 0;
+    for (const x of w.variable.read().dataSync()) max = Math.max(max, Math.abs(x));
+    assert.ok(max <= limit && max > 0.95 * limit, `${w.name}: max |w| ${max}, He limit ${limit}`);
+  }
+  assert.deepEqual(weightValues(buildDeepMlp([28, 28, 1], 10, 5, [300, 300, 100])), weightValues(m));
+  assert.throws(() => buildDeepMlp([28, 28, 1], 10, 5, []), (e: unknown) => isElsaError(e) && /hidden widths/.test((e as Error).message));
+  assert.throws(() => buildDeepMlp([28, 28, 1], 10, 5, [300, 0]), (e: unknown) => isElsaError(e) && /hidden widths/.test((e as Error).message));
 });
 
 test('layer and weight names are fixed, unique, and independent of how many models were built before', () => {

@@ -18,6 +18,8 @@
 //   ... --levels 0.75,0.5 --only v0,unfrozen      level 1 / level 2 at other sparsities (what freezing costs there)
 //   ... --weight-decay 0 --only v0,unfrozen        the same without weight decay (every phase, the prefix too)
 //   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
+//   ... --model resnet-nobn --sparsifier acdc --per-phase 12 --only v0,unfrozen   the same network without batch norm: is it batch norm?
+//   ... --model mlp-deep --per-phase 12 --only v0,unfrozen     a 9-layer MLP, as deep as the residual CNN: is it depth?
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //

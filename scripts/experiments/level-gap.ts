@@ -20,6 +20,8 @@
 //   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
 //   ... --model resnet-nobn --sparsifier acdc --per-phase 12 --only v0,unfrozen   the same network without batch norm: is it batch norm?
 //   ... --model mlp-deep --per-phase 12 --only v0,unfrozen     a 9-layer MLP, as deep as the residual CNN: is it depth?
+//   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,unfrozen,independent-90-strict   one-shot at a long budget
+//   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,unfrozen,independent-50-strict   N:M 1:4 ⊂ 2:4
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //
@@ -119,9 +121,10 @@ const PROBE_MODELS: Record<string, (seed: number) => tf.LayersModel> = {
   'mlp-deep': (seed) => buildDeepMlp([28, 28, 1], 10, seed, [300, 300, 300, 300, 300, 300, 300, 100]),
 };
 if (!['mlp', 'cnn', 'resnet', ...Object.keys(PROBE_MODELS)].includes(modelType)) usage(`--model: mlp, cnn, resnet, ${Object.keys(PROBE_MODELS).join(' or ')}, not ${modelType}`);
-/** `--sparsifier acdc` repeats the comparison with AC/DC (GMP by default); global scope as in the study. */
+/** `--sparsifier acdc|magnitude|nm` repeats the comparison with AC/DC, one-shot magnitude or N:M (m = 4) instead of GMP; global scope as in the study. */
 const sparsifierType = opt('sparsifier') ?? 'gmp';
-if (!['gmp', 'acdc'].includes(sparsifierType)) usage(`--sparsifier: gmp or acdc, not ${sparsifierType}`);
+if (!['gmp', 'acdc', 'magnitude', 'nm'].includes(sparsifierType)) usage(`--sparsifier: gmp, acdc, magnitude or nm, not ${sparsifierType}`);
+if (sparsifierType === 'nm' && !pairLevels) usage('--sparsifier nm needs --levels (N:M 1:4 ⊂ 2:4 is --levels 0.75,0.5)');
 /** Smoke runs of the driver itself: --limit N trains on N images (results are then meaningless). */
 const limit = opt('limit') ? Number(opt('limit')) : undefined;
 

@@ -20,8 +20,8 @@
 //   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
 //   ... --model resnet-nobn --sparsifier acdc --per-phase 12 --only v0,unfrozen   the same network without batch norm: is it batch norm?
 //   ... --model mlp-deep --per-phase 12 --only v0,unfrozen     a 9-layer MLP, as deep as the residual CNN: is it depth?
-//   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,unfrozen,independent-90-strict   one-shot at a long budget
-//   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,unfrozen,independent-50-strict   N:M 1:4 ⊂ 2:4
+//   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,independent-90-strict   one-shot at a long budget
+//   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,independent-50-strict   N:M 1:4 ⊂ 2:4
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //
@@ -108,7 +108,7 @@ const LEVELS = pairLevels ?? (gapLevel === 2 ? STUDY_LEVELS.slice(0, 2) : STUDY_
 const REFERENCE = gapLevel === 2 ? `independent-${pctName(LEVELS[1])}-strict` : `independent-L${gapLevel}-strict`;
 /**
  * `--model cnn` repeats the comparison on the small CNN (the MLP by default). `resnet-nobn` is the residual CNN
- * without batch norm (convolutions with biases, the same initial kernels as `resnet` at the same seed), saved per
+ * without batch norm (convolutions with biases, `resnet`'s initial kernels at the same seed scaled to He's range), saved per
  * seed as a TF.js Layers model under OUT/models/ and trained as `layers-json`: does batch norm make freezing costly?
  */
 const modelType = opt('model') ?? 'mlp';

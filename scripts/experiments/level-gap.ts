@@ -34,7 +34,7 @@ import path from 'node:path';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
-import { buildDeepMlp, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
@@ -120,7 +120,8 @@ const PROBE_MODELS: Record<string, (seed: number) => tf.LayersModel> = {
   'resnet-nobn': (seed) => buildResnetWithoutBatchNorm([28, 28, 1], 10, seed),
   'mlp-deep': (seed) => buildDeepMlp([28, 28, 1], 10, seed, [300, 300, 300, 300, 300, 300, 300, 100]),
 };
-if (!['mlp', 'cnn', 'resnet', ...Object.keys(PROBE_MODELS)].includes(modelType)) usage(`--model: mlp, cnn, resnet, ${Object.keys(PROBE_MODELS).join(' or ')}, not ${modelType}`);
+const MODEL_TYPES = [...BUILTIN_MODEL_TYPES, ...Object.keys(PROBE_MODELS)];
+if (!MODEL_TYPES.includes(modelType)) usage(`--model: ${MODEL_TYPES.join(', ')}, not ${modelType}`);
 /** `--sparsifier acdc|magnitude|nm` repeats the comparison with AC/DC, one-shot magnitude or N:M (m = 4) instead of GMP; global scope as in the study. */
 const sparsifierType = opt('sparsifier') ?? 'gmp';
 if (!['gmp', 'acdc', 'magnitude', 'nm'].includes(sparsifierType)) usage(`--sparsifier: gmp, acdc, magnitude or nm, not ${sparsifierType}`);

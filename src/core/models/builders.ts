@@ -34,14 +34,23 @@ function heKernelInit(rng: Rng): ReturnType<typeof tf.initializers.heUniform> {
   return tf.initializers.heUniform({ seed: nextInitSeed(rng) });
 }
 
-/** LeNet-300-100: the classic fully connected network of the pruning literature. */
-function buildMlp(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+/**
+ * A fully connected network: flatten → `dense1`… (ReLU, kernels from `hiddenInit`) → `logits` (Glorot). Biases
+ * start at zero; the initialisers draw their seeds from `rng` in layer order.
+ */
+function buildDenseStack(inputShape: [number, number, number], numClasses: number, rng: Rng, hidden: number[], hiddenInit: (rng: Rng) => ReturnType<typeof tf.initializers.glorotUniform>, name: string): tf.LayersModel {
   const input = tf.input({ shape: inputShape, name: 'input' });
   let x = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 300, activation: 'relu', kernelInitializer: kernelInit(rng), name: 'dense1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 100, activation: 'relu', kernelInitializer: kernelInit(rng), name: 'dense2' }).apply(x) as tf.SymbolicTensor;
+  hidden.forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: hiddenInit(rng), name: `dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
   const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: 'mlp' });
+  return tf.model({ inputs: input, outputs: logits, name });
+}
+
+/** LeNet-300-100: the classic fully connected network of the pruning literature. */
+function buildMlp(inputShape: [number, number, number], numClasses: number, rng: Rng): tf.LayersModel {
+  return buildDenseStack(inputShape, numClasses, rng, [300, 100], kernelInit, 'mlp');
 }
 
 /** The small CNN the engine is benchmarked on (ENGINE.md). */
@@ -123,14 +132,7 @@ export function buildResnetWithoutBatchNorm(inputShape: [number, number, number]
 export function buildDeepMlp(inputShape: [number, number, number], numClasses: number, seed: number, hidden: number[]): tf.LayersModel {
   checkArgs(inputShape, numClasses, seed);
   if (!hidden.length || hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw modelError(undefined, `hidden widths must be positive integers, got [${hidden.join(', ')}]`);
-  const rng = createRng(seed);
-  const input = tf.input({ shape: inputShape, name: 'input' });
-  let x = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
-  hidden.forEach((units, i) => {
-    x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: heKernelInit(rng), name: `dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
-  });
-  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: 'mlp_deep' });
+  return buildDenseStack(inputShape, numClasses, createRng(seed), hidden, heKernelInit, 'mlp_deep');
 }
 
 function checkArgs(inputShape: [number, number, number], numClasses: number, seed: number): void {

@@ -125,6 +125,18 @@ const MUTANTS = [
     patches: [['src/cli/supervisor.ts', '    pinBlasCore();\n', '']],
     tests: ['test/core/engine/blasCore.test.ts'],
   },
+  {
+    name: 'locally-connected-patch-order',
+    why: "LocallyConnected2D flattens a patch as (channel, row, column) instead of Keras' (row, column, channel)",
+    patches: [['src/core/models/locallyConnected.ts', 'tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch), [kh, kw, channels, patch])', 'tf.transpose(tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch), [channels, kh, kw, patch]), [1, 2, 0, 3])']],
+    tests: ['test/core/models/locallyConnected.test.ts'],
+  },
+  {
+    name: 'locally-connected-squeezed-init',
+    why: 'the locally connected probe draws its kernels with Glorot over the [positions, patch, filters] shape (√positions too small)',
+    patches: [['src/core/models/builders.ts', 'const kernelInitializer = tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed: nextInitSeed(rng) });', 'const kernelInitializer = kernelInit(rng);']],
+    tests: ['test/core/models/locallyConnected.test.ts'],
+  },
 ];
 
 function scratchCopy() {
@@ -165,12 +177,14 @@ function runTests(dir, tests) {
       current = undefined;
       const lines = out.split('\n');
       const failures = lines.flatMap((l, i) => {
-        const hit = /^ {4}not ok \d+ - (.*)/.exec(l);
-        if (!hit) return [];
-        const at = lines.slice(i + 1, i + 12).findIndex((x) => /^ {6}error:/.test(x));
+        // A test at the top level of a file (one file run: column 0) or nested under its file (several: column 4).
+        const hit = /^( {4})?not ok \d+ - (.*)/.exec(l);
+        if (!hit || (hit[1] === undefined && lines.some((x) => /^ {4}not ok /.test(x)))) return [];
+        const indent = ' '.repeat((hit[1] ?? '').length + 2);
+        const at = lines.slice(i + 1, i + 12).findIndex((x) => x.startsWith(`${indent}error:`));
         let err = at < 0 ? '' : lines[i + 1 + at].trim().slice(7);
         if (err === '|-') err = (lines[i + 2 + at] ?? '').trim();
-        return [`${hit[1]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
+        return [`${hit[2]}${err ? ` — ${err.slice(0, 160)}` : ''}`];
       });
       // TAP marks a skipped test or suite with a `# SKIP` directive on its ok line (a skipped suite is not in `# skipped`).
       const skipped = lines.filter((l) => /^\s*ok \d+ - .*# SKIP/.test(l)).length;

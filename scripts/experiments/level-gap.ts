@@ -34,7 +34,7 @@ import path from 'node:path';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
-import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildResnetLocallyConnected, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
@@ -115,10 +115,13 @@ const modelType = opt('model') ?? 'mlp';
 /**
  * Probe models, saved per seed under OUT/models/ and trained as `layers-json`: `resnet-nobn` above; `mlp-deep`, a
  * fully connected network as deep as the residual CNN (784 → 7 × 300 → 100 → 10, ReLU, He init): is it depth?
+ * `resnet-local`, the residual CNN (batch norm kept) with every convolution a LocallyConnected2D of the same
+ * shape, so no tap is shared across positions: is it weight sharing?
  */
 const PROBE_MODELS: Record<string, (seed: number) => tf.LayersModel> = {
   'resnet-nobn': (seed) => buildResnetWithoutBatchNorm([28, 28, 1], 10, seed),
   'mlp-deep': (seed) => buildDeepMlp([28, 28, 1], 10, seed, [300, 300, 300, 300, 300, 300, 300, 100]),
+  'resnet-local': (seed) => buildResnetLocallyConnected([28, 28, 1], 10, seed),
 };
 const MODEL_TYPES = [...BUILTIN_MODEL_TYPES, ...Object.keys(PROBE_MODELS)];
 if (!MODEL_TYPES.includes(modelType)) usage(`--model: ${MODEL_TYPES.join(', ')}, not ${modelType}`);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
 import { createRng, type Rng } from '../random';
 import { loadLayersModelFile } from './layersFile';
+import { LocallyConnected2D } from './locallyConnected';
 import { withoutFinalSoftmax } from './softmax';
 import { listModelWeights, modelFromTopology, modelTopology, type LayersTopology } from './weights';
 
@@ -79,9 +80,27 @@ function batchNorm(name: string): tf.layers.Layer {
 interface ResnetOptions {
   /** Batch norm after every convolution (the built-in type); without it the convolutions get biases. */
   batchNorm: boolean;
+  /** Every convolution a LocallyConnected2D of the same shape (no weight sharing across positions). */
+  locallyConnected?: boolean;
+}
+
+/**
+ * A LocallyConnected2D in place of a conv2d: each position's kernel drawn independently from the conv's own
+ * Glorot-uniform range (fans of the [k, k, in, filters] kernel). Glorot on the [positions, patch, filters]
+ * kernel itself would count every position in the fans and start the layer √positions too small.
+ */
+function locallyConnectedLike(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, useBias: boolean, name: string, rng: Rng): tf.SymbolicTensor {
+  const inChannels = x.shape[x.shape.length - 1] as number;
+  const limit = Math.sqrt(6 / (kernelSize * kernelSize * (inChannels + filters)));
+  const kernelInitializer = tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed: nextInitSeed(rng) });
+  return new LocallyConnected2D({ filters, kernelSize, strides, padding: 'same', useBias, kernelInitializer, name }).apply(x) as tf.SymbolicTensor;
 }
 
 function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, rng: Rng, opts: ResnetOptions): tf.SymbolicTensor {
+  if (opts.locallyConnected) {
+    const y = locallyConnectedLike(x, filters, kernelSize, strides, !opts.batchNorm, `${name}_conv`, rng);
+    return opts.batchNorm ? (batchNorm(`${name}_bn`).apply(y) as tf.SymbolicTensor) : y;
+  }
   const conv = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: !opts.batchNorm, kernelInitializer: opts.batchNorm ? kernelInit(rng) : heKernelInit(rng), name: `${name}_conv` });
   const y = conv.apply(x) as tf.SymbolicTensor;
   return opts.batchNorm ? (batchNorm(`${name}_bn`).apply(y) as tf.SymbolicTensor) : y;
@@ -122,6 +141,17 @@ function buildResnet(inputShape: [number, number, number], numClasses: number, r
 export function buildResnetWithoutBatchNorm(inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
   checkArgs(inputShape, numClasses, seed);
   return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: false });
+}
+
+/**
+ * The residual CNN with every convolution replaced by a LocallyConnected2D of the same kernel size, stride and
+ * filters (batch norm kept): the same network without weight sharing, about 2.6M weights instead of 75k. Not a
+ * built-in type: issue 8's freezing experiment asks with it whether sharing a tap across every position of the
+ * image is what makes frozen level-1 weights costly in convolutional models.
+ */
+export function buildResnetLocallyConnected(inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
+  checkArgs(inputShape, numClasses, seed);
+  return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: true, locallyConnected: true });
 }
 
 /**

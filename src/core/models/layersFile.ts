@@ -8,6 +8,8 @@ import path from 'node:path';
 import { isElsaError, modelError } from '../errors';
 import { type TfjsModelReader, openTfjsModelFile } from '../io/tfjsModel';
 import { checkLayersTopology } from './topologyCheck';
+// Registers LocallyConnected2D, which TF.js Layers lacks, before any topology is rebuilt.
+import './locallyConnected';
 
 /**
  * model.json and its shards as tfjs ModelArtifacts, read by the one model.json reader (io/tfjsModel.ts) and

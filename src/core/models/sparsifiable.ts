@@ -8,6 +8,7 @@ export const SPARSIFIABLE: Readonly<Record<string, readonly string[]>> = {
   Conv2D: ['kernel'],
   Conv3D: ['kernel'],
   Conv2DTranspose: ['kernel'],
+  LocallyConnected2D: ['kernel'],
   DepthwiseConv2D: ['depthwise_kernel'],
   SeparableConv2D: ['depthwise_kernel', 'pointwise_kernel'],
 };

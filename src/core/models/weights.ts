@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { modelError } from '../errors';
 import { SPARSIFIABLE } from './sparsifiable';
 import { checkLayersTopology } from './topologyCheck';
+// Registers LocallyConnected2D, which TF.js Layers lacks, before any topology is rebuilt.
+import './locallyConnected';
 
 export interface ModelWeight {
   /** Stable tensor name: `${layerName}/${shortName}`. */

@@ -1,0 +1,163 @@
+/**
+ * `LocallyConnected2D`: a 2-D convolution without weight sharing — every output position has its own kernel.
+ * Keras 2 has this layer; TF.js Layers does not, so a Keras model that uses it could not be loaded, and issue
+ * 8's freezing experiment could not ask whether sharing one tap across every position of the image is what
+ * makes frozen level-1 weights costly in convolutional models. Keras' layout and config, so converted Keras
+ * models load as they are:
+ *
+ * - kernel `[outRows * outCols, kernelRows * kernelCols * inChannels, filters]`, a patch flattened in
+ *   (row, column, channel) order; bias `[outRows, outCols, filters]`;
+ * - config `filters`, `kernel_size`, `strides`, `padding`, `activation`, `use_bias`, initialisers.
+ *
+ * One extension: `padding: 'same'` (Keras 2 accepts only `valid`), with TF's split of the padding (the extra
+ * row/column at the bottom/right), so that a convolution can be swapped for this layer shape for shape.
+ * The call is built from differentiable ops (patches by a one-hot convolution, one batched matMul), so
+ * gradients come from TF.js; it is checked against `tf.conv2d` with every position given the same kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** What tfjs' initializer factories return (the class itself is not exported). */
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+type Pair = [number, number];
+type Padding = 'valid' | 'same';
+type Activation = 'linear' | 'relu';
+
+export interface LocallyConnected2DArgs {
+  filters: number;
+  kernelSize: number | Pair;
+  strides?: number | Pair;
+  padding?: Padding;
+  activation?: Activation;
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
+  name?: string;
+  inputShape?: number[];
+  batchInputShape?: (number | null)[];
+  trainable?: boolean;
+}
+
+const pair = (v: number | number[] | undefined, fallback: number): Pair => {
+  if (v === undefined) return [fallback, fallback];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]];
+};
+
+/** Output length and the padding before the first row/column, as TF computes them for conv2d. */
+export function outputGeometry(size: number, kernel: number, stride: number, padding: Padding): { out: number; before: number; total: number } {
+  if (padding === 'valid') return { out: Math.floor((size - kernel) / stride) + 1, before: 0, total: 0 };
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  return { out, before: Math.floor(total / 2), total };
+}
+
+type SerializedInit = { class_name: string; config: tf.serialization.ConfigDict };
+
+function serializeInit(init: Initializer): SerializedInit {
+  return { class_name: init.getClassName(), config: init.getConfig() };
+}
+
+const isInitializer = (v: unknown): v is Initializer =>
+  typeof v === 'object' && v !== null && typeof (v as { apply?: unknown }).apply === 'function' && typeof (v as { getClassName?: unknown }).getClassName === 'function';
+
+/** An initialiser from its Keras form; unknown names fall back to the default (weights are loaded after). */
+function deserializeInit(v: unknown, fallback: () => Initializer): Initializer {
+  if (isInitializer(v)) return v;
+  const s = v as Partial<SerializedInit> | undefined;
+  const entry = s && typeof s.class_name === 'string' ? tf.serialization.SerializationMap.getMap().classNameMap[s.class_name] : undefined;
+  if (!entry) return fallback();
+  const [cls, fromConfig] = entry;
+  return fromConfig(cls, (s!.config ?? {}) as tf.serialization.ConfigDict) as Initializer;
+}
+
+export class LocallyConnected2D extends tf.layers.Layer {
+  static className = 'LocallyConnected2D';
+  readonly filters: number;
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly padding: Padding;
+  readonly activation: Activation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(args: LocallyConnected2DArgs) {
+    super(args);
+    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new Error(`LocallyConnected2D: filters must be a positive integer, got ${args.filters}`);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize, 1);
+    this.strides = pair(args.strides, 1);
+    const padding = (args.padding ?? 'valid').toLowerCase();
+    if (padding !== 'valid' && padding !== 'same') throw new Error(`LocallyConnected2D: padding must be "valid" or "same", got "${padding}"`);
+    this.padding = padding;
+    const activation = args.activation ?? 'linear';
+    if (activation !== 'linear' && activation !== 'relu') throw new Error(`LocallyConnected2D: activation must be "linear" or "relu", got "${String(activation)}"`);
+    this.activation = activation;
+    if ([...this.kernelSize, ...this.strides].some((v) => !Number.isInteger(v) || v <= 0)) throw new Error('LocallyConnected2D: kernel_size and strides must be positive integers');
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = deserializeInit(args.kernelInitializer, () => tf.initializers.glorotUniform({}));
+    this.biasInitializer = deserializeInit(args.biasInitializer, () => tf.initializers.zeros());
+  }
+
+  private geometry(inputShape: (number | null)[]): { rows: ReturnType<typeof outputGeometry>; cols: ReturnType<typeof outputGeometry>; channels: number } {
+    const [, h, w, c] = inputShape;
+    if (inputShape.length !== 4 || !h || !w || !c) throw new Error(`LocallyConnected2D "${this.name}" needs a known [height, width, channels] input, got [${inputShape.slice(1).join(', ')}]`);
+    const rows = outputGeometry(h, this.kernelSize[0], this.strides[0], this.padding);
+    const cols = outputGeometry(w, this.kernelSize[1], this.strides[1], this.padding);
+    if (rows.out <= 0 || cols.out <= 0) throw new Error(`LocallyConnected2D "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit a ${h}x${w} input`);
+    return { rows, cols, channels: c };
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const { rows, cols, channels } = this.geometry(shape);
+    const patch = this.kernelSize[0] * this.kernelSize[1] * channels;
+    this.kernel = this.addWeight('kernel', [rows.out * cols.out, patch, this.filters], 'float32', this.kernelInitializer);
+    if (this.useBias) this.bias = this.addWeight('bias', [rows.out, cols.out, this.filters], 'float32', this.biasInitializer);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const { rows, cols } = this.geometry(shape);
+    return [shape[0], rows.out, cols.out, this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const { rows, cols, channels } = this.geometry(x.shape);
+      const [kh, kw] = this.kernelSize;
+      const patch = kh * kw * channels;
+      // Patches by a convolution with a one-hot kernel: output channel (dy·kw + dx)·channels + c is input channel
+      // c at tap (dy, dx), i.e. each position's patch in Keras' (row, column, channel) order, with conv2d's own
+      // padding and strides. Faster here than slicing the taps (the conv kernels are native).
+      const oneHot = tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch), [kh, kw, channels, patch]);
+      const patches = tf.conv2d(x, tf.cast(oneHot, 'float32') as tf.Tensor4D, this.strides, this.padding);
+      const batch = x.shape[0];
+      const positions = rows.out * cols.out;
+      const byPosition = tf.transpose(tf.reshape(patches, [batch, positions, patch]), [1, 0, 2]);
+      const out = tf.matMul(byPosition, this.kernel!.read() as tf.Tensor3D); // [positions, batch, filters]
+      let y = tf.reshape(tf.transpose(out, [1, 0, 2]), [batch, rows.out, cols.out, this.filters]);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return this.activation === 'relu' ? tf.relu(y) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: serializeInit(this.kernelInitializer),
+      biasInitializer: serializeInit(this.biasInitializer),
+    };
+  }
+}
+
+tf.serialization.registerClass(LocallyConnected2D);

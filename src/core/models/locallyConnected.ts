@@ -32,6 +32,10 @@ export interface LocallyConnected2DArgs {
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
   name?: string;
+  /** Keras: only `channels_last`, as everywhere in the engine. */
+  dataFormat?: string;
+  /** Keras: 1 is the [positions, patch, filters] kernel stored here; 2 and 3 store other layouts. */
+  implementation?: number;
   inputShape?: number[];
   batchInputShape?: (number | null)[];
   trainable?: boolean;
@@ -95,6 +99,9 @@ export class LocallyConnected2D extends tf.layers.Layer {
     if (activation !== 'linear' && activation !== 'relu') throw new Error(`LocallyConnected2D: activation must be "linear" or "relu", got "${String(activation)}"`);
     this.activation = activation;
     if ([...this.kernelSize, ...this.strides].some((v) => !Number.isInteger(v) || v <= 0)) throw new Error('LocallyConnected2D: kernel_size and strides must be positive integers');
+    // TF.js' deserializer turns Keras' `channels_last` into `channelsLast`.
+    if (args.dataFormat !== undefined && args.dataFormat !== null && args.dataFormat !== 'channels_last' && args.dataFormat !== 'channelsLast') throw new Error(`LocallyConnected2D: data_format "${args.dataFormat}" is not supported (channels_last only)`);
+    if (args.implementation !== undefined && args.implementation !== null && args.implementation !== 1) throw new Error(`LocallyConnected2D: implementation ${args.implementation} stores another kernel layout (only 1 is supported)`);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = deserializeInit(args.kernelInitializer, () => tf.initializers.glorotUniform({}));
     this.biasInitializer = deserializeInit(args.biasInitializer, () => tf.initializers.zeros());
@@ -152,6 +159,8 @@ export class LocallyConnected2D extends tf.layers.Layer {
       kernelSize: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
+      dataFormat: 'channels_last',
+      implementation: 1,
       activation: this.activation,
       useBias: this.useBias,
       kernelInitializer: serializeInit(this.kernelInitializer),

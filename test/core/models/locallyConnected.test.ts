@@ -101,6 +101,13 @@ test('a LocallyConnected2D config TF.js cannot honour is one ModelError naming t
   const topology = modelTopology(tf.model({ inputs: input, outputs: lc }));
   const text = JSON.stringify(topology).replace('"padding":"valid"', '"padding":"causal"');
   await assert.rejects(modelFromTopology(JSON.parse(text), undefined, 'm.json'), (e: unknown) => isElsaError(e) && /m\.json/.test(String(e)) && /padding must be "valid" or "same"/.test(String(e)));
+  // Keras' other keys load; its other layouts and channels-first do not
+  const keras = JSON.parse(JSON.stringify(topology).replace('"padding":"valid"', '"padding":"VALID","kernel_regularizer":null,"activity_regularizer":null,"kernel_constraint":null,"bias_constraint":null'));
+  assert.equal((await modelFromTopology(keras)).layers.length, 2);
+  const implementation2 = JSON.stringify(topology).replace('"implementation":1', '"implementation":2');
+  await assert.rejects(modelFromTopology(JSON.parse(implementation2), undefined, 'm.json'), (e: unknown) => isElsaError(e) && /implementation 2 stores another kernel layout/.test(String(e)));
+  const channelsFirst = JSON.stringify(topology).replace('"data_format":"channels_last"', '"data_format":"channels_first"');
+  await assert.rejects(modelFromTopology(JSON.parse(channelsFirst), undefined, 'm.json'), (e: unknown) => isElsaError(e) && /channels_last only/.test(String(e)));
   const tooBig = JSON.stringify(topology).replace('"kernel_size":[3,3]', '"kernel_size":[7,7]');
   await assert.rejects(modelFromTopology(JSON.parse(tooBig), undefined, 'm.json'), (e: unknown) => isElsaError(e) && /does not fit a 6x6 input/.test(String(e)));
 });
@@ -122,7 +129,7 @@ test('the locally connected residual CNN (issue 8 probe): every convolution unsh
     assert.deepEqual(w.shape, [outH * outW, kh * kw * cin, f], w.name);
     // each position drawn from the conv's Glorot range, not from one squeezed by the position count
     const limit = Math.sqrt(6 / (kh * kw * (cin + f)));
-    const values = w.variable.read().dataSync();
+    const values = w.variable.read().dataSync() as Float32Array;
     const maxAbs = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     assert.ok(maxAbs <= limit && maxAbs > 0.9 * limit, `${w.name}: max |w| ${maxAbs} against the conv limit ${limit}`);
     assert.equal(w.sparsifiable, true);

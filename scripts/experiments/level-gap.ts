@@ -20,6 +20,7 @@
 //   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
 //   ... --model resnet-nobn --sparsifier acdc --per-phase 12 --only v0,unfrozen   the same network without batch norm: is it batch norm?
 //   ... --model mlp-deep --per-phase 12 --only v0,unfrozen     a 9-layer MLP, as deep as the residual CNN: is it depth?
+//   ... --model resnet-local --sparsifier acdc --per-phase 3 --only v0,unfrozen   every convolution locally connected: is it weight sharing?
 //   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,independent-90-strict   one-shot at a long budget
 //   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,independent-50-strict   N:M 1:4 ⊂ 2:4
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen

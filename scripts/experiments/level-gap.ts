@@ -21,6 +21,7 @@
 //   ... --model resnet-nobn --sparsifier acdc --per-phase 12 --only v0,unfrozen   the same network without batch norm: is it batch norm?
 //   ... --model mlp-deep --per-phase 12 --only v0,unfrozen     a 9-layer MLP, as deep as the residual CNN: is it depth?
 //   ... --model resnet-local --sparsifier acdc --per-phase 3 --only v0,unfrozen   every convolution locally connected: is it weight sharing?
+//   ... --model resnet-wide2 --sparsifier acdc --per-phase 3 --only v0,unfrozen   2× the filters: does a larger network pay less?
 //   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,independent-90-strict   one-shot at a long budget
 //   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,independent-50-strict   N:M 1:4 ⊂ 2:4
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
@@ -35,7 +36,7 @@ import path from 'node:path';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
-import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildResnetLocallyConnected, buildResnetWithoutBatchNorm } from '../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildResnetLocallyConnected, buildResnetWithoutBatchNorm, buildWideResnet } from '../../src/core/models/builders';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
@@ -117,12 +118,14 @@ const modelType = opt('model') ?? 'mlp';
  * Probe models, saved per seed under OUT/models/ and trained as `layers-json`: `resnet-nobn` above; `mlp-deep`, a
  * fully connected network as deep as the residual CNN (784 → 7 × 300 → 100 → 10, ReLU, He init): is it depth?
  * `resnet-local`, the residual CNN (batch norm kept) with every convolution a LocallyConnected2D of the same
- * shape, so no tap is shared across positions: is it weight sharing?
+ * shape, so no tap is shared across positions: is it weight sharing? `resnet-wide2`, the residual CNN with 2× the
+ * filters (4× the weights): the size control for `resnet-local`.
  */
 const PROBE_MODELS: Record<string, (seed: number) => tf.LayersModel> = {
   'resnet-nobn': (seed) => buildResnetWithoutBatchNorm([28, 28, 1], 10, seed),
   'mlp-deep': (seed) => buildDeepMlp([28, 28, 1], 10, seed, [300, 300, 300, 300, 300, 300, 300, 100]),
   'resnet-local': (seed) => buildResnetLocallyConnected([28, 28, 1], 10, seed),
+  'resnet-wide2': (seed) => buildWideResnet([28, 28, 1], 10, seed, 2),
 };
 const MODEL_TYPES = [...BUILTIN_MODEL_TYPES, ...Object.keys(PROBE_MODELS)];
 if (!MODEL_TYPES.includes(modelType)) usage(`--model: ${MODEL_TYPES.join(', ')}, not ${modelType}`);

@@ -82,6 +82,8 @@ interface ResnetOptions {
   batchNorm: boolean;
   /** Every convolution a LocallyConnected2D of the same shape (no weight sharing across positions). */
   locallyConnected?: boolean;
+  /** Filters of every convolution × this (default 1): k× the filters is about k²× the weights and the compute. */
+  widthFactor?: number;
 }
 
 /**
@@ -123,11 +125,12 @@ function residualBlock(x: tf.SymbolicTensor, filters: number, strides: number, n
  */
 function buildResnet(inputShape: [number, number, number], numClasses: number, rng: Rng, opts: ResnetOptions = { batchNorm: true }): tf.LayersModel {
   const input = tf.input({ shape: inputShape, name: 'input' });
-  let x = convBn(input, 16, 3, 1, 'stem', rng, opts);
+  const k = opts.widthFactor ?? 1;
+  let x = convBn(input, 16 * k, 3, 1, 'stem', rng, opts);
   x = tf.layers.reLU({ name: 'stem_relu' }).apply(x) as tf.SymbolicTensor;
-  x = residualBlock(x, 16, 2, 'block1', rng, opts);
-  x = residualBlock(x, 32, 2, 'block2', rng, opts);
-  x = residualBlock(x, 32, 1, 'block3', rng, opts);
+  x = residualBlock(x, 16 * k, 2, 'block1', rng, opts);
+  x = residualBlock(x, 32 * k, 2, 'block2', rng, opts);
+  x = residualBlock(x, 32 * k, 1, 'block3', rng, opts);
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: numClasses, kernelInitializer: kernelInit(rng), name: 'logits' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'resnet' });
@@ -152,6 +155,17 @@ export function buildResnetWithoutBatchNorm(inputShape: [number, number, number]
 export function buildResnetLocallyConnected(inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
   checkArgs(inputShape, numClasses, seed);
   return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: true, locallyConnected: true });
+}
+
+/**
+ * The residual CNN with `factor`× the filters in every convolution (batch norm kept): about factor²× the weights.
+ * Not a built-in type: issue 8's control for the locally connected probe, which has 70× the weights — does
+ * freezing cost a larger convolutional network less?
+ */
+export function buildWideResnet(inputShape: [number, number, number], numClasses: number, seed: number, factor: number): tf.LayersModel {
+  checkArgs(inputShape, numClasses, seed);
+  if (!Number.isInteger(factor) || factor < 1) throw modelError(undefined, `width factor must be an integer >= 1, got ${factor}`);
+  return buildResnet(inputShape, numClasses, createRng(seed), { batchNorm: true, widthFactor: factor });
 }
 
 /**

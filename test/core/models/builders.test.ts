@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
-import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildModel, buildResnetWithoutBatchNorm, type BuiltinModelSpec } from '../../../src/core/models/builders';
+import { BUILTIN_MODEL_TYPES, buildDeepMlp, buildModel, buildResnetWithoutBatchNorm, buildWideResnet, type BuiltinModelSpec } from '../../../src/core/models/builders';
 import { listModelWeights } from '../../../src/core/models/weights';
 
 before(async () => {
@@ -115,4 +115,19 @@ test('bad arguments are ModelErrors', () => {
   assert.throws(() => buildModel({ type: 'cnn' }, [28, 28, 0], 10, 1), isModelError);
   assert.throws(() => buildModel({ type: 'cnn' }, [28, 28, 1], 1, 1), isModelError);
   assert.throws(() => buildModel({ type: 'vgg' } as unknown as BuiltinModelSpec, [28, 28, 1], 10, 1), (e: unknown) => isModelError(e) && /unknown model type "vgg"/.test((e as Error).message));
+});
+
+test('the wide residual CNN (issue 8 size control): the same layers with k× the filters, k an integer >= 1', () => {
+  const base = buildModel({ type: 'resnet' }, [28, 28, 1], 10, 5);
+  const wide = buildWideResnet([28, 28, 1], 10, 5, 2);
+  const kernels = (m: tf.LayersModel) => listModelWeights(m).filter((w) => w.name.endsWith('/kernel'));
+  assert.deepEqual(kernels(wide).map((w) => w.name), kernels(base).map((w) => w.name));
+  for (const [i, w] of kernels(wide).entries()) {
+    const b = kernels(base)[i].shape;
+    const inScale = w.name.startsWith('stem') ? 1 : 2; // the stem sees the image's one channel
+    const want = b.length === 4 ? [b[0], b[1], b[2] * inScale, b[3] * 2] : [b[0] * 2, b[1]];
+    assert.deepEqual(w.shape, want, w.name);
+  }
+  assert.deepEqual(buildWideResnet([28, 28, 1], 10, 5, 1).getWeights().map((t) => t.shape), base.getWeights().map((t) => t.shape));
+  for (const bad of [0, 1.5, -2]) assert.throws(() => buildWideResnet([28, 28, 1], 10, 5, bad), (e: unknown) => isElsaError(e) && /width factor/.test(String(e)));
 });

@@ -128,7 +128,7 @@ const MUTANTS = [
   {
     name: 'locally-connected-patch-order',
     why: "LocallyConnected2D flattens a patch as (channel, row, column) instead of Keras' (row, column, channel)",
-    patches: [['src/core/models/locallyConnected.ts', 'tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch), [kh, kw, channels, patch])', 'tf.transpose(tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch), [channels, kh, kw, patch]), [1, 2, 0, 3])']],
+    patches: [['src/core/models/locallyConnected.ts', 'tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch).toFloat(), [kh, kw, channels, patch])', 'tf.transpose(tf.reshape(tf.oneHot(tf.range(0, patch, 1, \'int32\'), patch).toFloat(), [channels, kh, kw, patch]), [1, 2, 0, 3])']],
     tests: ['test/core/models/locallyConnected.test.ts'],
   },
   {

@@ -99,12 +99,9 @@ function locallyConnectedLike(x: tf.SymbolicTensor, filters: number, kernelSize:
 }
 
 function convBn(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, rng: Rng, opts: ResnetOptions): tf.SymbolicTensor {
-  if (opts.locallyConnected) {
-    const y = locallyConnectedLike(x, filters, kernelSize, strides, !opts.batchNorm, `${name}_conv`, rng);
-    return opts.batchNorm ? (batchNorm(`${name}_bn`).apply(y) as tf.SymbolicTensor) : y;
-  }
-  const conv = tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: !opts.batchNorm, kernelInitializer: opts.batchNorm ? kernelInit(rng) : heKernelInit(rng), name: `${name}_conv` });
-  const y = conv.apply(x) as tf.SymbolicTensor;
+  const y = opts.locallyConnected
+    ? locallyConnectedLike(x, filters, kernelSize, strides, !opts.batchNorm, `${name}_conv`, rng)
+    : (tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: !opts.batchNorm, kernelInitializer: opts.batchNorm ? kernelInit(rng) : heKernelInit(rng), name: `${name}_conv` }).apply(x) as tf.SymbolicTensor);
   return opts.batchNorm ? (batchNorm(`${name}_bn`).apply(y) as tf.SymbolicTensor) : y;
 }
 

@@ -46,12 +46,9 @@ const pair = (v: number | number[] | undefined, fallback: number): Pair => {
   return typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]];
 };
 
-/** Output length and the padding before the first row/column, as TF computes them for conv2d. */
-export function outputGeometry(size: number, kernel: number, stride: number, padding: Padding): { out: number; before: number; total: number } {
-  if (padding === 'valid') return { out: Math.floor((size - kernel) / stride) + 1, before: 0, total: 0 };
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  return { out, before: Math.floor(total / 2), total };
+/** Output length along one axis, as TF computes it for conv2d (which also pads this layer's patches). */
+export function outputLength(size: number, kernel: number, stride: number, padding: Padding): number {
+  return padding === 'valid' ? Math.floor((size - kernel) / stride) + 1 : Math.ceil(size / stride);
 }
 
 type SerializedInit = { class_name: string; config: tf.serialization.ConfigDict };
@@ -85,6 +82,8 @@ export class LocallyConnected2D extends tf.layers.Layer {
   readonly biasInitializer: Initializer;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
+  /** The one-hot kernel that cuts the patches (see `call`), built once with the weights. */
+  private patchKernel?: tf.Tensor4D;
 
   constructor(args: LocallyConnected2DArgs) {
     super(args);
@@ -107,46 +106,57 @@ export class LocallyConnected2D extends tf.layers.Layer {
     this.biasInitializer = deserializeInit(args.biasInitializer, () => tf.initializers.zeros());
   }
 
-  private geometry(inputShape: (number | null)[]): { rows: ReturnType<typeof outputGeometry>; cols: ReturnType<typeof outputGeometry>; channels: number } {
+  private geometry(inputShape: (number | null)[]): { rows: number; cols: number; channels: number } {
     const [, h, w, c] = inputShape;
     if (inputShape.length !== 4 || !h || !w || !c) throw new Error(`LocallyConnected2D "${this.name}" needs a known [height, width, channels] input, got [${inputShape.slice(1).join(', ')}]`);
-    const rows = outputGeometry(h, this.kernelSize[0], this.strides[0], this.padding);
-    const cols = outputGeometry(w, this.kernelSize[1], this.strides[1], this.padding);
-    if (rows.out <= 0 || cols.out <= 0) throw new Error(`LocallyConnected2D "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit a ${h}x${w} input`);
+    const rows = outputLength(h, this.kernelSize[0], this.strides[0], this.padding);
+    const cols = outputLength(w, this.kernelSize[1], this.strides[1], this.padding);
+    if (rows <= 0 || cols <= 0) throw new Error(`LocallyConnected2D "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit a ${h}x${w} input`);
     return { rows, cols, channels: c };
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
     const { rows, cols, channels } = this.geometry(shape);
-    const patch = this.kernelSize[0] * this.kernelSize[1] * channels;
-    this.kernel = this.addWeight('kernel', [rows.out * cols.out, patch, this.filters], 'float32', this.kernelInitializer);
-    if (this.useBias) this.bias = this.addWeight('bias', [rows.out, cols.out, this.filters], 'float32', this.biasInitializer);
+    const [kh, kw] = this.kernelSize;
+    const patch = kh * kw * channels;
+    this.kernel = this.addWeight('kernel', [rows * cols, patch, this.filters], 'float32', this.kernelInitializer);
+    if (this.useBias) this.bias = this.addWeight('bias', [rows, cols, this.filters], 'float32', this.biasInitializer);
+    // Output channel (dy·kw + dx)·channels + c is input channel c at tap (dy, dx): each position's patch in
+    // Keras' (row, column, channel) order.
+    this.patchKernel = tf.keep(tf.tidy(() => tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch).toFloat(), [kh, kw, channels, patch]) as tf.Tensor4D));
     this.built = true;
+  }
+
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.patchKernel?.dispose();
+      this.patchKernel = undefined;
+    }
+    return result;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
     const { rows, cols } = this.geometry(shape);
-    return [shape[0], rows.out, cols.out, this.filters];
+    return [shape[0], rows, cols, this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const { rows, cols, channels } = this.geometry(x.shape);
-      const [kh, kw] = this.kernelSize;
-      const patch = kh * kw * channels;
-      // Patches by a convolution with a one-hot kernel: output channel (dy·kw + dx)·channels + c is input channel
-      // c at tap (dy, dx), i.e. each position's patch in Keras' (row, column, channel) order, with conv2d's own
-      // padding and strides. Faster here than slicing the taps (the conv kernels are native).
-      const oneHot = tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch), [kh, kw, channels, patch]);
-      const patches = tf.conv2d(x, tf.cast(oneHot, 'float32') as tf.Tensor4D, this.strides, this.padding);
+      const { rows, cols } = this.geometry(x.shape);
+      // Patches by a convolution with the one-hot kernel, with conv2d's own padding and strides. Faster here than
+      // slicing the taps (the conv kernels are native).
+      const patchKernel = this.patchKernel!;
+      const patch = patchKernel.shape[3];
+      const patches = tf.conv2d(x, patchKernel, this.strides, this.padding);
       const batch = x.shape[0];
-      const positions = rows.out * cols.out;
+      const positions = rows * cols;
       const byPosition = tf.transpose(tf.reshape(patches, [batch, positions, patch]), [1, 0, 2]);
       const out = tf.matMul(byPosition, this.kernel!.read() as tf.Tensor3D); // [positions, batch, filters]
-      let y = tf.reshape(tf.transpose(out, [1, 0, 2]), [batch, rows.out, cols.out, this.filters]);
+      let y = tf.reshape(tf.transpose(out, [1, 0, 2]), [batch, rows, cols, this.filters]);
       if (this.bias) y = tf.add(y, this.bias.read());
       return this.activation === 'relu' ? tf.relu(y) : y;
     });

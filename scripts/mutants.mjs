@@ -137,6 +137,18 @@ const MUTANTS = [
     patches: [['src/core/models/builders.ts', 'const kernelInitializer = tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed: nextInitSeed(rng) });', 'const kernelInitializer = kernelInit(rng);']],
     tests: ['test/core/models/locallyConnected.test.ts'],
   },
+  {
+    name: 'weight-budget-off',
+    why: 'a topology may allocate any number of weights before TF.js finds them missing (7 GB for a 2.6 KB model.json)',
+    patches: [['src/core/models/budgetedBuild.ts', 'if (!Number.isFinite(total) || total > maxValues) {', 'if (false) {']],
+    tests: ['test/core/models/budgetedBuild.test.ts'],
+  },
+  {
+    name: 'weight-budget-left-installed',
+    why: 'the weight counter stays on Layer.prototype after a build, charging every later model with it',
+    patches: [['src/core/models/budgetedBuild.ts', '    proto.addWeight = original;\n  }', '  }']],
+    tests: ['test/core/models/budgetedBuild.test.ts'],
+  },
 ];
 
 function scratchCopy() {

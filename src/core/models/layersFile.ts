@@ -7,9 +7,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isElsaError, modelError } from '../errors';
 import { type TfjsModelReader, openTfjsModelFile } from '../io/tfjsModel';
+import { buildWithWeightBudget } from './budgetedBuild';
 import { checkLayersTopology } from './topologyCheck';
-// Registers LocallyConnected2D, which TF.js Layers lacks, before any topology is rebuilt.
-import './locallyConnected';
 
 /**
  * model.json and its shards as tfjs ModelArtifacts, read by the one model.json reader (io/tfjsModel.ts) and
@@ -108,12 +107,31 @@ export function layersFileHandler(modelJsonPath: string, options: LayersFileOpti
   };
 }
 
-/** Loads any TF.js Layers model.json (+ shards) from disk. */
+/**
+ * Loads any TF.js Layers model.json (+ shards) from disk: what `tf.loadLayersModel` does (strict weight
+ * loading, training config, user metadata), with the build bounded by the weights the shards hold
+ * (budgetedBuild.ts), so a topology cannot allocate more than the files.
+ */
 export async function loadLayersModelFile(modelJsonPath: string): Promise<tf.LayersModel> {
   const artifacts = await readLayersArtifacts(modelJsonPath);
+  const specs = artifacts.weightSpecs ?? [];
+  const modelSpecs = specs.filter((s) => s.group !== 'optimizer');
+  const held = modelSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  let model: tf.LayersModel | undefined;
   try {
-    return await tf.loadLayersModel({ load: async () => artifacts });
+    model = await buildWithWeightBudget(artifacts.modelTopology as object, modelJsonPath, { held, zeroInit: true });
+    if (artifacts.trainingConfig) model.loadTrainingConfig(artifacts.trainingConfig as unknown as Parameters<tf.LayersModel['loadTrainingConfig']>[0]);
+    if (artifacts.userDefinedMetadata) model.setUserDefinedMetadata(artifacts.userDefinedMetadata);
+    const decoded = tf.io.decodeWeights(artifacts.weightData!, specs);
+    try {
+      model.loadWeights(Object.fromEntries(modelSpecs.map((s) => [s.name, decoded[s.name]])), true);
+    } finally {
+      tf.dispose(Object.values(decoded));
+    }
+    return model;
   } catch (e) {
+    model?.dispose();
+    if (isElsaError(e)) throw e;
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw modelError(modelJsonPath, `not a loadable TF.js Layers model (${message})`);
   }

@@ -3,11 +3,10 @@
  * prune, and the Layers JSON topology a checkpoint stores, rebuilt with weights set by those names.
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelError } from '../errors';
+import { isElsaError, modelError } from '../errors';
+import { buildWithWeightBudget } from './budgetedBuild';
 import { SPARSIFIABLE } from './sparsifiable';
 import { checkLayersTopology } from './topologyCheck';
-// Registers LocallyConnected2D, which TF.js Layers lacks, before any topology is rebuilt.
-import './locallyConnected';
 
 export interface ModelWeight {
   /** Stable tensor name: `${layerName}/${shortName}`. */
@@ -84,7 +83,8 @@ export function modelTopology(model: tf.LayersModel): LayersTopology {
 
 /**
  * Rebuilds a model from its topology; with `weights`, every model weight is set from the entry of the same
- * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored).
+ * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored), and the topology may
+ * not create more weight values than `weights` holds (budgetedBuild.ts).
  */
 export async function modelFromTopology(topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string): Promise<tf.LayersModel> {
   // elsa_torch writes a PyTorch module description here (docs/format.md, "topology"): TF.js cannot build it.
@@ -96,8 +96,10 @@ export async function modelFromTopology(topology: LayersTopology, weights?: Reco
   checkLayersTopology(topology, file, weights ? Object.keys(weights) : undefined);
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel({ load: async () => ({ modelTopology: topology, format: 'layers-model' }) });
+    const held = weights ? Object.values(weights).reduce((n, w) => n + w.length, 0) : 0;
+    model = await buildWithWeightBudget(topology, file, { held, zeroInit: weights !== undefined });
   } catch (e) {
+    if (isElsaError(e)) throw e;
     throw modelError(file, `cannot rebuild the model topology (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
   if (weights) setWeightsByName(model, weights, file);

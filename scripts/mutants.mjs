@@ -138,6 +138,18 @@ const MUTANTS = [
     tests: ['test/core/models/locallyConnected.test.ts'],
   },
   {
+    name: 'locally-connected-one-hot-unbounded',
+    why: 'the one-hot patch kernel is built for any patch length (patch² values: 3.6 GB for a 100×100×3 kernel)',
+    patches: [['src/core/models/locallyConnected.ts', 'if (patch * patch <= ONE_HOT_PATCH_MAX_VALUES) {', 'if (true) {']],
+    tests: ['test/core/models/locallyConnected.test.ts'],
+  },
+  {
+    name: 'locally-connected-slice-padding',
+    why: 'patches cut by slicing put the extra `same` padding row / column before the image, not after it as TF does',
+    patches: [['src/core/models/locallyConnected.ts', 'return Math.floor(Math.max(', 'return Math.ceil(Math.max(']],
+    tests: ['test/core/models/locallyConnected.test.ts'],
+  },
+  {
     name: 'weight-budget-off',
     why: 'a topology may allocate any number of weights before TF.js finds them missing (7 GB for a 2.6 KB model.json)',
     patches: [['src/core/models/budgetedBuild.ts', 'if (!Number.isFinite(total) || total > maxValues) {', 'if (false) {']],

@@ -11,8 +11,11 @@
  *
  * One extension: `padding: 'same'` (Keras 2 accepts only `valid`), with TF's split of the padding (the extra
  * row/column at the bottom/right), so that a convolution can be swapped for this layer shape for shape.
- * The call is built from differentiable ops (patches by a one-hot convolution, one batched matMul), so
- * gradients come from TF.js; it is checked against `tf.conv2d` with every position given the same kernel.
+ * The call is built from differentiable ops (patches, one batched matMul), so gradients come from TF.js; it
+ * is checked against `tf.conv2d` with every position given the same kernel. Patches come from a convolution
+ * with a one-hot kernel (native kernels: about 2× faster here than slicing), whose size is the square of the
+ * patch length; past `ONE_HOT_PATCH_MAX_VALUES` (a 3×3 kernel over 227 channels) they are cut tap by tap
+ * instead, so a large kernel in a loaded model.json cannot make the layer allocate gigabytes.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -51,6 +54,45 @@ export function outputLength(size: number, kernel: number, stride: number, paddi
   return padding === 'valid' ? Math.floor((size - kernel) / stride) + 1 : Math.ceil(size / stride);
 }
 
+/** The largest one-hot patch kernel (patch length squared, float32 values: 16 MiB) built; past it, slicing. */
+export const ONE_HOT_PATCH_MAX_VALUES = 2 ** 22;
+
+/** TF's padding before the first row (column) for `same`: the extra one goes after the last. */
+function padBefore(size: number, kernel: number, stride: number, padding: Padding): number {
+  if (padding === 'valid') return 0;
+  return Math.floor(Math.max((outputLength(size, kernel, stride, padding) - 1) * stride + kernel - size, 0) / 2);
+}
+
+/**
+ * The patches of `x`, tap by tap: `[batch, rows, cols, kh·kw·channels]`, channel (dy·kw + dx)·channels + c,
+ * as the one-hot convolution gives them, from slices, pads and reshapes only (differentiable in TF.js, which
+ * has no gradient for strided slices: a stride is a reshape to [rows, stride] and the first of each pair).
+ */
+export function patchesBySlicing(x: tf.Tensor4D, kernelSize: Pair, strides: Pair, padding: Padding): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, h, w, channels] = x.shape;
+    const [kh, kw] = kernelSize;
+    const [sh, sw] = strides;
+    const rows = outputLength(h, kh, sh, padding);
+    const cols = outputLength(w, kw, sw, padding);
+    const top = padBefore(h, kh, sh, padding);
+    const left = padBefore(w, kw, sw, padding);
+    // Room for the last tap's rows·stride-long slice; rows past TF's own padding are never selected.
+    const bottom = Math.max(0, kh - 1 + rows * sh - h - top);
+    const right = Math.max(0, kw - 1 + cols * sw - w - left);
+    const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    const taps: tf.Tensor4D[] = [];
+    for (let dy = 0; dy < kh; dy++) {
+      for (let dx = 0; dx < kw; dx++) {
+        const block = tf.slice(padded, [0, dy, dx, 0], [batch, rows * sh, cols * sw, channels]);
+        const strided = tf.slice(tf.reshape(block, [batch, rows, sh, cols, sw, channels]), [0, 0, 0, 0, 0, 0], [batch, rows, 1, cols, 1, channels]);
+        taps.push(tf.reshape(strided, [batch, rows, cols, channels]));
+      }
+    }
+    return taps.length === 1 ? taps[0] : tf.concat(taps, 3);
+  });
+}
+
 type SerializedInit = { class_name: string; config: tf.serialization.ConfigDict };
 
 function serializeInit(init: Initializer): SerializedInit {
@@ -82,8 +124,9 @@ export class LocallyConnected2D extends tf.layers.Layer {
   readonly biasInitializer: Initializer;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
-  /** The one-hot kernel that cuts the patches (see `call`), built once with the weights. */
+  /** The one-hot kernel that cuts the patches (see `call`), built once with the weights; none past the cap. */
   private patchKernel?: tf.Tensor4D;
+  private patchLength = 0;
 
   constructor(args: LocallyConnected2DArgs) {
     super(args);
@@ -124,7 +167,10 @@ export class LocallyConnected2D extends tf.layers.Layer {
     if (this.useBias) this.bias = this.addWeight('bias', [rows, cols, this.filters], 'float32', this.biasInitializer);
     // Output channel (dy·kw + dx)·channels + c is input channel c at tap (dy, dx): each position's patch in
     // Keras' (row, column, channel) order.
-    this.patchKernel = tf.keep(tf.tidy(() => tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch).toFloat(), [kh, kw, channels, patch]) as tf.Tensor4D));
+    this.patchLength = patch;
+    if (patch * patch <= ONE_HOT_PATCH_MAX_VALUES) {
+      this.patchKernel = tf.keep(tf.tidy(() => tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch).toFloat(), [kh, kw, channels, patch]) as tf.Tensor4D));
+    }
     this.built = true;
   }
 
@@ -147,11 +193,10 @@ export class LocallyConnected2D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const { rows, cols } = this.geometry(x.shape);
-      // Patches by a convolution with the one-hot kernel, with conv2d's own padding and strides. Faster here than
-      // slicing the taps (the conv kernels are native).
-      const patchKernel = this.patchKernel!;
-      const patch = patchKernel.shape[3];
-      const patches = tf.conv2d(x, patchKernel, this.strides, this.padding);
+      // Patches by a convolution with the one-hot kernel, with conv2d's own padding and strides (faster here than
+      // slicing the taps: the conv kernels are native); tap by tap where that kernel would be too large.
+      const patch = this.patchLength;
+      const patches = this.patchKernel ? tf.conv2d(x, this.patchKernel, this.strides, this.padding) : patchesBySlicing(x, this.kernelSize, this.strides, this.padding);
       const batch = x.shape[0];
       const positions = rows * cols;
       const byPosition = tf.transpose(tf.reshape(patches, [batch, positions, patch]), [1, 0, 2]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
 import { buildModel, buildResnetLocallyConnected } from '../../../src/core/models/builders';
-import { LocallyConnected2D, outputLength } from '../../../src/core/models/locallyConnected';
+import { LocallyConnected2D, ONE_HOT_PATCH_MAX_VALUES, outputLength, patchesBySlicing } from '../../../src/core/models/locallyConnected';
 import { listModelWeights, modelFromTopology, modelTopology } from '../../../src/core/models/weights';
 
 before(async () => {
@@ -56,6 +56,51 @@ test('LocallyConnected2D gradients: per-position kernel gradients sum to the con
   assert.ok(maxDiff(summed, convGradK) < 1e-4, 'kernel gradient summed over positions');
   // and the per-position gradients differ (no sharing): position 0 is not position 4
   assert.ok(maxDiff(tf.slice(lcGradK, [0, 0, 0], [1, -1, -1]), tf.slice(lcGradK, [4, 0, 0], [1, -1, -1])) > 1e-3);
+});
+
+test('patches cut tap by tap equal the one-hot convolution\'s (even and odd kernels, strides 1–3, same and valid)', () => {
+  const cases: [h: number, w: number, kh: number, kw: number, sh: number, sw: number, padding: 'valid' | 'same'][] = [
+    [8, 8, 3, 3, 1, 1, 'same'],
+    [8, 7, 2, 2, 2, 2, 'same'], // even kernel: TF pads the extra row / column after
+    [9, 10, 4, 3, 3, 2, 'same'],
+    [7, 7, 1, 1, 2, 2, 'same'],
+    [9, 6, 3, 2, 2, 1, 'valid'],
+    [5, 5, 5, 5, 1, 1, 'valid'],
+  ];
+  for (const [h, w, kh, kw, sh, sw, padding] of cases) {
+    const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const patch = kh * kw * 3;
+    const oneHot = tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch).toFloat(), [kh, kw, 3, patch]) as tf.Tensor4D;
+    const want = tf.conv2d(x, oneHot, [sh, sw], padding);
+    const got = patchesBySlicing(x, [kh, kw], [sh, sw], padding);
+    const label = `${h}x${w} k${kh}x${kw} s${sh}x${sw} ${padding}`;
+    assert.deepEqual(got.shape, want.shape, label);
+    assert.equal(maxDiff(got, want), 0, label);
+  }
+});
+
+test('a kernel whose one-hot patch kernel would be too large is cut by slicing: conv2d\'s outputs and gradients, nothing large allocated', () => {
+  // 12×12 taps over 16 channels: patch 2,304, one-hot 5.3M values > the cap.
+  const [h, k, cin] = [12, 12, 16];
+  assert.ok((k * k * cin) ** 2 > ONE_HOT_PATCH_MAX_VALUES);
+  const x = tf.randomNormal([2, h, h, cin], 0, 1, 'float32', 8) as tf.Tensor4D;
+  const kernel = tf.randomNormal([k, k, cin, 2], 0, 0.1, 'float32', 9) as tf.Tensor4D;
+  for (const [stride, padding] of [[1, 'same'], [2, 'same'], [1, 'valid']] as const) {
+    const layer = tiedLayer(kernel, h, h, stride, padding);
+    const want = tf.conv2d(x, kernel, stride, padding);
+    assert.ok(maxDiff(layer.apply(x) as tf.Tensor, want) < 1e-3, `${stride} ${padding}`);
+    const target = tf.randomNormal(want.shape, 0, 1, 'float32', 10);
+    const gradX = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx) as tf.Tensor, target)))(x);
+    const convGradX = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, kernel, stride, padding), target)))(x);
+    assert.ok(maxDiff(gradX, convGradX) < 1e-3, `input gradient ${stride} ${padding}`);
+  }
+  // A 40×40 kernel over a 40×40×3 image (one position): its one-hot kernel would be 4,800² values, 92 MB.
+  const before = tf.memory().numBytes;
+  const big = new LocallyConnected2D({ filters: 1, kernelSize: 40 });
+  big.apply(tf.input({ shape: [40, 40, 3] }));
+  const built = tf.memory().numBytes - before;
+  assert.ok(built < 1e6, `building allocated ${built} bytes (the kernel is 19 KB)`);
+  assert.deepEqual((big.apply(tf.ones([1, 40, 40, 3])) as tf.Tensor).shape, [1, 1, 1, 1]);
 });
 
 test('LocallyConnected2D positions are independent: changing one position kernel changes only that output position', () => {

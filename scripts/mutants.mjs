@@ -150,6 +150,24 @@ const MUTANTS = [
     tests: ['test/core/models/locallyConnected.test.ts'],
   },
   {
+    name: 'onnx-locally-connected-tap-order',
+    why: 'the ONNX export of LocallyConnected2D cuts its taps column-major, not in the kernel\'s (row, column, channel) order',
+    patches: [['src/core/io/onnxLayers.ts', "const starts = g.int64Const(`${c.name}_tap_starts`, [dy, dx]);", "const starts = g.int64Const(`${c.name}_tap_starts`, [dx % kh, dy % kw]);"]],
+    tests: ['test/core/io/onnxExport.test.ts'],
+  },
+  {
+    name: 'onnx-locally-connected-bias-layout',
+    why: 'the ONNX export adds Keras\' [rows, cols, filters] bias to an NCHW value without transposing it',
+    patches: [['src/core/io/onnxLayers.ts', 'chw[f * positions + p] = bias[p * filters + f];', 'chw[p * filters + f] = bias[p * filters + f];']],
+    tests: ['test/core/io/onnxExport.test.ts'],
+  },
+  {
+    name: 'sparse-locally-connected-shared-rows',
+    why: 'the sparse path runs every position of a LocallyConnected2D with position 0\'s kernel (as if it were a convolution)',
+    patches: [['src/core/sparse/sparseLayers.ts', 'const r0 = p * patch + (ky * kw + kx) * cin;', 'const r0 = (ky * kw + kx) * cin;']],
+    tests: ['test/core/sparse/sparseModel.test.ts'],
+  },
+  {
     name: 'weight-budget-off',
     why: 'a topology may allocate any number of weights before TF.js finds them missing (7 GB for a 2.6 KB model.json)',
     patches: [['src/core/models/budgetedBuild.ts', 'if (!Number.isFinite(total) || total > maxValues) {', 'if (false) {']],

@@ -5,6 +5,7 @@
  * weights written into it. The ONNX export test and the sparse path test both check their output against it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LocallyConnected2D } from '../../src/core/models/locallyConnected';
 import { listModelWeights } from '../../src/core/models/weights';
 import { createRng } from '../../src/core/random';
 
@@ -48,16 +49,39 @@ export function buildLayerZoo(options: ZooOptions = {}): { model: tf.LayersModel
   x = apply(tf.layers.flatten({ name: 'flat2' }), x);
   const model = tf.model({ inputs: input, outputs: x, name: 'zoo' });
 
-  const rng = createRng(3);
-  const zeros = options.kernelZeros ?? 0;
+  return { model, weights: randomizeWeights(model, 3, options.kernelZeros ?? 0) };
+}
+
+/**
+ * Writes seeded random weights into `model` and returns them by stable name: variances in [0.5, 1.5), the
+ * rest N(0, 0.25); kernels lose `zeros` of their entries (drawn before the value, as a mask).
+ */
+export function randomizeWeights(model: tf.LayersModel, seed: number, zeros = 0): ZooWeights {
+  const rng = createRng(seed);
   const weights: ZooWeights = {};
   for (const w of listModelWeights(model)) {
     const kernel = /kernel$/.test(w.name);
-    // Variances stay positive; kernels lose `zeros` of their entries (drawn before the value, as a mask).
     const data = Float32Array.from({ length: w.shape.reduce((p, q) => p * q, 1) }, () =>
       w.name.endsWith('variance') ? 0.5 + rng.next() : zeros > 0 && kernel && rng.next() < zeros ? 0 : rng.normal() * 0.5);
     w.variable.write(tf.tensor(data, w.shape));
     weights[w.name] = { dtype: 'F32', shape: w.shape, data };
   }
-  return { model, weights };
+  return weights;
+}
+
+export const LOCALLY_CONNECTED_SHAPE = [9, 8, 2];
+
+/**
+ * `LocallyConnected2D` three ways over [9, 8, 2] images — `same` with stride 2 and relu, `valid` with a 2×3
+ * kernel and no bias, a 1×1 kernel with strides [1, 2] — into a Dense; random weights, biases included (one
+ * per position and filter, so their layout is checked). ONNX export and sparse path tests use it.
+ */
+export function buildLocallyConnectedZoo(zeros = 0): { model: tf.LayersModel; weights: ZooWeights } {
+  const input = tf.input({ shape: LOCALLY_CONNECTED_SHAPE, name: 'x' });
+  let y = new LocallyConnected2D({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'lc1' }).apply(input) as tf.SymbolicTensor;
+  y = new LocallyConnected2D({ filters: 4, kernelSize: [2, 3], padding: 'valid', useBias: false, name: 'lc2' }).apply(y) as tf.SymbolicTensor;
+  y = new LocallyConnected2D({ filters: 2, kernelSize: 1, strides: [1, 2], padding: 'same', name: 'lc3' }).apply(y) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 5, name: 'd' }).apply(tf.layers.flatten({ name: 'f' }).apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out });
+  return { model, weights: randomizeWeights(model, 12, zeros) };
 }

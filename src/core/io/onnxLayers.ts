@@ -1,6 +1,6 @@
 /**
  * One converter per TF.js layer class: the layers the engine trains (Dense, Conv2D, DepthwiseConv2D,
- * SeparableConv2D, BatchNormalization, pooling, activations, Flatten, Reshape, ZeroPadding2D, Add/Multiply/
+ * SeparableConv2D, LocallyConnected2D, BatchNormalization, pooling, activations, Flatten, Reshape, ZeroPadding2D, Add/Multiply/
  * Concatenate) and the inference-time identities (Dropout and noise layers). A layer outside this list is
  * refused with its name and class, never exported approximately.
  */
@@ -134,6 +134,57 @@ function convLike(c: LayerContext, kind: 'conv' | 'depthwise' | 'separable'): Va
   return applyActivation(c, addBias(c, y, channels, false), c.config.activation);
 }
 
+/**
+ * LocallyConnected2D (ELSA Studio's layer, Keras' kernel layout [positions, kh·kw·in, filters]): the patches
+ * tap by tap — one strided Slice per tap, concatenated in the kernel's (row, column, channel) order — then one
+ * batched MatMul over the positions: [N, patch, rows, cols] → [positions, N, patch] × kernel → NCHW.
+ */
+const locallyConnected: Converter = (c) => {
+  channelsLast(c);
+  const impl = c.config.implementation;
+  if (impl !== undefined && impl !== null && impl !== 1) throw c.fail(`implementation ${JSON.stringify(impl)} stores another kernel layout (only 1 is supported)`);
+  const x0 = single(c);
+  if (!isImage(x0)) throw c.fail(`needs a [height, width, channels] input, got [${x0.shape.join(', ')}]`);
+  const { g } = c;
+  const x = g.as(x0, 'nchw');
+  const [h, w, cin] = x.shape;
+  const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(c.config, c.fail);
+  const py = spatialPadding(h, kh, sh, 1, padding);
+  const px = spatialPadding(w, kw, sw, 1, padding);
+  const filters = num(c.config.filters, NaN);
+  const positions = py.out * px.out;
+  const patch = kh * kw * cin;
+  const kernel = c.weight('kernel', [positions, patch, filters]);
+  const padded = py.begin || py.end || px.begin || px.end
+    ? g.node('Pad', [x.name, g.int64Const(`${c.name}_pads`, [0, 0, py.begin, px.begin, 0, 0, py.end, px.end])], `${c.name}_padded`)
+    : x.name;
+  const axes = g.int64Const(`${c.name}_tap_axes`, [2, 3]);
+  const steps = g.int64Const(`${c.name}_tap_steps`, [sh, sw]);
+  const taps: string[] = [];
+  for (let dy = 0; dy < kh; dy++) {
+    for (let dx = 0; dx < kw; dx++) {
+      const starts = g.int64Const(`${c.name}_tap_starts`, [dy, dx]);
+      const ends = g.int64Const(`${c.name}_tap_ends`, [dy + (py.out - 1) * sh + 1, dx + (px.out - 1) * sw + 1]);
+      taps.push(g.node('Slice', [padded, starts, ends, axes, steps], `${c.name}_tap`));
+    }
+  }
+  const patches = taps.length === 1 ? taps[0] : g.node('Concat', taps, `${c.name}_patches`, { axis: { kind: 'int', value: 1 } });
+  // Reshape's 0 copies the batch dimension.
+  const flat = g.node('Reshape', [patches, g.int64Const(`${c.name}_flat_shape`, [0, patch, positions])], `${c.name}_flat`);
+  const byPosition = g.node('Transpose', [flat], `${c.name}_by_position`, { perm: { kind: 'ints', value: [2, 0, 1] } });
+  const product = g.node('MatMul', [byPosition, g.floatConst(`${c.name}/kernel`, [positions, patch, filters], kernel)], `${c.name}_matmul`);
+  const nfp = g.node('Transpose', [product], `${c.name}_nfp`, { perm: { kind: 'ints', value: [1, 2, 0] } });
+  let y = g.node('Reshape', [nfp, g.int64Const(`${c.name}_out_shape`, [0, filters, py.out, px.out])], `${c.name}_out`);
+  if (c.config.use_bias !== false && c.hasWeight('bias')) {
+    // Keras' bias is one per position and filter, [rows, cols, filters]: [filters, rows, cols] for NCHW.
+    const bias = c.weight('bias', [py.out, px.out, filters]);
+    const chw = new Float32Array(bias.length);
+    for (let p = 0; p < positions; p++) for (let f = 0; f < filters; f++) chw[f * positions + p] = bias[p * filters + f];
+    y = g.node('Add', [y, g.floatConst(`${c.name}/bias`, [filters, py.out, px.out], chw)], `${c.name}_biased`);
+  }
+  return applyActivation(c, { name: y, shape: [py.out, px.out, filters], layout: 'nchw' }, c.config.activation);
+};
+
 const batchNorm: Converter = (c) => {
   const x0 = single(c);
   const rank = x0.shape.length + 1;
@@ -231,6 +282,7 @@ export const CONVERTERS: Record<string, Converter> = {
   Conv2D: (c) => convLike(c, 'conv'),
   DepthwiseConv2D: (c) => convLike(c, 'depthwise'),
   SeparableConv2D: (c) => convLike(c, 'separable'),
+  LocallyConnected2D: locallyConnected,
   BatchNormalization: batchNorm,
   MaxPooling2D: pooling('MaxPool'),
   AveragePooling2D: pooling('AveragePool'),

@@ -1,6 +1,6 @@
 /**
  * The layers of the sparse inference path, one compiler per TF.js layer class — the same set the ONNX export
- * handles (src/core/io/onnxLayers.ts): Dense and the convolutions run on CSR weights (`csr.ts`), the rest
+ * handles (src/core/io/onnxLayers.ts): Dense, the convolutions and LocallyConnected2D run on CSR weights (`csr.ts`), the rest
  * (batch norm, pooling, padding, reshapes, merges, activations, inference-time identities) are plain loops.
  * Values are one sample (batch 1) in TF.js order: images NHWC without the batch, `shape` = [H, W, C].
  * A compiler sees the weights once and returns the function that runs the layer on every call.
@@ -182,6 +182,60 @@ function convLike(c: SparseLayerContext, kind: 'conv' | 'depthwise' | 'separable
   };
 }
 
+/**
+ * LocallyConnected2D (Keras' kernel [positions, kh·kw·in, filters]): one CSR whose rows are (position, ky, kx,
+ * c), walked like `sparseConv` but with each output position reading its own block of rows; the bias is one per
+ * position and filter ([rows, cols, filters]).
+ */
+const locallyConnected: Compiler = (c) => {
+  const [h, w, cin] = image(c);
+  const impl = c.config.implementation;
+  if (impl !== undefined && impl !== null && impl !== 1) throw c.fail(`implementation ${JSON.stringify(impl)} stores another kernel layout (only 1 is supported)`);
+  const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(c.config, c.fail);
+  const py = spatialPadding(h, kh, sh, 1, padding);
+  const px = spatialPadding(w, kw, sw, 1, padding);
+  const filters = num(c.config.filters, NaN);
+  const positions = py.out * px.out;
+  const patch = kh * kw * cin;
+  const m = csrFromDense(c.weight('kernel', [positions, patch, filters]), positions * patch, filters);
+  c.countCsr(m);
+  const b = c.config.use_bias === false || !c.hasWeight('bias') ? undefined : c.weight('bias', [py.out, px.out, filters]);
+  const outShape = [py.out, px.out, filters];
+  const act = activationFn(c, c.config.activation, outShape);
+  const { rowStart, colIndex, values } = m;
+  return {
+    outShape,
+    run: ([x]) => {
+      const y = new Float32Array(positions * filters);
+      if (b) y.set(b);
+      for (let oy = 0; oy < py.out; oy++) {
+        for (let ox = 0; ox < px.out; ox++) {
+          const p = oy * px.out + ox;
+          const yo = p * filters;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh + ky - py.begin;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw + kx - px.begin;
+              if (ix < 0 || ix >= w) continue;
+              const xo = (iy * w + ix) * cin;
+              const r0 = p * patch + (ky * kw + kx) * cin;
+              for (let ci = 0; ci < cin; ci++) {
+                const xv = x.data[xo + ci];
+                if (xv === 0) continue;
+                const end = rowStart[r0 + ci + 1];
+                for (let k = rowStart[r0 + ci]; k < end; k++) y[yo + colIndex[k]] += xv * values[k];
+              }
+            }
+          }
+        }
+      }
+      act(y);
+      return y;
+    },
+  };
+};
+
 const batchNorm: Compiler = (c) => {
   const s = single(c);
   checkChannelAxis(c.config, s.length, c.fail);
@@ -354,6 +408,7 @@ export const SPARSE_COMPILERS: Record<string, Compiler> = {
   Conv2D: (c) => convLike(c, 'conv'),
   DepthwiseConv2D: (c) => convLike(c, 'depthwise'),
   SeparableConv2D: (c) => convLike(c, 'separable'),
+  LocallyConnected2D: locallyConnected,
   BatchNormalization: batchNorm,
   MaxPooling2D: pooling('max'),
   AveragePooling2D: pooling('avg'),

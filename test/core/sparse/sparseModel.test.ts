@@ -14,7 +14,8 @@ import { withoutFinalSoftmax } from '../../../src/core/models/softmax';
 import { createRng } from '../../../src/core/random';
 import { compileSparseModel } from '../../../src/core/sparse/sparseModel';
 import type { LayersTopology } from '../../../src/core/models/weights';
-import { buildLayerZoo } from '../../helpers/layerZoo';
+import { LOCALLY_CONNECTED_SHAPE, buildLayerZoo, buildLocallyConnectedZoo, randomizeWeights } from '../../helpers/layerZoo';
+import { buildResnetLocallyConnected } from '../../../src/core/models/builders';
 import { writeLevelCheckpoint } from '../../helpers/levelCheckpoint';
 import { tempDir } from '../io/ioTestUtil';
 
@@ -74,6 +75,21 @@ describe('sparse inference path', () => {
       assertClose(sparse.run(img), engineLogits(model, img, [9, 9, 2]), `zoo sample ${n}`, 2e-4);
     }
     model.dispose();
+  });
+
+  it('LocallyConnected2D on sparse weights matches TF.js (padding, strides, per-position bias; the locally connected residual CNN)', () => {
+    const hand = buildLocallyConnectedZoo(0.7);
+    const resnet = buildResnetLocallyConnected([11, 11, 3], 7, 3);
+    const cases = [['hand-built', hand.model, hand.weights, LOCALLY_CONNECTED_SHAPE], ['resnet-local', resnet, randomizeWeights(resnet, 5, 0.7), [11, 11, 3]]] as const;
+    for (const [label, model, weights, shape] of cases) {
+      const sparse = compileSparseModel(modelTopology(model), weights);
+      assert.ok(sparse.nonzeros < 0.4 * sparse.csrWeights, `${label}: ${sparse.nonzeros} of ${sparse.csrWeights} stored`);
+      for (let n = 0; n < 3; n++) {
+        const img = images(1, [...shape], 20 + n);
+        assertClose(sparse.run(img), engineLogits(model, img, [...shape]), `${label} sample ${n}`, 2e-4);
+      }
+      model.dispose();
+    }
   });
 
   it('refuses a layer it does not handle, naming it, and a wrongly sized input', () => {

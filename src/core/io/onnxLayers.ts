@@ -4,7 +4,7 @@
  * Concatenate) and the inference-time identities (Dropout and noise layers). A layer outside this list is
  * refused with its name and class, never exported approximately.
  */
-import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
+import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, locallyConnectedGeometry, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
 import { GraphBuilder, convKernelToOihw, depthwiseKernelToOihw, isImage, spatialPadding, type Value } from './onnxGraph';
 
 export interface LayerContext {
@@ -141,19 +141,11 @@ function convLike(c: LayerContext, kind: 'conv' | 'depthwise' | 'separable'): Va
  */
 const locallyConnected: Converter = (c) => {
   channelsLast(c);
-  const impl = c.config.implementation;
-  if (impl !== undefined && impl !== null && impl !== 1) throw c.fail(`implementation ${JSON.stringify(impl)} stores another kernel layout (only 1 is supported)`);
   const x0 = single(c);
   if (!isImage(x0)) throw c.fail(`needs a [height, width, channels] input, got [${x0.shape.join(', ')}]`);
   const { g } = c;
   const x = g.as(x0, 'nchw');
-  const [h, w, cin] = x.shape;
-  const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(c.config, c.fail);
-  const py = spatialPadding(h, kh, sh, 1, padding);
-  const px = spatialPadding(w, kw, sw, 1, padding);
-  const filters = num(c.config.filters, NaN);
-  const positions = py.out * px.out;
-  const patch = kh * kw * cin;
+  const { kernel: [kh, kw], strides: [sh, sw], rows: py, cols: px, filters, positions, patch } = locallyConnectedGeometry(c.config, x.shape, c.fail);
   const kernel = c.weight('kernel', [positions, patch, filters]);
   const padded = py.begin || py.end || px.begin || px.end
     ? g.node('Pad', [x.name, g.int64Const(`${c.name}_pads`, [0, 0, py.begin, px.begin, 0, 0, py.end, px.end])], `${c.name}_padded`)

@@ -6,6 +6,7 @@
  */
 import { modelError } from '../errors';
 import type { HostTensor } from '../io/dtype';
+import { spatialPadding } from '../io/onnxGraph';
 
 type Config = Record<string, unknown>;
 type Fail = (problem: string) => Error;
@@ -36,6 +37,27 @@ export function convGeometry(config: Config, fail: Fail): { kernel: number[]; st
     dilation: pair(config.dilation_rate, [1, 1]),
     padding: convPadding(config, fail),
   };
+}
+
+/** A LocallyConnected2D's geometry on an [h, w, channels] input: Keras' kernel is [positions, patch, filters]. */
+export interface LocallyConnectedGeometry {
+  kernel: [number, number];
+  strides: [number, number];
+  rows: { out: number; begin: number; end: number };
+  cols: { out: number; begin: number; end: number };
+  filters: number;
+  positions: number;
+  patch: number;
+}
+
+/** Reads a LocallyConnected2D config (implementation 1, Keras' layout, only) for the walkers of a topology. */
+export function locallyConnectedGeometry(config: Config, [h, w, channels]: number[], fail: Fail): LocallyConnectedGeometry {
+  const impl = config.implementation;
+  if (impl !== undefined && impl !== null && impl !== 1) throw fail(`implementation ${JSON.stringify(impl)} stores another kernel layout (only 1 is supported)`);
+  const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(config, fail);
+  const rows = spatialPadding(h, kh, sh, 1, padding);
+  const cols = spatialPadding(w, kw, sw, 1, padding);
+  return { kernel: [kh, kw], strides: [sh, sw], rows, cols, filters: num(config.filters, NaN), positions: rows.out * cols.out, patch: kh * kw * channels };
 }
 
 /** Pool size (default 2×2) and strides (default: the pool size) of a pooling layer. */

@@ -6,7 +6,7 @@
  * A compiler sees the weights once and returns the function that runs the layer on every call.
  */
 import { spatialPadding } from '../io/onnxGraph';
-import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, convPadding, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
+import { INFERENCE_IDENTITIES, checkChannelAxis, checkChannelsLast, convGeometry, convPadding, locallyConnectedGeometry, num, poolWindow, reshapeTarget, zeroPaddingAmounts } from '../models/layerConfig';
 import { csrAccumulate, csrFromDense, type Csr } from './csr';
 import { activationFn } from './sparseActivations';
 
@@ -189,14 +189,7 @@ function convLike(c: SparseLayerContext, kind: 'conv' | 'depthwise' | 'separable
  */
 const locallyConnected: Compiler = (c) => {
   const [h, w, cin] = image(c);
-  const impl = c.config.implementation;
-  if (impl !== undefined && impl !== null && impl !== 1) throw c.fail(`implementation ${JSON.stringify(impl)} stores another kernel layout (only 1 is supported)`);
-  const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(c.config, c.fail);
-  const py = spatialPadding(h, kh, sh, 1, padding);
-  const px = spatialPadding(w, kw, sw, 1, padding);
-  const filters = num(c.config.filters, NaN);
-  const positions = py.out * px.out;
-  const patch = kh * kw * cin;
+  const { kernel: [kh, kw], strides: [sh, sw], rows: py, cols: px, filters, positions, patch } = locallyConnectedGeometry(c.config, [h, w, cin], c.fail);
   const m = csrFromDense(c.weight('kernel', [positions, patch, filters]), positions * patch, filters);
   c.countCsr(m);
   const b = c.config.use_bias === false || !c.hasWeight('bias') ? undefined : c.weight('bias', [py.out, px.out, filters]);

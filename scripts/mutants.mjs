@@ -168,6 +168,12 @@ const MUTANTS = [
     tests: ['test/core/sparse/sparseModel.test.ts'],
   },
   {
+    name: 'level-gap-run-folder',
+    why: 'level-gap.ts stores its output folder as the run folder while its checkpoints live one folder deeper, so eval / predict look for the data one folder off',
+    patches: [['scripts/experiments/level-gap.ts', "seed, outDir: dir }, path.join(dir, 'level-gap.elsa.json')", "seed, outDir }, path.join(outDir, 'level-gap.elsa.json')"]],
+    tests: ['test/scripts/levelGapProbes.test.ts'],
+  },
+  {
     name: 'weight-budget-off',
     why: 'a topology may allocate any number of weights before TF.js finds them missing (7 GB for a 2.6 KB model.json)',
     patches: [['src/core/models/budgetedBuild.ts', 'if (!Number.isFinite(total) || total > maxValues) {', 'if (false) {']],

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { checkpointDataSpec } from '../../src/core/config';
 import { readElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
 
 const DATA = '/usr/share/datasets/fashion-mnist';
@@ -45,7 +45,10 @@ async function level1Changes(dir: string, variant: string): Promise<Map<string, 
 describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${DATA} is not installed` }, () => {
   let out = '';
   before(() => {
-    out = mkdtempSync(path.join(tmpdir(), 'elsa-probes-'));
+    // Inside the project's (git-ignored) runs/, where experiments write: out there, a data path resolved one
+    // folder off is wrong (in /tmp, `..` stopping at `/` would hide it).
+    mkdirSync(path.resolve('runs'), { recursive: true });
+    out = mkdtempSync(path.resolve('runs', 'probes-test-'));
     const r = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/experiments/level-gap.ts', '--model', 'resnet', '--sparsifier', 'acdc', '--per-phase', '1', '--limit', '256',
@@ -64,6 +67,15 @@ describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${D
 
   it('unfrozen trains level 1 in every layer that has level-1 weights', async () => {
     for (const [name, c] of await level1Changes(dir(), 'unfrozen')) if (c.level1 > 0) assert.ok(c.changed > 0, `${name}: level 1 did not move`);
+  });
+
+  it('a probe checkpoint finds its dataset, as elsa eval / predict resolve it (its folder is its run folder)', async () => {
+    const ck = await readElsaCheckpoint(path.join(dir(), 'v0.elsa.safetensors'));
+    try {
+      assert.equal(checkpointDataSpec(path.join(dir(), 'v0.elsa.safetensors'), ck.meta.config).path, DATA);
+    } finally {
+      await ck.close();
+    }
   });
 
   for (const [variant, moves] of [

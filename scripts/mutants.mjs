@@ -168,10 +168,10 @@ const MUTANTS = [
     tests: ['test/core/sparse/sparseModel.test.ts'],
   },
   {
-    name: 'level-gap-run-folder',
-    why: 'level-gap.ts stores its output folder as the run folder while its checkpoints live one folder deeper, so eval / predict look for the data one folder off',
-    patches: [['scripts/experiments/level-gap.ts', "seed, outDir: dir }, path.join(dir, 'level-gap.elsa.json')", "seed, outDir }, path.join(outDir, 'level-gap.elsa.json')"]],
-    tests: ['test/scripts/levelGapProbes.test.ts'],
+    name: 'config-dir-not-stored',
+    why: 'checkpoints do not store where their config\'s folder is, so eval / predict work it back from outDir: one folder off for the demo\'s ../runs/… and for level-gap\'s seed folders',
+    patches: [['src/core/method/trainer.ts', 'config: portableConfig(config, path.dirname(options.checkpointPath)),', 'config: portableConfig(config),']],
+    tests: ['test/cli/cli.test.ts', 'test/scripts/levelGapProbes.test.ts'],
   },
   {
     name: 'weight-budget-off',

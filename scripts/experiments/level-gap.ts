@@ -659,10 +659,8 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const probe = PROBE_MODELS[modelType];
     const model = probe ? { type: 'layers-json' as const, path: await probeModelFile(probe, seed) } : BASE.model;
+    const config = resolveRunConfig({ ...BASE, model, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir }, path.join(outDir, 'level-gap.elsa.json'), process.cwd());
     const dir = path.join(outDir, `s${seed}`);
-    // The seed's folder is the run's folder: its checkpoints store the data path relative to it, so that
-    // `elsa eval` / `predict` on them find the dataset (config.ts checkpointDataSpec).
-    const config = resolveRunConfig({ ...BASE, model, ...(limit ? { data: { ...BASE.data, limitTrain: limit, limitTest: limit } } : {}), seed, outDir: dir }, path.join(dir, 'level-gap.elsa.json'), process.cwd());
     mkdirSync(dir, { recursive: true });
     let run: PreparedRun | undefined;
     for (const v of VARIANTS) {

@@ -265,7 +265,8 @@ export function withBackend(config: RunConfig, backend: string | undefined): Run
  */
 export function runIdentity(stored: unknown, ignore: readonly string[] = []): string {
   if (typeof stored !== 'object' || stored === null) return JSON.stringify(stored);
-  const { backend: _b, lrSchedule, ...rest } = stored as Record<string, unknown>;
+  // Where the run trains and where its files lie are not what it is.
+  const { backend: _b, configDir: _c, lrSchedule, ...rest } = stored as Record<string, unknown>;
   for (const k of ignore) delete rest[k];
   return JSON.stringify({ ...rest, lrSchedule: lrSchedule ?? CONSTANT_LR });
 }
@@ -294,35 +295,43 @@ function withPaths(c: Record<string, unknown>, map: (p: string) => string): Reco
 
 /**
  * The config as stored in checkpoint metadata and the run log: no machine-specific folders. The output folder,
- * model and data paths are relative to the config's folder (forward slashes), as the user wrote them.
+ * model and data paths are relative to the config's folder (forward slashes), as the user wrote them. With
+ * `fileDir` (the folder of the checkpoint that stores it) it also says where the config's folder is from there
+ * (`configDir`), which `checkpointDataSpec` needs: an `outDir` such as `../runs/demo` (the demo's) cannot be
+ * walked back to the config's folder, and baselines live one folder below `outDir`.
  */
-export function portableConfig(config: RunConfig): Record<string, unknown> {
+export function portableConfig(config: RunConfig, fileDir?: string): Record<string, unknown> {
   const { baseDir: _b, outDir: _o, ...rest } = config;
-  const relative = (p: string) => path.relative(config.baseDir, p).split(path.sep).join('/') || '.';
-  return { ...withPaths(rest, relative), outDir: relative(config.outDir) };
+  const relative = (p: string, from = config.baseDir) => path.relative(from, p).split(path.sep).join('/') || '.';
+  return { ...withPaths(rest, relative), outDir: relative(config.outDir), ...(fileDir ? { configDir: relative(config.baseDir, fileDir) } : {}) };
 }
 
 /**
  * The dataset a checkpoint was trained on. Its stored config names the data relative to the run config's
- * folder (core/config.ts portableConfig); that folder is found from the checkpoint's place in its run
- * (`outDir`, also stored relative to it), so a moved or cloned project still finds its data. Paths are only
+ * folder (core/config.ts portableConfig); that folder is found from the checkpoint's own folder (`configDir`,
+ * stored relative to it; older checkpoints: from `outDir`), so a moved or cloned project still finds its data. Paths are only
  * resolved here, never opened: loadDataset reads them, and the extension runs `eval` only in a trusted
  * workspace, after asking about data outside it (src/extension/commands.ts).
  */
 export function checkpointDataSpec(file: string, stored: unknown): DatasetSpec {
-  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: unknown; outDir?: unknown };
+  const config = (typeof stored === 'object' && stored !== null ? stored : {}) as { data?: unknown; outDir?: unknown; configDir?: unknown };
   const raw = (typeof config.data === 'object' && config.data !== null ? config.data : {}) as Record<string, unknown>;
   // Only fields of the right type: a checkpoint is input, its metadata may be anything.
   const data: DatasetSpec = {};
   if (typeof raw.name === 'string') data.name = raw.name;
   if (typeof raw.limitTest === 'number') data.limitTest = raw.limitTest;
-  if (typeof raw.path === 'string') data.path = path.resolve(storedConfigDir(file, config.outDir), raw.path);
+  if (typeof raw.path === 'string') data.path = path.resolve(storedConfigDir(file, config.outDir, config.configDir), raw.path);
   return data;
 }
 
-/** The run config's folder, from a checkpoint in `<configDir>/<outDir>/`. */
-function storedConfigDir(file: string, outDir: unknown): string {
+/**
+ * The run config's folder: `configDir` from the checkpoint's folder where it is stored; for checkpoints written
+ * before it was, from a checkpoint in `<configDir>/<outDir>/` (right only for an `outDir` inside the config's
+ * folder).
+ */
+function storedConfigDir(file: string, outDir: unknown, configDir?: unknown): string {
   const runDir = path.dirname(path.resolve(file));
+  if (typeof configDir === 'string' && !path.isAbsolute(configDir)) return path.resolve(runDir, configDir);
   if (typeof outDir !== 'string' || path.isAbsolute(outDir)) return runDir;
   const root = path.parse(runDir).root;
   return path.resolve(runDir, path.relative(path.resolve(root, outDir), root));

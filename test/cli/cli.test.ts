@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -134,6 +134,24 @@ describe('elsa CLI', () => {
     const out = JSON.parse(r.stdout);
     assert.equal(out.levels.length, 3);
     for (const l of out.levels) assert.equal(l.accuracy, l.recorded);
+  });
+
+  it('eval finds a run\'s data when outDir is outside the config\'s folder (the demo\'s ../runs/…), for ELSA and its baselines', () => {
+    // The data next to the config's folder, by a relative path: a data path worked back one folder off is wrong
+    // here (an absolute-looking ../../.. path would be rescued by `..` stopping at `/`).
+    cpSync(path.join(root, 'data', 'fashion-mnist-small'), path.join(dir, 'data', 'small'), { recursive: true });
+    mkdirSync(path.join(dir, 'cfg'), { recursive: true });
+    const outside = writeConfig(path.join(dir, 'cfg'), 'outside', {
+      data: { path: '../data/small', limitTrain: 320, limitTest: 100 }, levels: [0.5], outDir: '../runs/outside', epochs: { warmup: 1, perPhase: 1, dense: 0 },
+    });
+    assert.equal(elsa(['train', outside], dir).code, 0);
+    assert.equal(elsa(['baseline', outside], dir).code, 0);
+    const baseline = path.join(dir, 'runs', 'outside', 'baselines', 'independent-50-cheap-strict-2ep.safetensors');
+    for (const file of [path.join(dir, 'runs', 'outside', 'outside.elsa.safetensors'), baseline]) {
+      const r = elsa(['eval', file, '--json'], dir);
+      assert.equal(r.code, 0, `${file}: ${r.stderr}`);
+      for (const l of JSON.parse(r.stdout).levels) assert.equal(l.accuracy, l.recorded, file);
+    }
   });
 
   it('inspects as JSON', () => {

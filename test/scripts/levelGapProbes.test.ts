@@ -69,7 +69,7 @@ describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${D
     for (const [name, c] of await level1Changes(dir(), 'unfrozen')) if (c.level1 > 0) assert.ok(c.changed > 0, `${name}: level 1 did not move`);
   });
 
-  it('a probe checkpoint finds its dataset, as elsa eval / predict resolve it (its folder is its run folder)', async () => {
+  it('a probe checkpoint (one folder below its outDir) finds its dataset, as elsa eval / predict resolve it', async () => {
     const ck = await readElsaCheckpoint(path.join(dir(), 'v0.elsa.safetensors'));
     try {
       assert.equal(checkpointDataSpec(path.join(dir(), 'v0.elsa.safetensors'), ck.meta.config).path, DATA);

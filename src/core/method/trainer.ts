@@ -159,7 +159,7 @@ export async function trainElsa(options: TrainerOptions): Promise<TrainResult> {
     levels: [...levels],
     targets: [...targets],
     topology: options.topology,
-    config: portableConfig(config),
+    config: portableConfig(config, path.dirname(options.checkpointPath)),
     provenance: options.provenance,
     training: { status, phase: position.phase, epoch: position.epoch, step: position.step },
   });

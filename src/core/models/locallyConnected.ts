@@ -18,6 +18,7 @@
  * instead, so a large kernel in a loaded model.json cannot make the layer allocate gigabytes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { spatialPadding } from '../io/onnxGraph';
 
 /** What tfjs' initializer factories return (the class itself is not exported). */
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -49,19 +50,8 @@ const pair = (v: number | number[] | undefined, fallback: number): Pair => {
   return typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]];
 };
 
-/** Output length along one axis, as TF computes it for conv2d (which also pads this layer's patches). */
-export function outputLength(size: number, kernel: number, stride: number, padding: Padding): number {
-  return padding === 'valid' ? Math.floor((size - kernel) / stride) + 1 : Math.ceil(size / stride);
-}
-
 /** The largest one-hot patch kernel (patch length squared, float32 values: 16 MiB) built; past it, slicing. */
 export const ONE_HOT_PATCH_MAX_VALUES = 2 ** 22;
-
-/** TF's padding before the first row (column) for `same`: the extra one goes after the last. */
-function padBefore(size: number, kernel: number, stride: number, padding: Padding): number {
-  if (padding === 'valid') return 0;
-  return Math.floor(Math.max((outputLength(size, kernel, stride, padding) - 1) * stride + kernel - size, 0) / 2);
-}
 
 /**
  * The patches of `x`, tap by tap: `[batch, rows, cols, kh·kw·channels]`, channel (dy·kw + dx)·channels + c,
@@ -73,10 +63,9 @@ export function patchesBySlicing(x: tf.Tensor4D, kernelSize: Pair, strides: Pair
     const [batch, h, w, channels] = x.shape;
     const [kh, kw] = kernelSize;
     const [sh, sw] = strides;
-    const rows = outputLength(h, kh, sh, padding);
-    const cols = outputLength(w, kw, sw, padding);
-    const top = padBefore(h, kh, sh, padding);
-    const left = padBefore(w, kw, sw, padding);
+    // TF's own padding (the extra row / column after the image), as conv2d and the ONNX export apply it.
+    const { out: rows, begin: top } = spatialPadding(h, kh, sh, 1, padding);
+    const { out: cols, begin: left } = spatialPadding(w, kw, sw, 1, padding);
     // Room for the last tap's rows·stride-long slice; rows past TF's own padding are never selected.
     const bottom = Math.max(0, kh - 1 + rows * sh - h - top);
     const right = Math.max(0, kw - 1 + cols * sw - w - left);
@@ -126,7 +115,6 @@ export class LocallyConnected2D extends tf.layers.Layer {
   private bias?: tf.LayerVariable;
   /** The one-hot kernel that cuts the patches (see `call`), built once with the weights; none past the cap. */
   private patchKernel?: tf.Tensor4D;
-  private patchLength = 0;
 
   constructor(args: LocallyConnected2DArgs) {
     super(args);
@@ -152,8 +140,8 @@ export class LocallyConnected2D extends tf.layers.Layer {
   private geometry(inputShape: (number | null)[]): { rows: number; cols: number; channels: number } {
     const [, h, w, c] = inputShape;
     if (inputShape.length !== 4 || !h || !w || !c) throw new Error(`LocallyConnected2D "${this.name}" needs a known [height, width, channels] input, got [${inputShape.slice(1).join(', ')}]`);
-    const rows = outputLength(h, this.kernelSize[0], this.strides[0], this.padding);
-    const cols = outputLength(w, this.kernelSize[1], this.strides[1], this.padding);
+    const rows = spatialPadding(h, this.kernelSize[0], this.strides[0], 1, this.padding).out;
+    const cols = spatialPadding(w, this.kernelSize[1], this.strides[1], 1, this.padding).out;
     if (rows <= 0 || cols <= 0) throw new Error(`LocallyConnected2D "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit a ${h}x${w} input`);
     return { rows, cols, channels: c };
   }
@@ -167,7 +155,6 @@ export class LocallyConnected2D extends tf.layers.Layer {
     if (this.useBias) this.bias = this.addWeight('bias', [rows, cols, this.filters], 'float32', this.biasInitializer);
     // Output channel (dy·kw + dx)·channels + c is input channel c at tap (dy, dx): each position's patch in
     // Keras' (row, column, channel) order.
-    this.patchLength = patch;
     if (patch * patch <= ONE_HOT_PATCH_MAX_VALUES) {
       this.patchKernel = tf.keep(tf.tidy(() => tf.reshape(tf.oneHot(tf.range(0, patch, 1, 'int32'), patch).toFloat(), [kh, kw, channels, patch]) as tf.Tensor4D));
     }
@@ -195,12 +182,13 @@ export class LocallyConnected2D extends tf.layers.Layer {
       const { rows, cols } = this.geometry(x.shape);
       // Patches by a convolution with the one-hot kernel, with conv2d's own padding and strides (faster here than
       // slicing the taps: the conv kernels are native); tap by tap where that kernel would be too large.
-      const patch = this.patchLength;
+      const kernel = this.kernel!.read() as tf.Tensor3D;
+      const patch = kernel.shape[1];
       const patches = this.patchKernel ? tf.conv2d(x, this.patchKernel, this.strides, this.padding) : patchesBySlicing(x, this.kernelSize, this.strides, this.padding);
       const batch = x.shape[0];
       const positions = rows * cols;
       const byPosition = tf.transpose(tf.reshape(patches, [batch, positions, patch]), [1, 0, 2]);
-      const out = tf.matMul(byPosition, this.kernel!.read() as tf.Tensor3D); // [positions, batch, filters]
+      const out = tf.matMul(byPosition, kernel); // [positions, batch, filters]
       let y = tf.reshape(tf.transpose(out, [1, 0, 2]), [batch, rows, cols, this.filters]);
       if (this.bias) y = tf.add(y, this.bias.read());
       return this.activation === 'relu' ? tf.relu(y) : y;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { isElsaError } from '../../../src/core/errors';
 import { buildModel, buildResnetLocallyConnected } from '../../../src/core/models/builders';
-import { LocallyConnected2D, ONE_HOT_PATCH_MAX_VALUES, outputLength, patchesBySlicing } from '../../../src/core/models/locallyConnected';
+import { spatialPadding } from '../../../src/core/io/onnxGraph';
+import { LocallyConnected2D, ONE_HOT_PATCH_MAX_VALUES, patchesBySlicing } from '../../../src/core/models/locallyConnected';
 import { listModelWeights, modelFromTopology, modelTopology } from '../../../src/core/models/weights';
 
 before(async () => {
@@ -17,7 +18,7 @@ function tiedLayer(kernel4: tf.Tensor4D, h: number, w: number, strides: number, 
   const [kh, kw, cin, f] = kernel4.shape;
   const layer = new LocallyConnected2D({ filters: f, kernelSize: [kh, kw], strides, padding, useBias: false });
   layer.apply(tf.input({ shape: [h, w, cin] }));
-  const positions = outputLength(h, kh, strides, padding) * outputLength(w, kw, strides, padding);
+  const positions = spatialPadding(h, kh, strides, 1, padding).out * spatialPadding(w, kw, strides, 1, padding).out;
   layer.setWeights([tf.tile(tf.reshape(kernel4, [1, kh * kw * cin, f]), [positions, 1, 1])]);
   return layer;
 }

@@ -145,8 +145,8 @@ const MUTANTS = [
   },
   {
     name: 'locally-connected-slice-padding',
-    why: 'patches cut by slicing put the extra `same` padding row / column before the image, not after it as TF does',
-    patches: [['src/core/models/locallyConnected.ts', 'return Math.floor(Math.max(', 'return Math.ceil(Math.max(']],
+    why: 'patches cut by slicing put the extra `same` padding row before the image, not after it as TF does',
+    patches: [['src/core/models/locallyConnected.ts', 'const { out: rows, begin: top } = spatialPadding(h, kh, sh, 1, padding);', 'const { out: rows, end: top } = spatialPadding(h, kh, sh, 1, padding);']],
     tests: ['test/core/models/locallyConnected.test.ts'],
   },
   {
@@ -164,7 +164,7 @@ const MUTANTS = [
   {
     name: 'sparse-locally-connected-shared-rows',
     why: 'the sparse path runs every position of a LocallyConnected2D with position 0\'s kernel (as if it were a convolution)',
-    patches: [['src/core/sparse/sparseLayers.ts', 'const r0 = p * patch + (ky * kw + kx) * cin;', 'const r0 = (ky * kw + kx) * cin;']],
+    patches: [['src/core/sparse/sparseLayers.ts', 'const r0 = p * positionRows + (ky * kw + kx) * cin;', 'const r0 = (ky * kw + kx) * cin;']],
     tests: ['test/core/sparse/sparseModel.test.ts'],
   },
   {

@@ -43,6 +43,7 @@ export function convGeometry(config: Config, fail: Fail): { kernel: number[]; st
 export interface LocallyConnectedGeometry {
   kernel: [number, number];
   strides: [number, number];
+  padding: 'same' | 'valid';
   rows: { out: number; begin: number; end: number };
   cols: { out: number; begin: number; end: number };
   filters: number;
@@ -57,7 +58,7 @@ export function locallyConnectedGeometry(config: Config, [h, w, channels]: numbe
   const { kernel: [kh, kw], strides: [sh, sw], padding } = convGeometry(config, fail);
   const rows = spatialPadding(h, kh, sh, 1, padding);
   const cols = spatialPadding(w, kw, sw, 1, padding);
-  return { kernel: [kh, kw], strides: [sh, sw], rows, cols, filters: num(config.filters, NaN), positions: rows.out * cols.out, patch: kh * kw * channels };
+  return { kernel: [kh, kw], strides: [sh, sw], padding, rows, cols, filters: num(config.filters, NaN), positions: rows.out * cols.out, patch: kh * kw * channels };
 }
 
 /** Pool size (default 2×2) and strides (default: the pool size) of a pooling layer. */

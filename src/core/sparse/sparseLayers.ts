@@ -99,9 +99,11 @@ function depthwiseCsr(k: Float32Array, kh: number, kw: number, cin: number, mult
 
 /**
  * A convolution over the nonzeros: every output position walks the receptive field (implicit im2col), skips
- * zero and padded inputs, and scatters each input into the output channels of its CSR row.
+ * zero and padded inputs, and scatters each input into the output channels of its CSR row. With
+ * `positionRows` (LocallyConnected2D: no sharing) output position p reads its own block of rows, starting at
+ * p · positionRows, and `b` holds one bias per position and channel ([rows, cols, channels]).
  */
-function sparseConv(inShape: [number, number, number], m: Csr, kh: number, kw: number, strides: number[], dilation: number[], padding: string, b: Float32Array | undefined) {
+function sparseConv(inShape: [number, number, number], m: Csr, kh: number, kw: number, strides: number[], dilation: number[], padding: string, b: Float32Array | undefined, positionRows = 0) {
   const [h, w, cin] = inShape;
   const [sh, sw] = strides;
   const [dh, dw] = dilation;
@@ -114,8 +116,9 @@ function sparseConv(inShape: [number, number, number], m: Csr, kh: number, kw: n
     const y = new Float32Array(py.out * px.out * cout);
     for (let oy = 0; oy < py.out; oy++) {
       for (let ox = 0; ox < px.out; ox++) {
-        const yo = (oy * px.out + ox) * cout;
-        if (b) y.set(b, yo);
+        const p = oy * px.out + ox;
+        const yo = p * cout;
+        if (b) y.set(positionRows ? b.subarray(yo, yo + cout) : b, yo);
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * sh + ky * dh - py.begin;
           if (iy < 0 || iy >= h) continue;
@@ -123,7 +126,7 @@ function sparseConv(inShape: [number, number, number], m: Csr, kh: number, kw: n
             const ix = ox * sw + kx * dw - px.begin;
             if (ix < 0 || ix >= w) continue;
             const xo = (iy * w + ix) * cin;
-            const r0 = (ky * kw + kx) * cin;
+            const r0 = p * positionRows + (ky * kw + kx) * cin;
             for (let ci = 0; ci < cin; ci++) {
               const xv = x[xo + ci];
               if (xv === 0) continue;
@@ -184,45 +187,21 @@ function convLike(c: SparseLayerContext, kind: 'conv' | 'depthwise' | 'separable
 
 /**
  * LocallyConnected2D (Keras' kernel [positions, kh·kw·in, filters]): one CSR whose rows are (position, ky, kx,
- * c), walked like `sparseConv` but with each output position reading its own block of rows; the bias is one per
+ * c), walked by `sparseConv` with each output position reading its own block of rows; the bias is one per
  * position and filter ([rows, cols, filters]).
  */
 const locallyConnected: Compiler = (c) => {
   const [h, w, cin] = image(c);
-  const { kernel: [kh, kw], strides: [sh, sw], rows: py, cols: px, filters, positions, patch } = locallyConnectedGeometry(c.config, [h, w, cin], c.fail);
+  const { kernel: [kh, kw], strides, padding, rows, cols, filters, positions, patch } = locallyConnectedGeometry(c.config, [h, w, cin], c.fail);
   const m = csrFromDense(c.weight('kernel', [positions, patch, filters]), positions * patch, filters);
   c.countCsr(m);
-  const b = c.config.use_bias === false || !c.hasWeight('bias') ? undefined : c.weight('bias', [py.out, px.out, filters]);
-  const outShape = [py.out, px.out, filters];
-  const act = activationFn(c, c.config.activation, outShape);
-  const { rowStart, colIndex, values } = m;
+  const b = c.config.use_bias === false || !c.hasWeight('bias') ? undefined : c.weight('bias', [rows.out, cols.out, filters]);
+  const conv = sparseConv([h, w, cin], m, kh, kw, strides, [1, 1], padding, b, patch);
+  const act = activationFn(c, c.config.activation, conv.outShape);
   return {
-    outShape,
+    outShape: conv.outShape,
     run: ([x]) => {
-      const y = new Float32Array(positions * filters);
-      if (b) y.set(b);
-      for (let oy = 0; oy < py.out; oy++) {
-        for (let ox = 0; ox < px.out; ox++) {
-          const p = oy * px.out + ox;
-          const yo = p * filters;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh + ky - py.begin;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw + kx - px.begin;
-              if (ix < 0 || ix >= w) continue;
-              const xo = (iy * w + ix) * cin;
-              const r0 = p * patch + (ky * kw + kx) * cin;
-              for (let ci = 0; ci < cin; ci++) {
-                const xv = x.data[xo + ci];
-                if (xv === 0) continue;
-                const end = rowStart[r0 + ci + 1];
-                for (let k = rowStart[r0 + ci]; k < end; k++) y[yo + colIndex[k]] += xv * values[k];
-              }
-            }
-          }
-        }
-      }
+      const y = conv.run(x.data);
       act(y);
       return y;
     },

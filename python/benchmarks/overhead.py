@@ -7,28 +7,19 @@ usage: PYTHONPATH=python python3 python/benchmarks/overhead.py [--steps 40] [--r
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from elsa_torch import Elsa
 
-
-class SmallCnn(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 16, 3, padding=1)
-        self.c2 = nn.Conv2d(16, 32, 3, padding=1)
-        self.f1 = nn.Linear(32 * 7 * 7, 128)
-        self.f2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.c1(x)), 2)
-        x = F.max_pool2d(F.relu(self.c2(x)), 2)
-        return self.f2(F.relu(self.f1(x.flatten(1))))
+# the benchmark's own model, not a copy: bench/torch_reference.py is the PyTorch side of `npm run bench`
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
+from torch_reference import SmallCnn  # noqa: E402
 
 
 def main():

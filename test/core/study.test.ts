@@ -1,5 +1,6 @@
 /** Study files, the aggregation over seeds, and the SVG plot — without training anything. */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { studyRows, summarizeStudy, type CellState } from '../../src/core/study';
@@ -21,6 +22,22 @@ describe('study config', () => {
     assert.equal(nm?.config.outDir, path.join(s.outDir, 'cnn-nm1of4-2of4-s2'));
     assert.deepEqual(s.cells[0].config.lrSchedule, { type: 'cosine', minFactor: 0.01 });
     assert.equal(s.cells[0].config.data.path, '/usr/share/datasets/fashion-mnist');
+  });
+
+  it('every committed study file expands into valid cells, each a cell name the file can be resumed by', () => {
+    const dir = path.join(root, 'studies');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.study.json'));
+    assert.ok(files.length >= 8, `studies/ holds ${files.length} study files`);
+    for (const f of files) {
+      const s = loadStudyConfig(path.join(dir, f));
+      assert.ok(s.cells.length > 0, f);
+      assert.equal(new Set(s.cells.map((c) => c.name)).size, s.cells.length, `${f}: cell names are unique`);
+      for (const c of s.cells) assert.equal(c.config.data.path, '/usr/share/datasets/fashion-mnist', `${f}: ${c.name} trains on the full data`);
+    }
+    // the long grid's rest: small CNN × AC/DC, one-shot, N:M and residual CNN × GMP, AC/DC, 12 epochs per phase
+    const rest = loadStudyConfig(path.join(dir, 'fashion-mnist-long.study.json'));
+    assert.deepEqual([...new Set(rest.cells.map((c) => c.name.replace(/-s\d+$/, '')))].sort(), ['cnn-acdc', 'cnn-magnitude', 'cnn-nm1of4-2of4', 'resnet-acdc', 'resnet-gmp']);
+    assert.ok(rest.cells.every((c) => c.config.epochs.perPhase === 12 && c.config.epochs.dense === 12));
   });
 
   it('names the study file and the cell for bad values, relative paths are the study file’s', () => {

@@ -152,6 +152,20 @@ describe('elsa CLI', () => {
       assert.equal(r.code, 0, `${file}: ${r.stderr}`);
       for (const l of JSON.parse(r.stdout).levels) assert.equal(l.accuracy, l.recorded, file);
     }
+    // Copied where its data is not (another machine, a moved project): one line that says whose path it is and
+    // what to do, for eval and predict alike; --data then points at another copy.
+    const moved = path.join(dir, 'elsewhere', 'outside.elsa.safetensors');
+    mkdirSync(path.dirname(moved), { recursive: true });
+    copyFileSync(path.join(dir, 'runs', 'outside', 'outside.elsa.safetensors'), moved);
+    for (const args of [['eval', moved], ['predict', moved, '--sample', '0']]) {
+      const r = elsa(args, dir);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /dataset path not found: the data outside\.elsa\.safetensors was trained on, as its run config names it; give --data/);
+    }
+    const again = elsa(['eval', moved, '--data', path.join(dir, 'data', 'small'), '--limit', '100', '--json'], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).levels.length, 2);
   });
 
   it('inspects as JSON', () => {

@@ -1,12 +1,11 @@
 /** `elsa eval <checkpoint> [--level k|s]`: test accuracy of one or every level, on the run's dataset or --data. */
-import path from 'node:path';
 import { initEngine } from '../../core/engine/backend';
-import { checkpointDataSpec } from '../../core/config';
 import { loadDataset } from '../../core/data/dataset';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { evaluateModel } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { checkpointDataset } from '../checkpointData';
 import { stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
 
@@ -32,7 +31,7 @@ export async function runEvalCommand(file: string, values: Parsed['values'], sig
   const { meta } = ckpt;
   const requested = numberOption(values, 'level');
   const levels = requested === undefined ? meta.levels.map((l) => l.index) : [levelFromRequest(requested, meta, file)];
-  const dataSpec = values.data ? { path: path.resolve(values.data as string) } : { ...checkpointDataSpec(file, meta.config), limitTrain: 1 };
+  const dataSpec = { ...checkpointDataset(file, meta.config, values.data), limitTrain: 1 };
   const limit = numberOption(values, 'limit');
   if (limit !== undefined) Object.assign(dataSpec, { limitTest: limit });
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');

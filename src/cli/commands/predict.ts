@@ -4,7 +4,6 @@
  * (src/core/predict.ts), and the `elsa extract` command for the sparsest level that is still right.
  */
 import path from 'node:path';
-import { checkpointDataSpec } from '../../core/config';
 import { initEngine } from '../../core/engine/backend';
 import { EMBEDDED_DATASET_NAME, FASHION_MNIST_CLASSES, loadDataset } from '../../core/data/dataset';
 import { readSampleImages } from '../../core/data/sampleImage';
@@ -12,6 +11,7 @@ import { checkpointError, dataError, usageError } from '../../core/errors';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { parseLayersTopology } from '../../core/io/onnxExport';
 import { levelFromRequest } from '../../core/method/extract';
+import { checkpointDataset } from '../checkpointData';
 import { describeInputs, predictLevels, recommendLevel, type PredictInput } from '../../core/predict';
 import { MAX_SAMPLE_INPUTS, MAX_SAMPLE_RUNS, SAMPLE_FORMAT, type LatencyStats, type LevelSampleResult, type SampleResult } from '../../protocol/sample';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
@@ -92,7 +92,7 @@ export async function runPredictCommand(file: string, values: Parsed['values'], 
   const sources: string[] = [];
   let classNames: string[] | undefined;
   if (samples.length > 0) {
-    const spec = values.data ? { path: path.resolve(values.data as string) } : checkpointDataSpec(file, meta.config);
+    const spec = checkpointDataset(file, meta.config, values.data);
     // Only as much of the test split as the indices need (the training split is not needed at all).
     const dataset = await loadDataset({ ...spec, limitTrain: 1, limitTest: Math.min(spec.limitTest ?? Infinity, Math.max(...samples) + 1) });
     stopIfAborted(signal);

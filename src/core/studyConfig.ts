@@ -61,6 +61,12 @@ function studyProblems(value: unknown): string[] {
   return [...out];
 }
 
+/**
+ * Cells in one study. Each cell trains ELSA and its baselines (minutes to hours); a file asking for more is a
+ * mistake, and expanding, validating and tracking it would take memory and time before any training starts.
+ */
+export const MAX_STUDY_CELLS = 1000;
+
 export function resolveStudyConfig(value: unknown, file: string): StudyConfig {
   const problems = studyProblems(value);
   if (problems.length) throw configError(file, problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : ''));
@@ -70,6 +76,8 @@ export function resolveStudyConfig(value: unknown, file: string): StudyConfig {
   // Paths in `base` are relative to the study file; cell configs live elsewhere, so they get absolute ones.
   const base = { ...raw.base, ...(raw.base.data ? { data: { ...raw.base.data, ...(raw.base.data.path ? { path: path.resolve(baseDir, raw.base.data.path) } : {}) } } : {}) };
   const grids: { models: string[]; sparsifiers: RawSparsifier[]; levels?: number[] }[] = [{ models: raw.models, sparsifiers: raw.sparsifiers }, ...(raw.extraGrids ?? [])];
+  const count = raw.seeds.length * grids.reduce((n, g) => n + g.models.length * g.sparsifiers.length, 0);
+  if (count > MAX_STUDY_CELLS) throw configError(file, `${count} cells (seeds × models × sparsifiers, extraGrids included): at most ${MAX_STUDY_CELLS} in one study; split it into several study files`);
   const cells: StudyCell[] = [];
   const seen = new Set<string>();
   // Seed-major: after the first seed every group has one complete cell, so a cut-short study still shows all of it.

@@ -46,6 +46,10 @@ describe('study config', () => {
     assert.throws(() => resolveStudyConfig({ ...ok, sparsifiers: [{ type: 'nm', m: 4 }] }, '/w/s.study.json'), /s\.study\.json: cell mlp-nm-s1: N:M with m=4 cannot reach sparsity 0\.9/);
     assert.throws(() => resolveStudyConfig({ ...ok, sparsifiers: [{ type: 'gmp' }, { type: 'gmp', scope: 'layer' }] }, '/w/s.study.json'), /two cells are named "mlp-gmp-s1"/);
     assert.throws(() => resolveStudyConfig({ ...ok, seeds: [] }, '/w/s.study.json'), /\/seeds must NOT have fewer than 1 items/);
+    // a bounded study: 2 seeds × (1 + 600 extra grids) cells is refused before any cell is expanded
+    const grids = Array.from({ length: 600 }, (_, i) => ({ models: ['mlp'], sparsifiers: [{ type: 'gmp', label: `g${i}` }] }));
+    assert.throws(() => resolveStudyConfig({ ...ok, seeds: [1, 2], extraGrids: grids }, '/w/s.study.json'), /s\.study\.json: 1202 cells \(seeds × models × sparsifiers, extraGrids included\): at most 1000 in one study/);
+    assert.equal(resolveStudyConfig({ ...ok, seeds: [1], extraGrids: grids.slice(0, 499) }, '/w/s.study.json').cells.length, 500);
     assert.throws(() => resolveStudyConfig({ ...ok, base: { levels: [0.9], name: 'x' } }, '/w/s.study.json'), /\/base has unknown property "name"/);
     assert.throws(() => resolveStudyConfig({ ...ok, sparsifiers: [{ type: 'gmp', prune: 3 }] }, '/w/s.study.json'), /cell mlp-gmp-s1: \/sparsifier has unknown property "prune"/);
   });

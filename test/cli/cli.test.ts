@@ -4,7 +4,7 @@
  * and the one-line errors with exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -12,14 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import { parseTrainingEvents } from '../../src/protocol/events';
 import { isRunReport } from '../../src/protocol/report';
 import { tempDir } from '../helpers/synthetic';
+import { CLI as cli, ensureCliBuilt, runElsa } from '../helpers/cli';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 
-function elsa(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = runElsa;
 
 function writeConfig(dir: string, name: string, extra: Record<string, unknown> = {}) {
   const file = path.join(dir, `${name}.elsa.json`);
@@ -46,7 +43,7 @@ describe('elsa CLI', () => {
   const checkpoint = () => path.join(run(), 'cli.elsa.safetensors');
 
   before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
     config = writeConfig(dir, 'cli');
   });
 

@@ -3,8 +3,7 @@
  * computation, the `@level` forms, and one-line errors with their exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { compareStores } from '../../src/core/compare';
@@ -14,14 +13,9 @@ import { openStoreFile } from '../../src/core/storeFile';
 import { isCompareResult } from '../../src/protocol/compare';
 import { parseSideArg } from '../../src/cli/commands/compare';
 import { tempDir } from '../helpers/synthetic';
+import { ensureCliBuilt, runElsa } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function elsa(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = (args: string[], cwd: string) => runElsa(args, cwd, 60_000);
 
 const f32 = (shape: number[], values: number[]) => ({ dtype: 'F32' as const, shape, data: Float32Array.from(values) });
 
@@ -31,7 +25,7 @@ describe('elsa compare', () => {
   const plain = path.join(dir, 'other.safetensors');
 
   before(async () => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
     await writeElsaCheckpoint(ckpt, {
       weights: { 'd/kernel': f32([2, 4], [0.5, -0.25, 1, 2, 0.75, -1, 0.125, 3]), 'd/bias': f32([4], [0, 0, 0, 0]) },
       codes: { 'd/kernel': Uint8Array.from([1, 2, 3, 1, 3, 2, 3, 3]) },

@@ -5,8 +5,8 @@
  * and SIGTERM honoured within a second.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -14,16 +14,12 @@ import { loadDataset } from '../../src/core/data/dataset';
 import { encodePng } from '../../src/core/data/png';
 import { isSampleResult, type SampleResult } from '../../src/protocol/sample';
 import { tempDir } from '../core/io/ioTestUtil';
+import { CLI as cli, ensureCliBuilt, runElsa } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 const tmp = tempDir('elsa-predict-');
 after(tmp.cleanup);
 
-function elsa(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = (args: string[]) => runElsa(args, tmp.dir);
 
 function json(args: string[]): SampleResult {
   const r = elsa([...args, '--json', '--backend', 'wasm']);
@@ -36,7 +32,7 @@ function json(args: string[]): SampleResult {
 describe('elsa predict', () => {
   const ckpt = tmp.file('runs/tiny/tiny.elsa.safetensors');
   before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
     const config = {
       name: 'tiny', model: { type: 'mlp' }, data: { name: 'fashion-mnist-small', limitTrain: 1500 }, levels: [0.9, 0.5],
       sparsifier: { type: 'gmp', scope: 'global' }, epochs: { warmup: 1, perPhase: 1, dense: 1 }, batchSize: 64, seed: 2, outDir: 'runs/tiny',

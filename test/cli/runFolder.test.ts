@@ -4,21 +4,16 @@
  * a file is a one-line error; a moved project (layers-json model, paths stored relative to the config) resumes.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { readElsaCheckpoint } from '../../src/core/io/elsaCheckpoint';
 import { tempDir } from '../helpers/synthetic';
 import { writeSoftmaxModel } from './fixtures';
+import { CLI as cli, ensureCliBuilt, runElsa } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function elsa(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = runElsa;
 
 function config(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.elsa.json`);
@@ -39,7 +34,7 @@ describe('run folders', () => {
   const dir = tempDir('elsa-runfolder-');
 
   before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
   });
 
   it('outDir that is a file: one typed line, nothing written', () => {

@@ -4,9 +4,8 @@
  * evaluations (exit 130 within a second, nothing written).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveRunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
@@ -14,21 +13,17 @@ import { buildBuiltinModel } from '../../src/core/models/builders';
 import { saveLayersModelFile } from '../../src/core/models/layersFile';
 import { tempDir } from '../core/io/ioTestUtil';
 import { writeLevelCheckpoint } from '../helpers/levelCheckpoint';
+import { CLI as cli, ensureCliBuilt, runElsa } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
 const tmp = tempDir('elsa-sens-');
 after(tmp.cleanup);
 
-function elsa(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = (args: string[]) => runElsa(args, tmp.dir);
 
 describe('elsa sensitivity', () => {
   const ckpt = tmp.file('tiny.elsa.safetensors');
   before(async () => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
     await initEngine('wasm');
     const config = { name: 'tiny', model: { type: 'mlp' }, data: { name: 'fashion-mnist-small' }, levels: [0.9, 0.5], sparsifier: { type: 'gmp', scope: 'global', pruneEvery: 20, rampFraction: 0.75 }, seed: 3, outDir: 'runs/tiny' };
     await writeLevelCheckpoint(ckpt, { type: 'mlp', shape: [28, 28, 1], numClasses: 10, targets: [0.9, 0.5], seed: 3, config });

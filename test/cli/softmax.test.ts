@@ -4,8 +4,7 @@
  * softmax; `elsa eval` computes the same loss as training on the split-off model.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -16,23 +15,18 @@ import type { LayersTopology } from '../../src/core/models/weights';
 import { parseTrainingEvents } from '../../src/protocol/events';
 import { tempDir } from '../helpers/synthetic';
 import { writeSoftmaxModel } from './fixtures';
-
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
+import { ensureCliBuilt, runElsa } from '../helpers/cli';
 
 /** The lowest mean cross-entropy reachable with softmax applied twice to C classes: log(e + C - 1) - 1. */
 const doubleSoftmaxFloor = (classes: number) => Math.log(Math.E + classes - 1) - 1;
 
-function elsa(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = runElsa;
 
 describe('a model that ends in softmax', () => {
   const dir = tempDir('elsa-softmax-');
 
   before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+    ensureCliBuilt();
   });
 
   it('finds the final softmax in every form and leaves other models alone', async () => {

@@ -12,18 +12,13 @@ import { before, describe, it } from 'node:test';
 import { parseTrainingEvents, type TrainingEvent } from '../../src/protocol/events';
 import { isStudySummary } from '../../src/protocol/study';
 import { tempDir } from '../helpers/synthetic';
+import { CLI as cli, ensureCliBuilt, runElsa } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function elsa(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const elsa = (args: string[], cwd: string) => runElsa(args, cwd, 120_000);
 
 /** A reduced study (MLP, GMP, 1,200 embedded images, two levels, a few epochs): seconds per cell. */
 function writeReducedStudy(file: string, name: string, seeds: number[]) {
-  if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.config.mjs', 'cli'], { cwd: root, stdio: 'inherit' });
+  ensureCliBuilt();
   const base = {
     data: { name: 'fashion-mnist-small', limitTrain: 1200, limitTest: 200 },
     levels: [0.9, 0.5],

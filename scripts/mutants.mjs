@@ -174,6 +174,24 @@ const MUTANTS = [
     tests: ['test/cli/cli.test.ts', 'test/scripts/levelGapProbes.test.ts'],
   },
   {
+    name: 'regular-file-any-type',
+    why: 'whole-file reads accept devices and FIFOs: `elsa study /dev/zero` or a dataset folder of /dev/zero symlinks reads without end',
+    patches: [['src/core/io/regularFile.ts', 'if (!st.isFile()) throw fail(', 'if (false) throw fail(']],
+    tests: ['test/core/io/regularFile.test.ts'],
+  },
+  {
+    name: 'regular-file-growth-unbounded',
+    why: 'a file longer than its stat size (procfs, or one still being written) is read to its end, past the limit',
+    patches: [['src/core/io/regularFile.ts', 'if (n > maxBytes) throw fail(', 'if (false) throw fail(']],
+    tests: ['test/core/io/regularFile.test.ts'],
+  },
+  {
+    name: 'idx-gzip-unbounded',
+    why: 'a 1 KB gzip of an IDX file inflates without limit (a gzip bomb fills memory before any check)',
+    patches: [['src/core/data/idx.ts', 'gunzipSync(bytes, { maxOutputLength: maxBytes })', 'gunzipSync(bytes)']],
+    tests: ['test/core/io/regularFile.test.ts'],
+  },
+  {
     name: 'weight-budget-off',
     why: 'a topology may allocate any number of weights before TF.js finds them missing (7 GB for a 2.6 KB model.json)',
     patches: [['src/core/models/budgetedBuild.ts', 'if (!Number.isFinite(total) || total > maxValues) {', 'if (false) {']],

@@ -3,11 +3,11 @@
  * uses for editing), then completed with defaults into a `RunConfig` the trainer can trust.
  */
 import Ajv from 'ajv';
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import runSchema from '../../schemas/elsa-run.schema.json';
 import type { DatasetSpec } from './data/dataset';
 import { configError, usageError } from './errors';
+import { readRegularFileSync } from './io/regularFile';
 import { parseJsonc } from './jsonc';
 import { CONSTANT_LR, type LrScheduleSpec } from './method/lrSchedule';
 
@@ -217,18 +217,7 @@ const MAX_CONFIG_BYTES = 1 << 20;
  * config file; every failure is a ConfigError naming the file, with line and column for syntax errors.
  */
 export function loadRunConfig(file: string): RunConfig {
-  let text: string;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw configError(file, 'is a folder, not a run config (*.elsa.json)');
-    if (!st.isFile()) throw configError(file, 'is not a regular file');
-    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is ${st.size} bytes; a run config is at most ${MAX_CONFIG_BYTES} bytes`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof Error && e.name === 'ConfigError') throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw configError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
+  const text = readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES, what: 'a run config (*.elsa.json)', fail: (problem) => configError(file, problem) }).toString('utf8');
   let value: unknown;
   try {
     value = parseJsonc(text);

@@ -3,13 +3,15 @@
  * summary `study.json` / `study.md` — mean ± spread over seeds per level per method (ELSA, independent at the
  * strict and the cheap budget, dense), with the epochs behind each (README "Studies").
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ReportPoint, RunReport } from '../protocol/report';
 import { isRunReport } from '../protocol/report';
 import { METHOD_LABELS, STUDY_FORMAT, type StudyCellStatus, type StudyGroup, type StudyMethod, type StudyPoint, type StudyStorage, type StudySummary } from '../protocol/study';
 import { accuracyUncertainty, mean, sampleStd } from '../protocol/uncertainty';
 import { runIdentity, portableConfig } from './config';
+import { MAX_JSON_BYTES } from './io/limits';
+import { readRegularFileSync } from './io/regularFile';
 import { writeSafetensors } from './io/safetensors';
 import { writeSparseLevel } from './io/sparseFormat';
 import { extractLevel } from './method/extract';
@@ -35,9 +37,17 @@ export interface CellRecord {
 export const cellRecordPath = (cell: Pick<StudyCell, 'dir'>) => path.join(cell.dir, 'cell.json');
 export const cellIdentity = (cell: StudyCell) => runIdentity(portableConfig(cell.config));
 
+/**
+ * A JSON file the study wrote into a cell folder (cell.json, report.json), read as any input is: a regular file
+ * of bounded size. Throws on anything else; the callers treat that as "not there" (the cell is run again).
+ */
+function readStudyRecord(file: string): unknown {
+  return JSON.parse(readRegularFileSync(file, { maxBytes: MAX_JSON_BYTES, what: 'a study record', fail: (problem) => new Error(`${file}: ${problem}`) }).toString('utf8'));
+}
+
 export function readCellRecord(cell: StudyCell): CellRecord | undefined {
   try {
-    const r = JSON.parse(readFileSync(cellRecordPath(cell), 'utf8')) as CellRecord;
+    const r = readStudyRecord(cellRecordPath(cell)) as CellRecord;
     return r.format === 'elsa-study-cell/1' && r.identity === cellIdentity(cell) ? r : undefined;
   } catch {
     return undefined;
@@ -46,7 +56,7 @@ export function readCellRecord(cell: StudyCell): CellRecord | undefined {
 
 export function readCellReport(cell: Pick<StudyCell, 'dir'>): RunReport | undefined {
   try {
-    const r: unknown = JSON.parse(readFileSync(path.join(cell.dir, REPORT_FILE), 'utf8'));
+    const r = readStudyRecord(path.join(cell.dir, REPORT_FILE));
     return isRunReport(r) ? r : undefined;
   } catch {
     return undefined;

@@ -4,11 +4,12 @@
  * stops the study before the first epoch, with one line naming the study file.
  */
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import studySchema from '../../schemas/elsa-study.schema.json';
 import { resolveRunConfig, type RunConfig } from './config';
 import { configError, isElsaError } from './errors';
+import { readRegularFileSync } from './io/regularFile';
+import { parseJsonc } from './jsonc';
 
 export { studySchema };
 
@@ -107,17 +108,15 @@ export function resolveStudyConfig(value: unknown, file: string): StudyConfig {
   return { name: raw.name, outDir, file: path.resolve(file), levels: [...raw.base.levels], seeds: [...raw.seeds], cells };
 }
 
+/** A study file is a few hundred bytes; anything this large is not one (and is not read whole). */
+const MAX_STUDY_FILE_BYTES = 1 << 20;
+
+/** Read, parse (JSONC, as run configs) and validate a study file; every failure is one ConfigError line naming it. */
 export function loadStudyConfig(file: string): StudyConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw configError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
+  const text = readRegularFileSync(file, { maxBytes: MAX_STUDY_FILE_BYTES, what: 'a study file (*.study.json)', fail: (problem) => configError(file, problem) }).toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonc(text);
   } catch (e) {
     throw configError(file, `invalid JSON: ${(e as Error).message}`);
   }

@@ -8,6 +8,7 @@ import { checkpointError } from '../core/errors';
 import { completeLines, MAX_TAIL_BYTES, tailStart } from '../core/eventsTail';
 import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
+import { readRegularFileSync } from '../core/io/regularFile';
 import { fileShardOpener } from '../core/io/tfjsModel';
 import type { EventChunk } from '../protocol/events';
 import { isShardIndexFile, REPORT_FILE, STUDY_FILE } from '../protocol/runFolder';
@@ -42,7 +43,18 @@ export function byteSourceFor(uri: vscode.Uri): ByteSource {
   };
 }
 
-export async function readText(uri: vscode.Uri): Promise<string> {
+/**
+ * A small text file (a run config, report.json, study.json) read whole, only when it is a regular file within
+ * `maxBytes`: a symlink to /dev/zero or a FIFO in an opened folder must not hang or fill the extension host.
+ * Local files go through the core's reader (type, size and growth checked on the open file); other schemes are
+ * checked with `stat` first.
+ */
+export async function readText(uri: vscode.Uri, maxBytes = MAX_JSON_BYTES): Promise<string> {
+  const label = uriBaseName(uri);
+  if (uri.scheme === 'file') return readRegularFileSync(uri.fsPath, { maxBytes, what: 'a small text file', fail: (problem) => new Error(`${label}: ${problem}`) }).toString('utf8');
+  const st = await vscode.workspace.fs.stat(uri);
+  if ((st.type & vscode.FileType.File) === 0) throw new Error(`${label}: is not a regular file`);
+  if (st.size > maxBytes) throw new Error(`${label}: is ${st.size} bytes; at most ${maxBytes} are read`);
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
 }
 
@@ -128,11 +140,18 @@ export async function readEventsSince(uri: vscode.Uri, since: number): Promise<E
 
 /** A study folder's study.json for the dashboard, or a one-line error naming the file. */
 export async function readStudySummary(file: vscode.Uri): Promise<HostResponse> {
+  let text: string;
+  try {
+    text = await readText(file);
+  } catch (e) {
+    const missing = e instanceof vscode.FileSystemError || /file not found/.test(String(e));
+    return { kind: 'error', message: missing ? `${file.fsPath}: no ${STUDY_FILE} here` : String(e instanceof Error ? e.message : e).replace(/^[^:]*: /, `${file.fsPath}: `) };
+  }
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
-  } catch (e) {
-    return { kind: 'error', message: `${file.fsPath}: ${e instanceof SyntaxError ? 'invalid JSON (being written? it is rewritten after every cell)' : `no ${STUDY_FILE} here`}` };
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'error', message: `${file.fsPath}: invalid JSON (being written? it is rewritten after every cell)` };
   }
   if (!isStudySummary(value)) return { kind: 'error', message: `${file.fsPath}: not a study summary (format elsa-study/1)` };
   return { kind: 'study', study: value };

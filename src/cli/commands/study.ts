@@ -6,12 +6,14 @@
  * plots in plots/ are rewritten, so a study cut short still shows everything done so far.
  * `elsa study --plot <study-dir>` renders the plots again from study.json.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { withBackend } from '../../core/config';
 import { configError, isElsaError, usageError } from '../../core/errors';
 import { acquireFolderLock } from '../../core/io/folderLock';
 import { writeFileAtomic } from '../../core/io/atomic';
+import { MAX_JSON_BYTES } from '../../core/io/limits';
+import { readRegularFileSync } from '../../core/io/regularFile';
 import { buildRunReport } from '../../core/report';
 import { runPaths } from '../../core/run';
 import {
@@ -127,12 +129,21 @@ export async function runStudy(file: string, options: StudyOptions): Promise<num
   return finishStudy(study, selected);
 }
 
+/** A cell's own config file as it is now; undefined when it is missing or not a small regular file (it is rewritten). */
+function currentText(file: string): string | undefined {
+  try {
+    return readRegularFileSync(file, { maxBytes: 1 << 20, what: 'a run config', fail: (problem) => new Error(problem) }).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Trains one cell (ELSA, then its baselines) and records it; false when it stopped before the end. */
 async function runCell(study: StudyConfig, cell: StudyCell, signal: AbortSignal): Promise<boolean> {
   const prior = readCellRecord(cell);
   const cellConfig = path.join(cell.dir, runConfigFileName(cell.name));
   const text = JSON.stringify(cell.file, null, 2) + '\n';
-  if (!existsSync(cellConfig) || readFileSync(cellConfig, 'utf8') !== text) await writeFileAtomic(cellConfig, text);
+  if (currentText(cellConfig) !== text) await writeFileAtomic(cellConfig, text);
   const record: CellRecord = { format: 'elsa-study-cell/1', name: cell.name, identity: cellIdentity(cell), status: 'running', seconds: prior?.seconds ?? { elsa: 0, baselines: 0 } };
   let t = Date.now();
   const elsa = await runTraining(cell.config, { signal }).catch((e: unknown) => {
@@ -199,12 +210,16 @@ export async function plotStudy(target: string): Promise<number> {
   let dir = target;
   if (existsSync(target) && statSync(target).isFile()) dir = loadStudyConfig(target).outDir;
   const json = studyOutputs(dir).json;
+  const text = readRegularFileSync(json, {
+    maxBytes: MAX_JSON_BYTES,
+    what: 'a study summary',
+    fail: (problem) => configError(json, problem === 'file not found' ? 'no study.json here; run `elsa study <study.json>` first' : problem),
+  }).toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(json, 'utf8'));
+    value = JSON.parse(text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw configError(json, code === 'ENOENT' ? 'no study.json here; run `elsa study <study.json>` first' : `unreadable (${(e as Error).message})`);
+    throw configError(json, `unreadable (${(e as Error).message})`);
   }
   if (!isStudySummary(value)) throw configError(json, 'not a study summary (format elsa-study/1)');
   const written = await writeStudyPlots(dir, value);

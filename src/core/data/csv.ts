@@ -3,8 +3,8 @@
  * the Kaggle Fashion-MNIST/MNIST CSVs. A header row (any non-numeric first field) is skipped. Errors name
  * file:line so a user can go straight to the bad row.
  */
-import { readFileSync } from 'node:fs';
 import { dataError } from '../errors';
+import { readRegularFileSync } from '../io/regularFile';
 
 export interface CsvSamples {
   /** Raw pixels, row-major, one row of `pixelsPerSample` values per sample. */
@@ -60,14 +60,11 @@ export function parseImageCsv(text: string, file: string): CsvSamples {
   return { pixels, labels: Int32Array.from(labels), count: rows.length, pixelsPerSample };
 }
 
+/** Most bytes of one CSV file: it is parsed as one string, and V8's strings end a little past 2^29 characters. */
+export const MAX_CSV_BYTES = 500 * 2 ** 20;
+
 export function readImageCsv(file: string): CsvSamples {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw dataError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
+  const text = readRegularFileSync(file, { maxBytes: MAX_CSV_BYTES, what: 'a CSV dataset', fail: (problem) => dataError(file, problem) }).toString('utf8');
   return parseImageCsv(text, file);
 }
 

@@ -3,9 +3,9 @@
  * u32 dimensions, then the values, big-endian. Read from gzip (detected by its magic bytes, not the file name)
  * or raw. Every malformed input becomes a DataError naming the file.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { dataError } from '../errors';
+import { readRegularFileSync } from '../io/regularFile';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -33,17 +33,25 @@ const IDX_TYPES: Record<number, IdxType> = {
   0x0e: { name: 'f64', bytes: 8, read: (v, o) => v.getFloat64(o, false), make: (n) => new Float64Array(n) },
 };
 
+/**
+ * Most bytes of one IDX file, read or decompressed: datasets are held in memory (as float32, 4× this), so a
+ * larger file is refused with its size instead of exhausting memory — also a small gzip that would inflate
+ * past it.
+ */
+export const MAX_IDX_BYTES = 2 ** 30;
+
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decodes IDX bytes (gzip or raw); `file` is only used to name the source in errors. */
-export function parseIdx(input: Uint8Array, file: string): IdxArray {
+/** Decodes IDX bytes (gzip or raw, at most `maxBytes` once inflated); `file` is only used to name the source in errors. */
+export function parseIdx(input: Uint8Array, file: string, maxBytes = MAX_IDX_BYTES): IdxArray {
   let bytes = input;
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw dataError(file, `decompresses to more than ${maxBytes} bytes; an IDX file is at most that`);
       throw dataError(file, `corrupt gzip data (${e instanceof Error ? e.message : String(e)})`);
     }
   }
@@ -83,14 +91,7 @@ export function parseIdx(input: Uint8Array, file: string): IdxArray {
 }
 
 export function readIdxFile(file: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw dataError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
-  return parseIdx(bytes, file);
+  return parseIdx(readRegularFileSync(file, { maxBytes: MAX_IDX_BYTES, what: 'an IDX file', fail: (problem) => dataError(file, problem) }), file);
 }
 
 /** Encodes u8 values as IDX (gzip when asked): used to write fixtures and subsets. */

@@ -5,10 +5,10 @@
  * shapes. Only the channels may differ — colour becomes grey (ITU-R BT.601 luma), grey is repeated for a colour
  * model, and transparency is laid on black, the background of the Fashion-MNIST pictures the models learn.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_SAMPLE_INPUTS } from '../../protocol/sample';
 import { dataError } from '../errors';
+import { readRegularFileSync } from '../io/regularFile';
 import { parseImageCsv } from './csv';
 import { isGzip, parseIdx } from './idx';
 import { decodePng, isPng } from './png';
@@ -30,30 +30,7 @@ export const MAX_IMAGE_FILE_BYTES = 64 * 2 ** 20;
 const shapeText = (s: readonly number[]) => s.join('×');
 
 function readBounded(file: string): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw dataError(file, 'not a file');
-    size = st.size;
-  } catch (e) {
-    if ((e as { kind?: string }).kind) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw dataError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
-  if (size > MAX_IMAGE_FILE_BYTES) throw dataError(file, `${size} bytes is more than the ${MAX_IMAGE_FILE_BYTES} accepted for an image file`);
-  const bytes = new Uint8Array(size);
-  const fd = openSync(file, 'r');
-  try {
-    let at = 0;
-    while (at < size) {
-      const n = readSync(fd, bytes, at, size - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return bytes.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFileSync(file, { maxBytes: MAX_IMAGE_FILE_BYTES, what: 'an image file', fail: (problem) => dataError(file, problem) });
 }
 
 /** Samples of `channels` each → the model's channel count, scaled to 0..1. */

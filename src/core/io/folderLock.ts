@@ -10,6 +10,7 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { configError } from '../errors';
+import { readRegularFileSync } from './regularFile';
 
 interface LockOwner {
   pid: number;
@@ -49,7 +50,7 @@ function alive(pid: number): boolean {
 
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    const o = JSON.parse(readRegularFileSync(file, { maxBytes: 64 * 1024, what: 'a lock file', fail: (problem) => new Error(problem) }).toString('utf8')) as Partial<LockOwner>;
     return Number.isInteger(o.pid) && typeof o.host === 'string' ? { pid: o.pid as number, host: o.host, since: String(o.since ?? '?') } : undefined;
   } catch {
     return undefined;

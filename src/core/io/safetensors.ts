@@ -4,13 +4,13 @@
  * little-endian data section. Readers fetch the header alone, then one tensor at a time.
  * Every malformed input becomes a one-line CheckpointError naming the file.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DType, TensorEntry } from '../../protocol/checkpoint';
 import { checkpointError } from '../errors';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
 import { MAX_NAME_CHARS, MAX_TENSORS, shortName } from './limits';
 import { type ByteSource, withByteSource } from './byteSource';
+import { readRegularFileSync } from './regularFile';
 import {
   DTYPE_SIZE, type HostTensor, type HostTensorData, decodeTensorData, elementCount, encodeTensorData, hostArrayName,
   isDType, isFloatDType,
@@ -247,11 +247,6 @@ export function parseSafetensors(bytes: Uint8Array, label: string): { header: Sa
 /** Reads a whole (small) safetensors file synchronously. */
 export function readSafetensorsSync(filePath: string): { header: SafetensorsHeader; tensors: Record<string, HostTensor> } {
   const label = path.basename(filePath);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(filePath);
-  } catch (e) {
-    throw checkpointError(label, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = readRegularFileSync(filePath, { maxBytes: 2 ** 31 - 1, what: 'a small safetensors file (read whole)', fail: (problem) => checkpointError(label, problem) });
   return parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), label);
 }

@@ -13,6 +13,7 @@
 import { epochsBehind } from '../protocol/levels';
 import type { RunConfig } from './config';
 import { formatTargetPercent } from '../protocol/format';
+import { usageError } from './errors';
 
 export type Epochs = RunConfig['epochs'];
 export type Budget = 'cheap' | 'strict';
@@ -75,6 +76,35 @@ export function baselineJobs(config: RunConfig): BaselineJob[] {
     label: `dense (${denseTotal} epochs)`,
   });
   return jobs;
+}
+
+/**
+ * The baselines `elsa baseline --only <words>` trains. Words are of three kinds: `dense`, sparsities of the
+ * run's levels (`0.9`) and budgets (`strict`, `cheap`). Words of one kind add up, kinds narrow each other:
+ * `0.9,strict` is the 90 % network at the strict budget alone, `0.75,0.5,strict,dense` the strict networks of
+ * two levels and the dense one, `dense,0.9` the dense network and both 90 % ones, `strict` every strict one.
+ * The dense network is trained only when `dense` is named. An unknown word is a usage error.
+ */
+export function selectBaselineJobs(jobs: BaselineJob[], only: string | undefined): BaselineJob[] {
+  if (only === undefined) return jobs;
+  const words = only.split(',').map((w) => w.trim()).filter((w) => w !== '');
+  const levels = [...new Set(jobs.flatMap((j) => j.targets))];
+  const sparsities: number[] = [];
+  const budgets: string[] = [];
+  let dense = false;
+  for (const w of words) {
+    if (w === 'dense') dense = true;
+    else if (w === 'strict' || w === 'cheap') budgets.push(w);
+    else if (/^\d*\.?\d+$/.test(w) && levels.includes(Number(w))) sparsities.push(Number(w));
+    else throw usageError(`--only: "${w}" is not dense, strict, cheap or a level of this run (${levels.join(', ')})`);
+  }
+  if (!words.length) throw usageError('--only needs at least one of: dense, strict, cheap, a level');
+  const sparse = sparsities.length > 0 || budgets.length > 0;
+  return jobs.filter((j) =>
+    j.kind === 'dense'
+      ? dense
+      : sparse && (!sparsities.length || sparsities.includes(j.targets[0])) && (!budgets.length || j.budgets.some((b) => budgets.includes(b))),
+  );
 }
 
 /** Train/test sizes from a checkpoint's provenance line (one reader, shared with the dashboard). */

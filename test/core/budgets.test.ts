@@ -1,7 +1,7 @@
 /** Fair budgets: the epochs behind every ELSA level and every baseline a run config calls for. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baselineJobs, datasetCounts } from '../../src/core/budgets';
+import { baselineJobs, datasetCounts, selectBaselineJobs } from '../../src/core/budgets';
 import { epochsBehind } from '../../src/protocol/levels';
 import { resolveRunConfig } from '../../src/core/config';
 
@@ -37,6 +37,20 @@ describe('budgets', () => {
     }
     const strict = jobs.filter((j) => j.budgets.includes('strict') && j.kind === 'independent');
     assert.deepEqual(strict.map((j) => j.totalEpochs), [1, 2, 3, 4].map((k) => epochsBehind(config.epochs, 4, k)));
+  });
+
+  it('--only: words of one kind add up, kinds narrow each other, dense only when named, unknown words refused', () => {
+    const pick = (only?: string) => selectBaselineJobs(baselineJobs(config), only).map((j) => j.file.replace(/\.safetensors$/, ''));
+    assert.equal(pick().length, 8);
+    assert.deepEqual(pick('0.9,strict'), ['independent-90-strict-5ep']);
+    assert.deepEqual(pick('0.75,0.5,strict,dense'), ['independent-75-strict-7ep', 'independent-50-strict-9ep', 'dense-10ep']);
+    assert.deepEqual(pick('dense,0.9'), ['independent-90-strict-5ep', 'independent-90-cheap-3ep', 'dense-10ep']);
+    assert.deepEqual(pick('strict'), ['independent-95-cheap-strict-3ep', 'independent-90-strict-5ep', 'independent-75-strict-7ep', 'independent-50-strict-9ep']);
+    assert.deepEqual(pick('cheap, 0.95'), ['independent-95-cheap-strict-3ep']);
+    assert.deepEqual(pick('dense'), ['dense-10ep']);
+    assert.throws(() => pick('0.8'), /--only: "0\.8" is not dense, strict, cheap or a level of this run \(0\.95, 0\.9, 0\.75, 0\.5\)/);
+    assert.throws(() => pick('strikt'), /"strikt" is not dense, strict, cheap/);
+    assert.throws(() => pick(','), /--only needs at least one of/);
   });
 
   it('reads the test-set size from the provenance line', () => {

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { baselineJobs, type BaselineJob } from '../../core/budgets';
+import { baselineJobs, selectBaselineJobs, type BaselineJob } from '../../core/budgets';
 import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import type { ElsaMetadata } from '../../protocol/checkpoint';
@@ -32,7 +32,8 @@ export const baselineSpec: CommandSpec = {
   help: [
     '--fresh             retrain baselines that are already complete',
     '--backend <name>    auto | node | wasm | cpu (overrides the config)',
-    '--only <list>       comma-separated subset: dense, sparsities ("0.9"), cheap or strict, e.g. "dense,0.9"',
+    '--only <list>       a subset: dense, levels ("0.9"), strict or cheap; one kind adds up, kinds narrow each other',
+    '                    ("0.9,strict": the 90 % network at the strict budget; "dense,0.9": dense and both 90 % ones)',
   ],
   minPositionals: 1,
   maxPositionals: 1,
@@ -45,9 +46,6 @@ async function completeMeta(file: string, config: RunConfig): Promise<ElsaMetada
   return ckpt.meta.training?.status === 'complete' && sameRun(ckpt.meta.config, config) ? ckpt.meta : undefined;
 }
 
-const selected = (job: BaselineJob, only: string[] | undefined) =>
-  !only || only.some((w) => (job.kind === 'dense' ? w === 'dense' : w === String(job.targets[0]) || (job.budgets as string[]).includes(w)));
-
 const row = (job: BaselineJob, meta: ElsaMetadata | undefined) => {
   const level = meta?.levels[0];
   return [job.kind === 'dense' ? 'dense' : `independent ${formatTargetPercent(job.targets[0])}`, job.budgets.join(' + '), String(job.totalEpochs), percent(level?.sparsity), percent(level?.metrics.accuracy)];
@@ -55,10 +53,9 @@ const row = (job: BaselineJob, meta: ElsaMetadata | undefined) => {
 
 /** Train (or reuse) every baseline of a run config; 130 when stopped by the signal. */
 export async function runBaselines(config: RunConfig, options: { fresh?: boolean; only?: string; signal: AbortSignal }): Promise<number> {
+  const jobs = selectBaselineJobs(baselineJobs(config), options.only);
   const paths = runPaths(config);
   console.log(`Baselines folder: ${paths.baselinesDir}`);
-  const only = options.only?.split(',').map((s) => s.trim());
-  const jobs = baselineJobs(config).filter((j) => selected(j, only));
   // The folder and its event log are created only once data and model have loaded (validated).
   let log: ((e: TrainingEvent) => void) | undefined;
   const rows: string[][] = [];

@@ -50,12 +50,27 @@ export function byteSourceFor(uri: vscode.Uri): ByteSource {
  * checked with `stat` first.
  */
 export async function readText(uri: vscode.Uri, maxBytes = MAX_JSON_BYTES): Promise<string> {
-  const label = uriBaseName(uri);
-  if (uri.scheme === 'file') return readRegularFileSync(uri.fsPath, { maxBytes, what: 'a small text file', fail: (problem) => new Error(`${label}: ${problem}`) }).toString('utf8');
-  const st = await vscode.workspace.fs.stat(uri);
-  if ((st.type & vscode.FileType.File) === 0) throw new Error(`${label}: is not a regular file`);
-  if (st.size > maxBytes) throw new Error(`${label}: is ${st.size} bytes; at most ${maxBytes} are read`);
+  const fail = (problem: string) => new TextReadError(uriBaseName(uri), problem);
+  if (uri.scheme === 'file') return readRegularFileSync(uri.fsPath, { maxBytes, what: 'a small text file', fail }).toString('utf8');
+  let st: vscode.FileStat;
+  try {
+    st = await vscode.workspace.fs.stat(uri);
+  } catch {
+    throw fail('file not found');
+  }
+  if ((st.type & vscode.FileType.File) === 0) throw fail('is not a regular file');
+  if (st.size > maxBytes) throw fail(`is ${st.size} bytes; a small text file is at most ${maxBytes} bytes`);
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+/** Why `readText` refused or could not read a file: `problem` without the file's name. */
+export class TextReadError extends Error {
+  constructor(
+    label: string,
+    readonly problem: string,
+  ) {
+    super(`${label}: ${problem}`);
+  }
 }
 
 export async function exists(uri: vscode.Uri): Promise<boolean> {
@@ -144,8 +159,8 @@ export async function readStudySummary(file: vscode.Uri): Promise<HostResponse> 
   try {
     text = await readText(file);
   } catch (e) {
-    const missing = e instanceof vscode.FileSystemError || /file not found/.test(String(e));
-    return { kind: 'error', message: missing ? `${file.fsPath}: no ${STUDY_FILE} here` : String(e instanceof Error ? e.message : e).replace(/^[^:]*: /, `${file.fsPath}: `) };
+    const problem = e instanceof TextReadError ? e.problem : 'cannot read';
+    return { kind: 'error', message: `${file.fsPath}: ${problem === 'file not found' ? `no ${STUDY_FILE} here` : problem}` };
   }
   let value: unknown;
   try {

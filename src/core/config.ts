@@ -210,7 +210,7 @@ function checkLayerTargets(file: string, targets: Record<string, Record<string, 
 
 
 /** A run config is a few hundred bytes; anything this large is not one (and is not read whole). */
-const MAX_CONFIG_BYTES = 1 << 20;
+export const MAX_CONFIG_BYTES = 1 << 20;
 
 /**
  * Read, parse (JSONC: comments, trailing commas and a BOM allowed, as in VS Code's settings) and validate a

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { withBackend } from '../../core/config';
+import { MAX_CONFIG_BYTES, withBackend } from '../../core/config';
 import { configError, isElsaError, usageError } from '../../core/errors';
 import { acquireFolderLock } from '../../core/io/folderLock';
 import { writeFileAtomic } from '../../core/io/atomic';
@@ -132,7 +132,7 @@ export async function runStudy(file: string, options: StudyOptions): Promise<num
 /** A cell's own config file as it is now; undefined when it is missing or not a small regular file (it is rewritten). */
 function currentText(file: string): string | undefined {
   try {
-    return readRegularFileSync(file, { maxBytes: 1 << 20, what: 'a run config', fail: (problem) => new Error(problem) }).toString('utf8');
+    return readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES, what: 'a run config', fail: (problem) => new Error(problem) }).toString('utf8');
   } catch {
     return undefined;
   }

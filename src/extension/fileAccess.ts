@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { checkpointError } from '../core/errors';
 import { completeLines, MAX_TAIL_BYTES, tailStart } from '../core/eventsTail';
-import { type ByteSource, fileByteSource, memoryByteSource } from '../core/io/byteSource';
+import { type ByteSource, fileByteSource, memoryByteSource, readBoundedText } from '../core/io/byteSource';
 import { MAX_JSON_BYTES } from '../core/io/limits';
 import { readRegularFileSync } from '../core/io/regularFile';
 import { fileShardOpener } from '../core/io/tfjsModel';
@@ -82,6 +82,15 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
+/** A model.json or index behind another URI scheme: `stat` first (a regular file within the limit), then read. */
+async function readRemoteJson(uri: vscode.Uri, label: string, what: string): Promise<{ text: string; size: number }> {
+  const st = await vscode.workspace.fs.stat(uri);
+  if ((st.type & vscode.FileType.File) === 0) throw checkpointError(label, `not a regular file`);
+  if (st.size > MAX_JSON_BYTES) throw checkpointError(label, `${what} is ${st.size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  return { text: new TextDecoder().decode(bytes), size: bytes.byteLength };
+}
+
 /** A safetensors file, a sharded model's `*.safetensors.index.json` or a TF.js model.json, opened header first. Close it when done. */
 export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
   const label = uriBaseName(uri);
@@ -89,13 +98,13 @@ export async function openStore(uri: vscode.Uri): Promise<TensorStore> {
   if (sharded || artifactType(uri.path) === 'tfjs') {
     // Bounded like the CLI: the size is checked before the JSON is read, shard paths are confined to the
     // model's folder by the core reader, and local shards must be regular files inside it (symlinks resolved).
-    const size = (await vscode.workspace.fs.stat(uri)).size;
-    if (size > MAX_JSON_BYTES) throw checkpointError(label, `${sharded ? 'index' : 'model.json'} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
-    const bytes = await vscode.workspace.fs.readFile(uri);
+    // A local file is read by the CLI's own reader, which also refuses a device or FIFO behind the name (a
+    // symlink to /dev/zero has size 0 to `stat`, then reads without end).
+    const what = sharded ? 'index' : 'model.json';
+    const { text, size } = uri.scheme === 'file' ? await readBoundedText(uri.fsPath, label, what, MAX_JSON_BYTES) : await readRemoteJson(uri, label, what);
     const dir = vscode.Uri.joinPath(uri, '..');
     const openShard = uri.scheme === 'file' ? fileShardOpener(uri.fsPath) : async (rel: string) => byteSourceFor(vscode.Uri.joinPath(dir, rel));
-    const text = new TextDecoder().decode(bytes);
-    return sharded ? openShardedSafetensorsStore(text, label, bytes.byteLength, openShard) : openTfjsStore(text, label, bytes.byteLength, openShard);
+    return sharded ? openShardedSafetensorsStore(text, label, size, openShard) : openTfjsStore(text, label, size, openShard);
   }
   const source = byteSourceFor(uri);
   try {

@@ -203,6 +203,30 @@ const MUTANTS = [
     patches: [['src/core/models/budgetedBuild.ts', '    proto.addWeight = original;\n  }', '  }']],
     tests: ['test/core/models/budgetedBuild.test.ts'],
   },
+  {
+    name: 'extract-out-overwrites-input',
+    why: '`elsa extract ck.safetensors --out ck.safetensors` replaces the whole checkpoint by one level (exit 0)',
+    patches: [['src/cli/outputPath.ts', '    if (input !== undefined) {', '    if (false) {']],
+    tests: ['test/cli/cli.test.ts'],
+  },
+  {
+    name: 'train-into-another-run',
+    why: "a second config trained into a folder holding another run overwrites that run's events.jsonl",
+    patches: [['src/cli/commands/train.ts', '  checkRunFolderIsOurs(paths);\n', '']],
+    tests: ['test/cli/cli.test.ts'],
+  },
+  {
+    name: 'tiny-images-built',
+    why: 'a model whose layer outputs 0 positions is built, and the wasm kernels read out of bounds on the first batch',
+    patches: [['src/core/models/builders.ts', '      if (shape.some((d) => d === 0)) {', '      if (false) {']],
+    tests: ['test/core/models/builders.test.ts'],
+  },
+  {
+    name: 'csv-label-unbounded',
+    why: 'one stray label (300000, or 2^32 + 3 wrapping to 3) sizes the model or trains on a wrong class',
+    patches: [['src/core/data/csv.ts', '    if (label >= MAX_CLASSES) {', '    if (false) {']],
+    tests: ['test/core/data/csv.test.ts'],
+  },
 ];
 
 function scratchCopy() {

@@ -39,11 +39,21 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   return { values, positionals: parsed.positionals, help: false };
 }
 
+/** A decimal number as a person writes it: `3`, `0.9`, `.5`, `1e-3` (not `0x1`, `0b1` or `Infinity`, which Number() takes). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** A numeric option, with a usage error naming it. */
 export function numberOption(values: Parsed['values'], name: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw usageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !DECIMAL.test(v.trim()) || !Number.isFinite(n)) throw usageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** A count option (a whole number ≥ 1), with a usage error naming it. */
+export function countOption(values: Parsed['values'], name: string): number | undefined {
+  const n = numberOption(values, name);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw usageError(`--${name} must be a whole number of at least 1, got ${JSON.stringify(values[name])}`);
   return n;
 }

@@ -217,6 +217,10 @@ export const MAX_CONFIG_BYTES = 1 << 20;
  * config file; every failure is a ConfigError naming the file, with line and column for syntax errors.
  */
 export function loadRunConfig(file: string): RunConfig {
+  // The most likely wrong file (`elsa baseline run.elsa.safetensors`): say what it is, not that it is too large.
+  if (file.toLowerCase().endsWith('.safetensors')) {
+    throw configError(file, 'is a checkpoint, not a run config (*.elsa.json): give the *.elsa.json the run was trained from');
+  }
   const text = readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES, what: 'a run config (*.elsa.json)', fail: (problem) => configError(file, problem) }).toString('utf8');
   let value: unknown;
   try {

@@ -3,7 +3,7 @@
  * provenance, and an append-only event log.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingEvent } from '../protocol/events';
 import type { RunConfig } from './config';
@@ -14,7 +14,7 @@ import { configError } from './errors';
 import { buildModel, exportTopology, hasSplitSoftmax } from './models/builders';
 import { trainElsa, type TrainerOptions, type TrainResult } from './method/trainer';
 import { VERSION } from './version';
-import { BASELINES_DIR, checkpointFileName, EVENTS_FILE, previousRunDir, REPORT_FILE, REPORT_MARKDOWN_FILE } from '../protocol/runFolder';
+import { BASELINES_DIR, checkpointFileName, EVENTS_FILE, isCheckpointFile, previousRunDir, REPORT_FILE, REPORT_MARKDOWN_FILE } from '../protocol/runFolder';
 
 export interface RunPaths {
   dir: string;
@@ -92,6 +92,19 @@ export function checkOutDir(configFile: string, dir: string): void {
       return;
     }
     if (path.dirname(d) === d) return;
+  }
+}
+
+/**
+ * One run per folder: a folder that holds another run's checkpoint (another config's name) is refused before
+ * anything in it is touched — training there would overwrite that run's events.jsonl and leave two
+ * checkpoints that `elsa report` cannot tell apart. `previous-<n>/` folders are not looked into.
+ */
+export function checkRunFolderIsOurs(paths: RunPaths): void {
+  if (!existsSync(paths.dir) || !statSync(paths.dir).isDirectory()) return;
+  const others = readdirSync(paths.dir).filter((f) => isCheckpointFile(f) && path.join(paths.dir, f) !== paths.checkpoint);
+  if (others.length > 0) {
+    throw configError(paths.dir, `holds another run's checkpoint (${others.join(', ')}); one run per folder: give this config its own outDir`);
   }
 }
 

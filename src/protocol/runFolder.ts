@@ -39,6 +39,18 @@ export const RUN_CONFIG_SUFFIX = '.elsa.json';
 /** A TF.js Layers model: `model.json` or `NAME.model.json`. */
 export const TFJS_MODEL_FILE = 'model.json';
 
+/**
+ * The weight file a TF.js model writes beside its model.json: `weights.bin` for `model.json` (as tfjs-node
+ * names it), `NAME.weights.bin` for `NAME.model.json` or `NAME.json` — so two models saved into one folder
+ * never share (and overwrite) one weight file.
+ */
+export function tfjsWeightsFileName(modelJsonPath: string): string {
+  const name = baseName(modelJsonPath);
+  if (name.toLowerCase() === TFJS_MODEL_FILE) return 'weights.bin';
+  const stem = name.replace(/(\.model)?\.json$/i, '');
+  return `${stem || 'model'}.weights.bin`;
+}
+
 /** The checkpoint file name of the run `name`. */
 export const checkpointFileName = (name: string): string => `${name}${CHECKPOINT_SUFFIX}`;
 /** The run config file name of the run `name`. */

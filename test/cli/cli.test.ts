@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -123,6 +123,69 @@ describe('elsa CLI', () => {
     const y = model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor;
     assert.deepEqual(y.shape, [1, 10]);
     for (const f of [st, sparse, path.join(tfjsDir, 'model.json')]) assert.equal(elsa(['inspect', f], dir).code, 0, f);
+  });
+
+  it('never writes over its own input or another run, and checks an output before the work (hostile-user findings)', () => {
+    const before = readFileSync(checkpoint());
+    const copy = path.join(dir, 'self.elsa.safetensors');
+    copyFileSync(checkpoint(), copy);
+    const link = path.join(dir, 'self-link.elsa.safetensors');
+    if (!existsSync(link)) symlinkSync(copy, link);
+    // --out naming the input (by its own name, or the input given through a symlink): refused, the input intact.
+    for (const [input, format] of [[copy, 'safetensors'], [copy, 'sparse'], [copy, 'onnx'], [link, 'safetensors']]) {
+      const r = elsa(['extract', input, '--level', '1', '--format', format, '--out', copy], dir);
+      assert.equal(r.code, 2, `${format}: ${r.stderr}`);
+      assert.match(r.stderr, /^UsageError: extract: --out .*self\.elsa\.safetensors is the input .*; writing it would destroy the input/);
+    }
+    const s = elsa(['sensitivity', copy, '--limit', '50', '--out', copy], dir);
+    assert.equal(s.code, 2, s.stderr);
+    assert.match(s.stderr, /sensitivity: --out .* is the input/);
+    assert.deepEqual(readFileSync(copy), before, 'the checkpoint is untouched');
+    // sensitivity's --out is checked before the scan: a folder is refused at once, with the usage code.
+    const folder = elsa(['sensitivity', copy, '--out', dir], dir);
+    assert.equal(folder.code, 2, folder.stderr);
+    assert.match(folder.stderr, /is a folder; give a file name/);
+    // Two TF.js exports into one folder: each model.json keeps its own weight file (they shared weights.bin).
+    const ex = path.join(dir, 'two-exports');
+    assert.equal(elsa(['extract', checkpoint(), '-l', '1', '-f', 'tfjs', '-o', path.join(ex, 'level1.json')], dir).code, 0);
+    assert.equal(elsa(['extract', checkpoint(), '-l', '3', '-f', 'tfjs', '-o', path.join(ex, 'level3.json')], dir).code, 0);
+    const cmp = elsa(['compare', `${checkpoint()}@1`, path.join(ex, 'level1.json'), '--json'], dir);
+    assert.equal(cmp.code, 0, cmp.stderr);
+    for (const layer of JSON.parse(cmp.stdout).layers) assert.equal(layer.jaccard, 1, `${layer.name}: level1.json holds level 1's weights`);
+    // A second run's config pointing into a folder that holds another run: refused before the folder is touched.
+    const events = readFileSync(path.join(run(), 'events.jsonl'));
+    const intruder = writeConfig(dir, 'intruder', { outDir: run() });
+    const t = elsa(['train', intruder], dir);
+    assert.equal(t.code, 1, t.stderr);
+    assert.match(t.stderr, /^ConfigError: .*: holds another run's checkpoint \(cli\.elsa\.safetensors\); one run per folder/);
+    assert.deepEqual(readFileSync(path.join(run(), 'events.jsonl')), events);
+    // A checkpoint where a config belongs says so (it said "over the 1 MiB limit").
+    const b = elsa(['baseline', checkpoint()], dir);
+    assert.equal(b.code, 1);
+    assert.match(b.stderr, /is a checkpoint, not a run config/);
+    // Numbers as a person writes them, counts ≥ 1: usage errors (exit 2).
+    assert.match(elsa(['eval', checkpoint(), '--level', '0x1'], dir).stderr, /--level must be a number, got "0x1"/);
+    const zero = elsa(['eval', checkpoint(), '--limit', '0'], dir);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--limit must be a whole number of at least 1/);
+  });
+
+  it('eval takes a test set that lacks some classes, and refuses one the model cannot read in one line', () => {
+    const row = (label: number, pixels: number) => [label, ...Array.from({ length: pixels }, (_, i) => (i * 7 + label) % 256)].join(',');
+    const nine = path.join(dir, 'nine-classes.csv');
+    writeFileSync(nine, `${Array.from({ length: 36 }, (_, i) => row(i % 9, 784)).join('\n')}\n`);
+    const ok = elsa(['eval', checkpoint(), '--data', nine, '--json'], dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    for (const l of JSON.parse(ok.stdout).levels) assert.ok(Number.isFinite(l.loss) && l.accuracy >= 0 && l.accuracy <= 1);
+    const small = path.join(dir, 'ten-by-ten.csv');
+    writeFileSync(small, `${Array.from({ length: 36 }, (_, i) => row(i % 10, 100)).join('\n')}\n`);
+    const bad = elsa(['eval', checkpoint(), '--data', small], dir);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /^ModelError: .*cli\.elsa\.safetensors: the model takes \[28, 28, 1\] inputs, the dataset's images are \[10, 10, 1\]/);
+    const many = path.join(dir, 'twelve-classes.csv');
+    writeFileSync(many, `${Array.from({ length: 36 }, (_, i) => row(i % 12, 784)).join('\n')}\n`);
+    assert.match(elsa(['eval', checkpoint(), '--data', many], dir).stderr, /the model has 10 classes, the dataset's labels go up to 11/);
   });
 
   it('evaluates every level as extracted, matching the recorded accuracy', () => {

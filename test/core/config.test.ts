@@ -76,6 +76,10 @@ describe('JSONC run configs', () => {
     assert.throws(() => loadRunConfig(write('open.elsa.json', '{ "name": "x" /* never closed')), /unterminated \/\* comment at line 1, column 15/);
     assert.throws(() => loadRunConfig(write('deep.elsa.json', '['.repeat(100_000))), /nested deeper than 256 levels/);
     assert.throws(() => loadRunConfig(dir), /is a folder, not a run config/);
+    assert.throws(() => loadRunConfig(write('r.elsa.safetensors', '{}')), /r\.elsa\.safetensors: is a checkpoint, not a run config \(\*\.elsa\.json\)/);
+    // The generator takes 32 bits: 2^32 + 1 would train exactly what seed 1 trains.
+    assert.throws(() => loadRunConfig(write('seed.elsa.json', '{"name": "s", "seed": 4294967297}')), /seed must be <= 4294967295/);
+    assert.equal(loadRunConfig(write('seed2.elsa.json', '{"name": "s", "levels": [0.5], "seed": 4294967295}')).seed, 4294967295);
     for (const bad of ['{"a":1}}', '{"a":01}', '{"a":"\\q"}', "{'a':1}", '{"a":1,,}', '']) assert.throws(() => parseJsonc(bad), JsoncError, bad);
   });
 

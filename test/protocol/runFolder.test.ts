@@ -12,7 +12,7 @@ import { studyOutputs } from '../../src/core/study';
 import { artifactType } from '../../src/extension/treeModel';
 import {
   ARTIFACT_GLOB, checkpointFileName, isCheckpointFile, isEventsFile, isReportFile, isSafetensorsFile, isShardIndexFile, isStudyFile,
-  isTfjsModelFile, previousRunDir,
+  isTfjsModelFile, previousRunDir, tfjsWeightsFileName,
 } from '../../src/protocol/runFolder';
 
 describe('run-folder layout', () => {
@@ -37,6 +37,14 @@ describe('run-folder layout', () => {
     assert.ok(isEventsFile('r/events.jsonl') && !isEventsFile('r/old-events.jsonl'));
     assert.ok(isStudyFile('s/study.json') && !isStudyFile('s/my.study.json'), 'a study *config* is not the study summary');
     assert.equal(previousRunDir(2), 'previous-2');
+  });
+
+  it('each TF.js model.json gets its own weight file, so two saved into one folder do not share one', () => {
+    assert.equal(tfjsWeightsFileName('x/model.json'), 'weights.bin');
+    assert.equal(tfjsWeightsFileName('x\\MODEL.JSON'), 'weights.bin');
+    assert.equal(tfjsWeightsFileName('x/level2.model.json'), 'level2.weights.bin');
+    assert.equal(tfjsWeightsFileName('x/level1.json'), 'level1.weights.bin');
+    assert.equal(tfjsWeightsFileName('x/.json'), 'model.weights.bin');
   });
 
   it('the checkpointGlob default in package.json is the layout', () => {

@@ -2,9 +2,9 @@
 import { initEngine } from '../../core/engine/backend';
 import { loadDataset } from '../../core/data/dataset';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
-import { evaluateModel } from '../../core/method/evaluate';
+import { evaluateModel, evaluationClasses } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
-import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { countOption, numberOption, type CommandSpec, type Parsed } from '../args';
 import { checkpointDataset } from '../checkpointData';
 import { stopIfAborted } from '../supervisor';
 import { percent, textTable } from '../tables';
@@ -32,7 +32,7 @@ export async function runEvalCommand(file: string, values: Parsed['values'], sig
   const requested = numberOption(values, 'level');
   const levels = requested === undefined ? meta.levels.map((l) => l.index) : [levelFromRequest(requested, meta, file)];
   const dataSpec = { ...checkpointDataset(file, meta.config, values.data), limitTrain: 1 };
-  const limit = numberOption(values, 'limit');
+  const limit = countOption(values, 'limit');
   if (limit !== undefined) Object.assign(dataSpec, { limitTest: limit });
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');
   stopIfAborted(signal);
@@ -43,7 +43,8 @@ export async function runEvalCommand(file: string, values: Parsed['values'], sig
     const { model } = await loadLevelModel(file, level, { signal, logits: true });
     try {
       stopIfAborted(signal);
-      const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses, signal });
+      const numClasses = evaluationClasses(file, model, dataset);
+      const ev = await evaluateModel(model, dataset.test, dataset.shape, { numClasses, signal });
       const info = meta.levels.find((l) => l.index === level);
       rows.push({ level, sparsity: info?.sparsity ?? NaN, accuracy: ev.accuracy, loss: ev.loss, recorded: info?.metrics.accuracy });
     } finally {

@@ -14,7 +14,8 @@ import { VERSION } from '../../core/version';
 import { numberOption, type CommandSpec, type Parsed } from '../args';
 import { makeOutputDir, stopIfAborted } from '../supervisor';
 import { percent } from '../tables';
-import { TFJS_MODEL_FILE } from '../../protocol/runFolder';
+import { TFJS_MODEL_FILE, tfjsWeightsFileName } from '../../protocol/runFolder';
+import { checkOutputFiles } from '../outputPath';
 
 export const extractSpec: CommandSpec = {
   name: 'extract',
@@ -22,7 +23,7 @@ export const extractSpec: CommandSpec = {
   summary:
     'Extract one level of an ELSA checkpoint: the weights outside its mask zeroed, its own small parameters.\n' +
     '  safetensors  same tensor names, loadable from PyTorch\n' +
-    '  tfjs         model.json + weights.bin, loadable by stock tf.loadLayersModel\n' +
+    '  tfjs         model.json + weights.bin (NAME.json + NAME.weights.bin), loadable by stock tf.loadLayersModel\n' +
     '  sparse       compressed sparse form (bitmap + nonzero values); shrinks with sparsity\n' +
     '  onnx         one .onnx file (opset 13, NHWC input like the TF.js model), for ONNX Runtime and friends',
   options: { level: { type: 'string', short: 'l' }, format: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' } },
@@ -43,6 +44,7 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
   const given = values.out as string | undefined;
   if (!given) throw usageError('extract: --out is required (see elsa extract --help)');
   const out = resolveOut(given, format);
+  checkOutputFiles('extract', format === 'tfjs' ? [out, path.join(path.dirname(out), tfjsWeightsFileName(out))] : [out], [file]);
   console.log(`Extracting level ${level} of ${path.resolve(file)} to ${out}`);
 
   let extracted: Awaited<ReturnType<typeof extractLevel>>;
@@ -91,11 +93,9 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
 
 /** The absolute output file; a folder given for tfjs gets model.json; an existing folder is never overwritten. */
 function resolveOut(given: string, format: string): string {
-  let out = path.resolve(given);
+  const out = path.resolve(given);
   const isDir = existsSync(out) && statSync(out).isDirectory();
-  if (format === 'tfjs' && (isDir || !out.endsWith('.json'))) out = path.join(out, TFJS_MODEL_FILE);
-  else if (isDir) throw usageError(`extract: --out ${given} is a folder; give a file name, e.g. ${path.join(given, `level.${format === 'sparse' ? 'sparse.safetensors' : format === 'onnx' ? 'onnx' : 'safetensors'}`)}`);
-  const parent = path.dirname(out);
-  if (existsSync(parent) && !statSync(parent).isDirectory()) throw usageError(`extract: cannot write ${out}: ${parent} is a file, not a folder`);
+  if (format === 'tfjs' && (isDir || !out.endsWith('.json'))) return path.join(out, TFJS_MODEL_FILE);
+  if (isDir) throw usageError(`extract: --out ${given} is a folder; give a file name, e.g. ${path.join(given, `level.${format === 'sparse' ? 'sparse.safetensors' : format === 'onnx' ? 'onnx' : 'safetensors'}`)}`);
   return out;
 }

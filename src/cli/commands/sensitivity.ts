@@ -10,13 +10,15 @@ import { initEngine } from '../../core/engine/backend';
 import { modelError, usageError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
-import { evaluateModel } from '../../core/method/evaluate';
+import { evaluateModel, evaluationClasses } from '../../core/method/evaluate';
 import { levelFromRequest, loadLevelModel } from '../../core/method/extract';
 import { loadLayersModelFile } from '../../core/models/layersFile';
 import { listModelWeights } from '../../core/models/weights';
 import { resolveRunConfig } from '../../core/config';
 import { scanSensitivity, suggestLayerTargets, suggestedRunConfig, type SensitivityScan, type Suggestion } from '../../core/sensitivity';
-import { numberOption, type CommandSpec, type Parsed } from '../args';
+import { countOption, numberOption, type CommandSpec, type Parsed } from '../args';
+import { checkOutputFiles } from '../outputPath';
+import { makeOutputDir } from '../supervisor';
 import { percent, textTable } from '../tables';
 
 export const sensitivitySpec: CommandSpec = {
@@ -69,19 +71,13 @@ async function loadInput(file: string, request: number | undefined): Promise<Loa
   return { model, level, levels: [...meta.targets], source, dataSpec: { ...data }, modelSpec: () => source.model ?? { type: 'cnn' } };
 }
 
-function checkShapes(file: string, model: tf.LayersModel, dataset: Dataset): void {
-  const got = model.inputs[0]?.shape.slice(1) ?? [];
-  if (got.length !== 3 || got.some((d, i) => d !== null && d !== dataset.shape[i])) {
-    throw modelError(file, `model input is [${got.map((d) => d ?? '?').join(', ')}], the dataset's images are [${dataset.shape.join(', ')}]`);
-  }
-  const out = model.outputs[0]?.shape ?? [];
-  if (out[out.length - 1] !== dataset.numClasses) throw modelError(file, `model output has ${String(out[out.length - 1])} classes, the dataset ${dataset.numClasses}`);
-}
-
 export async function runSensitivityCommand(file: string, values: Parsed['values'], signal?: AbortSignal): Promise<number> {
   const target = numberOption(values, 'target') ?? 0.9;
   if (!(target > 0 && target < 1)) throw usageError(`sensitivity: --target must be a sparsity in (0, 1), got ${target}`);
-  const limit = numberOption(values, 'limit');
+  const limit = countOption(values, 'limit');
+  // The output is checked before the scan (minutes), not after it.
+  const out = path.resolve((values.out as string | undefined) ?? defaultOut(file));
+  checkOutputFiles('sensitivity', [out], [file], 'suggested.elsa.json');
   await initEngine(((values.backend as string | undefined) ?? 'auto') as 'auto');
   const loaded = await loadInput(file, numberOption(values, 'level'));
   const { model } = loaded;
@@ -89,7 +85,7 @@ export async function runSensitivityCommand(file: string, values: Parsed['values
     const dataSpec = values.data ? { path: values.data as string } : { ...loaded.dataSpec };
     Object.assign(dataSpec, { limitTrain: 1, ...(limit !== undefined ? { limitTest: limit } : {}) });
     const dataset = await loadDataset(dataSpec);
-    checkShapes(file, model, dataset);
+    const numClasses = evaluationClasses(file, model, dataset);
     const weights = listModelWeights(model).filter((w) => w.sparsifiable);
     if (weights.length === 0) throw modelError(file, 'the model has no prunable weights (Dense or convolution kernels)');
     const originals = new Map(weights.map((w) => [w.name, new Float32Array(w.variable.read().dataSync())]));
@@ -101,7 +97,7 @@ export async function runSensitivityCommand(file: string, values: Parsed['values
         const w = layer ? byName.get(layer) : undefined;
         if (w && pruned) w.variable.write(tf.tensor(pruned, w.shape, 'float32'));
         try {
-          return await evaluateModel(model, dataset.test, dataset.shape, { numClasses: dataset.numClasses });
+          return await evaluateModel(model, dataset.test, dataset.shape, { numClasses });
         } finally {
           if (w) w.variable.write(tf.tensor(originals.get(w.name)!, w.shape, 'float32'));
         }
@@ -119,7 +115,6 @@ export async function runSensitivityCommand(file: string, values: Parsed['values
       process.stderr.write(`Interrupted after ${scan.evaluations} evaluations; no config written.\n`);
       return 130;
     }
-    const out = path.resolve((values.out as string | undefined) ?? defaultOut(file));
     const name = runNameFor(out);
     const levels = loaded.levels.length > 0 ? loaded.levels : [target];
     // A config written inside a run folder (runs/demo/) trains into a sibling run folder (runs/<name>).
@@ -127,6 +122,7 @@ export async function runSensitivityCommand(file: string, values: Parsed['values
     const { config, suggestions } = suggestedRunConfig(scan, { name, levels, model: loaded.modelSpec(path.dirname(out)), source: loaded.source, outDir });
     // Written only if it is a config `elsa train` accepts.
     resolveRunConfig(structuredClone(config), out);
+    makeOutputDir(path.dirname(out));
     await writeFileAtomic(out, `${JSON.stringify(config, null, 2)}\n`);
     const suggestion = suggestions.find((s) => Math.abs(s.target - target) < 1e-9) ?? suggestLayerTargets(scan, target);
     if (values.json) console.log(JSON.stringify({ file, level: loaded.level, dataset: `${dataset.name} (${dataset.test.count} test)`, seconds, scan, suggestion, config: out }, null, 2));

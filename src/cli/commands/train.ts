@@ -5,7 +5,7 @@ import { configError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import { loadTrainingState, type SavedState } from '../../core/method/trainingCheckpoint';
-import { checkOutDir, eventLog, modelNotes, movePreviousRun, prepareRun, runPaths } from '../../core/run';
+import { checkOutDir, checkRunFolderIsOurs, eventLog, modelNotes, movePreviousRun, prepareRun, runPaths } from '../../core/run';
 import type { TrainingEvent } from '../../protocol/events';
 import type { CommandSpec } from '../args';
 import { ProgressReporter } from '../progress';
@@ -51,6 +51,7 @@ export async function runTrainingCommand(
 export async function runTraining(config: RunConfig, options: { fresh?: boolean; signal: AbortSignal }): Promise<number> {
   const paths = runPaths(config);
   console.log(`Run folder: ${paths.dir}`);
+  checkRunFolderIsOurs(paths);
   const prior = options.fresh ? 'none' : await priorState(paths.checkpoint, config);
   if (prior === 'complete') {
     console.log(`${paths.checkpoint} is already complete (use --fresh to train again).`);

@@ -18,6 +18,18 @@ function isHeaderLine(firstField: string): boolean {
   return firstField.trim() !== '' && !/^[+-]?\d/.test(firstField.trim());
 }
 
+/**
+ * Most classes a dataset may have (labels 0..MAX_CLASSES − 1): the model's output layer and every one-hot batch
+ * grow with the largest label, so one stray number in a file must not size them (IDX labels are bytes: ≤ 256).
+ */
+export const MAX_CLASSES = 10_000;
+
+/** A field with its surrounding double quotes removed, as spreadsheet exports write numbers ("3","0",…). */
+function unquote(field: string): string {
+  const f = field.trim();
+  return f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1) : field;
+}
+
 /** Parses CSV text; `file` names the source in errors. */
 export function parseImageCsv(text: string, file: string): CsvSamples {
   const lines = text.split(/\r?\n/);
@@ -27,7 +39,7 @@ export function parseImageCsv(text: string, file: string): CsvSamples {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
-    const fields = line.split(',');
+    const fields = line.split(',').map(unquote);
     const lineNo = i + 1;
     if (rows.length === 0 && pixelsPerSample < 0 && isHeaderLine(fields[0])) {
       pixelsPerSample = fields.length - 1;
@@ -41,6 +53,9 @@ export function parseImageCsv(text: string, file: string): CsvSamples {
     const label = Number(fields[0]);
     if (!Number.isInteger(label) || label < 0 || fields[0].trim() === '') {
       throw dataError(`${file}:${lineNo}`, `label ${JSON.stringify(fields[0])} is not a non-negative integer`);
+    }
+    if (label >= MAX_CLASSES) {
+      throw dataError(`${file}:${lineNo}`, `label ${fields[0].trim()} is too large: at most ${MAX_CLASSES} classes (labels 0..${MAX_CLASSES - 1})`);
     }
     const row = new Uint8Array(pixelsPerSample);
     for (let j = 0; j < pixelsPerSample; j++) {

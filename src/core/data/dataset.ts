@@ -249,6 +249,9 @@ export async function loadDataset(spec: DatasetSpec, baseDir: string = process.c
   checkLimit(spec.limitTest, 'limitTest');
   const located = locate(spec, baseDir, lookup);
   const loaded = loadFrom(located, spec);
+  // An IDX file may declare 0 images: every accuracy would be 0/0 (NaN) and training would do nothing.
+  if (loaded.train.count === 0) throw dataError(located.location, 'the training split has no images');
+  if (loaded.test.count === 0) throw dataError(located.location, 'the test split has no images');
   const isFashionMnist = located.origin === 'debian' || located.origin === 'embedded';
   const name =
     located.origin === 'embedded' ? EMBEDDED_DATASET_NAME : located.origin === 'debian' ? 'fashion-mnist' : path.basename(located.location).replace(/\.csv$/i, '');

@@ -80,6 +80,7 @@ export function readSampleImages(file: string, shape: readonly number[]): Sample
     if (dims.length !== 4) throw dataError(file, `IDX images must be [N, H, W] or [N, H, W, C], got [${idx.dims.join(', ')}]`);
     const [n, ih, iw, ic] = dims;
     if (ih !== h || iw !== w) throw mismatch([ih, iw, ic]);
+    if (n === 0) throw dataError(file, 'holds no images (the IDX header says 0)');
     if (n > MAX_FILE_SAMPLES) throw dataError(file, `holds ${n} images, more than the ${MAX_FILE_SAMPLES} one file may give; use it as a dataset (--data) with --sample`);
     const per = ih * iw * ic;
     const values = idx.values as Uint8Array;

@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { DType } from '../../protocol/checkpoint';
+import { tfjsWeightsFileName } from '../../protocol/runFolder';
 import { checkpointError, isElsaError } from '../errors';
 import { writeFileAtomic } from './atomic';
 import { type ByteSource, fileByteSource, readBoundedText } from './byteSource';
@@ -196,7 +197,7 @@ interface TfjsModelJson {
 const DTYPE_TO_TFJS: Partial<Record<DType, string>> = { F32: 'float32', F16: 'float32', BF16: 'float32', I32: 'int32', BOOL: 'bool' };
 
 export interface WriteTfjsModelOptions {
-  /** Name of the single weight shard beside model.json (default `weights.bin`). */
+  /** Name of the single weight shard beside model.json (default: `tfjsWeightsFileName`, `weights.bin` for model.json). */
   weightsFileName?: string;
   userDefinedMetadata?: Record<string, unknown>;
   trainingConfig?: unknown;
@@ -210,7 +211,7 @@ export interface WriteTfjsModelOptions {
 export async function writeTfjsModel(
   modelJsonPath: string, model: { topology: unknown; weights: Record<string, HostTensor> }, options: WriteTfjsModelOptions = {},
 ): Promise<void> {
-  const weightsFileName = options.weightsFileName ?? 'weights.bin';
+  const weightsFileName = options.weightsFileName ?? tfjsWeightsFileName(modelJsonPath);
   const specs: TfjsWeightSpec[] = [];
   const chunks: Uint8Array[] = [];
   for (const [name, t] of Object.entries(model.weights)) {

@@ -1,6 +1,7 @@
 /** Evaluation of a model on a split: accuracy, mean cross-entropy, and optionally the raw logits. */
 import * as tf from '@tensorflow/tfjs';
-import type { Split } from '../data/dataset';
+import type { Dataset, Split } from '../data/dataset';
+import { modelError } from '../errors';
 
 export interface Evaluation {
   accuracy: number;
@@ -8,6 +9,26 @@ export interface Evaluation {
   count: number;
   /** count * numClasses logits, when asked for (exactness tests compare them bit for bit). */
   logits?: Float32Array;
+}
+
+/**
+ * Whether `model` can be evaluated on `dataset`'s test split: its input must be the dataset's image shape and
+ * every label must be one of its classes. A test set may lack the last classes (labels 0..8 for a 10-class
+ * model): the model's class count is what to evaluate with, and is returned. One line naming `file` otherwise.
+ */
+export function evaluationClasses(file: string, model: tf.LayersModel, dataset: Pick<Dataset, 'shape' | 'numClasses'>): number {
+  const got = model.inputs[0]?.shape.slice(1) ?? [];
+  const flat = got.length === 1 && got[0] === dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
+  if (!flat && (got.length !== 3 || got.some((d, i) => d !== null && d !== dataset.shape[i]))) {
+    throw modelError(file, `the model takes [${got.map((d) => d ?? '?').join(', ')}] inputs, the dataset's images are [${dataset.shape.join(', ')}]`);
+  }
+  const out = model.outputs[0]?.shape ?? [];
+  const classes = out[out.length - 1];
+  if (typeof classes !== 'number' || out.length !== 2) throw modelError(file, `the model's output is [${out.map((d) => d ?? '?').join(', ')}], not one logit per class`);
+  if (dataset.numClasses > classes) {
+    throw modelError(file, `the model has ${classes} classes, the dataset's labels go up to ${dataset.numClasses - 1}`);
+  }
+  return classes;
 }
 
 export async function evaluateModel(

@@ -202,16 +202,38 @@ function checkImported(model: tf.LayersModel, file: string, inputShape: [number,
 export function buildBuiltinModel(spec: BuiltinModelSpec, inputShape: [number, number, number], numClasses: number, seed: number): tf.LayersModel {
   checkArgs(inputShape, numClasses, seed);
   const rng = createRng(seed);
-  switch (spec.type) {
-    case 'mlp':
-      return buildMlp(inputShape, numClasses, rng);
-    case 'cnn':
-      return buildCnn(inputShape, numClasses, rng);
-    case 'resnet':
-      return buildResnet(inputShape, numClasses, rng);
-    default: {
-      const unknown: { type?: unknown } = spec;
-      throw modelError(undefined, `unknown model type ${JSON.stringify(unknown.type)} (known: ${BUILTIN_MODEL_TYPES.join(', ')}, layers-json)`);
+  const build = (): tf.LayersModel => {
+    switch (spec.type) {
+      case 'mlp':
+        return buildMlp(inputShape, numClasses, rng);
+      case 'cnn':
+        return buildCnn(inputShape, numClasses, rng);
+      case 'resnet':
+        return buildResnet(inputShape, numClasses, rng);
+      default: {
+        const unknown: { type?: unknown } = spec;
+        throw modelError(undefined, `unknown model type ${JSON.stringify(unknown.type)} (known: ${BUILTIN_MODEL_TYPES.join(', ')}, layers-json)`);
+      }
+    }
+  };
+  const model = build();
+  checkNoEmptyLayer(model, `the ${spec.type} model`, inputShape);
+  return model;
+}
+
+/**
+ * Refuses a model in which some layer's output has a dimension of 0: images too small for its pooling (the
+ * small CNN halves 3×3 images twice, to 0×0). TF.js builds such a model, and the wasm kernels then read out of
+ * bounds on the first batch ("memory access out of bounds"), after the run folder was written.
+ */
+export function checkNoEmptyLayer(model: tf.LayersModel, what: string, inputShape: readonly number[], file?: string): void {
+  for (const layer of model.layers) {
+    const shapes = (Array.isArray(layer.outputShape[0]) || layer.outputShape.length === 0 ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
+    for (const shape of shapes) {
+      if (shape.some((d) => d === 0)) {
+        model.dispose();
+        throw modelError(file, `${what} cannot take ${inputShape.join('×')} images: its layer "${layer.name}" would output [${shape.map((d) => d ?? '?').join(', ')}] (the images are too small for it)`);
+      }
     }
   }
 }
@@ -235,6 +257,7 @@ export function hasSplitSoftmax(model: tf.LayersModel): boolean {
 async function buildLayersJsonModel(spec: LayersJsonModelSpec, inputShape: [number, number, number], numClasses: number): Promise<tf.LayersModel> {
   const model = await loadLayersModelFile(spec.path);
   checkImported(model, spec.path, inputShape, numClasses);
+  checkNoEmptyLayer(model, 'the model', inputShape, spec.path);
   const original = modelTopology(model);
   const logits = withoutFinalSoftmax(original);
   if (!logits) return model;

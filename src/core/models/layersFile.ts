@@ -9,6 +9,7 @@ import { isElsaError, modelError } from '../errors';
 import { type TfjsModelReader, openTfjsModelFile } from '../io/tfjsModel';
 import { buildWithWeightBudget } from './budgetedBuild';
 import { checkLayersTopology } from './topologyCheck';
+import { tfjsWeightsFileName } from '../../protocol/runFolder';
 
 /**
  * model.json and its shards as tfjs ModelArtifacts, read by the one model.json reader (io/tfjsModel.ts) and
@@ -64,13 +65,13 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
 }
 
 export interface LayersFileOptions {
-  /** Weight file name beside model.json (default `weights.bin`, as tfjs-node writes it). */
+  /** Weight file name beside model.json (default: `tfjsWeightsFileName`, `weights.bin` for model.json). */
   weightsFileName?: string;
 }
 
 /** An IOHandler over a model.json path: load reads it and its shards, save writes model.json + one weights file. */
 export function layersFileHandler(modelJsonPath: string, options: LayersFileOptions = {}): tf.io.IOHandler {
-  const weightsFileName = options.weightsFileName ?? 'weights.bin';
+  const weightsFileName = options.weightsFileName ?? tfjsWeightsFileName(modelJsonPath);
   return {
     load: async (): Promise<tf.io.ModelArtifacts> => readLayersArtifacts(modelJsonPath),
     save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
@@ -137,7 +138,7 @@ export async function loadLayersModelFile(modelJsonPath: string): Promise<tf.Lay
   }
 }
 
-/** Saves a Layers model as model.json + weights.bin, loadable by stock `tf.loadLayersModel`. */
+/** Saves a Layers model as model.json + its weight file (tfjsWeightsFileName), loadable by stock `tf.loadLayersModel`. */
 export async function saveLayersModelFile(model: tf.LayersModel, modelJsonPath: string, options: LayersFileOptions = {}): Promise<void> {
   mkdirSync(path.dirname(modelJsonPath), { recursive: true });
   await model.save(layersFileHandler(modelJsonPath, options));

@@ -137,3 +137,13 @@ test('the embedded subset in the repository is found from the sources and is cla
     assert.equal(max, 1);
   }
 });
+
+test('a split with no images (an IDX header that says 0) is one DataError naming the folder, not NaN metrics', async () => {
+  for (const [split, opts] of [['test', { test: 0 }], ['training', { train: 0 }]] as const) {
+    const dir = writeIdxDataset(path.join(root, `empty-${split}`), 9, opts);
+    await assert.rejects(
+      loadDataset({ path: dir }, root, lookup),
+      (e: unknown) => isElsaError(e) && e.kind === 'DataError' && e.file === dir && e.problem === `the ${split} split has no images`,
+    );
+  }
+});

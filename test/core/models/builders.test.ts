@@ -117,6 +117,20 @@ test('bad arguments are ModelErrors', () => {
   assert.throws(() => buildModel({ type: 'vgg' } as unknown as BuiltinModelSpec, [28, 28, 1], 10, 1), (e: unknown) => isModelError(e) && /unknown model type "vgg"/.test((e as Error).message));
 });
 
+test('images too small for a model (a layer would output 0 positions) are a ModelError, not a wasm crash on the first batch', () => {
+  // The small CNN halves twice: 3×3 → 1×1 → 0×0 at pool2, and 1×N images → 0 rows.
+  for (const shape of [[3, 3, 1], [2, 2, 1], [1, 50, 1]] as [number, number, number][]) {
+    assert.throws(
+      () => buildModel({ type: 'cnn' }, shape, 10, 1),
+      (e: unknown) => isElsaError(e) && e.kind === 'ModelError' && new RegExp(`the cnn model cannot take ${shape.join('×')} images: its layer "pool\\d" would output`).test(e.problem),
+      shape.join('×'),
+    );
+  }
+  for (const [type, shape] of [['cnn', [4, 4, 1]], ['resnet', [1, 1, 1]], ['mlp', [1, 1, 1]]] as [BuiltinModelSpec['type'], [number, number, number]][]) {
+    buildModel({ type } as BuiltinModelSpec, shape, 10, 1).dispose();
+  }
+});
+
 test('the wide residual CNN (issue 8 size control): the same layers with k× the filters, k an integer >= 1', () => {
   const base = buildModel({ type: 'resnet' }, [28, 28, 1], 10, 5);
   const wide = buildWideResnet([28, 28, 1], 10, 5, 2);

@@ -227,6 +227,12 @@ const MUTANTS = [
     patches: [['src/core/data/csv.ts', '    if (label >= MAX_CLASSES) {', '    if (false) {']],
     tests: ['test/core/data/csv.test.ts'],
   },
+  {
+    name: 'weight-layout-unchecked',
+    why: 'a kernel stored as [300, 784] is loaded into a [784, 300] layer because the value counts agree: eval runs scrambled weights',
+    patches: [['src/core/models/weights.ts', '    if (declared && declared.join() !== w.shape.join()) {', '    if (false) {']],
+    tests: ['test/cli/cli.test.ts'],
+  },
 ];
 
 function scratchCopy() {

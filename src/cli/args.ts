@@ -23,18 +23,38 @@ export interface Parsed {
   help: boolean;
 }
 
+/**
+ * The positional arguments a usage line names, per alternative: the `<…>` words before its first option or
+ * `[…]` (an option's `<value>` is not a positional). `study <study.json> | study --plot <study-dir>` →
+ * "<study.json>, or --plot <study-dir>".
+ */
+export function positionalsOf(usage: string): string {
+  const alternatives = usage.split(' | ').map((alt, i) => {
+    const words = alt.split(' ').slice(1);
+    const stop = words.findIndex((w) => w.startsWith('-') || w.startsWith('['));
+    const positional = (stop < 0 ? words : words.slice(0, stop)).filter((w) => w.startsWith('<'));
+    // A later alternative that differs by an option is shown with it (`--plot <study-dir>`).
+    return i > 0 && stop >= 0 ? words.filter((w) => !w.startsWith('[')).join(' ') : positional.join(' ');
+  });
+  return alternatives.filter(Boolean).join(', or ') || 'no arguments';
+}
+
 export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw usageError(`${spec.name}: ${(e as Error).message.split('\n')[0]} (see elsa ${spec.name} --help)`);
+    const message = (e as Error).message;
+    // "Option '--level' argument is ambiguous. … use '--level=-XYZ'": the fix is on a later line of node's text.
+    const dash = /use '(--[\w-]+)=-XYZ'/.exec(message);
+    if (dash) throw usageError(`${spec.name}: a value starting with "-" is written ${dash[1]}=-1 (see elsa ${spec.name} --help)`);
+    throw usageError(`${spec.name}: ${message.split('\n')[0]} (see elsa ${spec.name} --help)`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { values, positionals: parsed.positionals, help: true };
   const n = parsed.positionals.length;
   if (n < spec.minPositionals || n > spec.maxPositionals) {
-    throw usageError(`${spec.name}: expected ${spec.usage.split(' ').slice(1).filter((w) => w.startsWith('<')).join(' ') || 'no arguments'} (see elsa ${spec.name} --help)`);
+    throw usageError(`${spec.name}: expected ${positionalsOf(spec.usage)} (see elsa ${spec.name} --help)`);
   }
   return { values, positionals: parsed.positionals, help: false };
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -159,6 +159,23 @@ describe('elsa CLI', () => {
     assert.equal(t.code, 1, t.stderr);
     assert.match(t.stderr, /^ConfigError: .*: holds another run's checkpoint \(cli\.elsa\.safetensors\); one run per folder/);
     assert.deepEqual(readFileSync(path.join(run(), 'events.jsonl')), events);
+    // A damaged finished baseline is reported before any other baseline trains (it was hit after them).
+    const dense = path.join(run(), 'baselines', 'dense-4ep.safetensors');
+    const denseBytes = readFileSync(dense);
+    const cheap = path.join(run(), 'baselines', 'independent-50-cheap-2ep.safetensors');
+    const cheapBytes = readFileSync(cheap);
+    try {
+      truncateSync(dense, 100);
+      rmSync(cheap);
+      const d = elsa(['baseline', config], dir);
+      assert.equal(d.code, 1, d.stderr);
+      assert.match(d.stderr, /^CheckpointError: .*dense-4ep\.safetensors: .*\(delete it, or give --fresh to retrain the baselines\)/);
+      assert.doesNotMatch(d.stdout, / epoch \d+ /, 'nothing trained');
+      assert.ok(!existsSync(cheap), 'the missing baseline was not trained first');
+    } finally {
+      writeFileSync(dense, denseBytes);
+      writeFileSync(cheap, cheapBytes);
+    }
     // A checkpoint where a config belongs says so (it said "over the 1 MiB limit").
     const b = elsa(['baseline', checkpoint()], dir);
     assert.equal(b.code, 1);
@@ -254,6 +271,19 @@ describe('elsa CLI', () => {
     assert.equal(elsa(['frobnicate'], dir).code, 2);
     assert.equal(elsa(['extract', checkpoint()], dir).code, 2);
     assert.match(elsa(['extract', checkpoint(), '--level', '0.33', '--out', 'x'], dir).stderr, /no level with sparsity 0.33/);
+    // A kernel whose header says [300, 784] holds as many values as the model's [784, 300] but not its layout:
+    // eval and extract refuse it (they checked the count only, so eval ran on scrambled weights).
+    const bytes = readFileSync(checkpoint());
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    const header = bytes.subarray(8, headerEnd).toString('utf8');
+    assert.ok(header.includes('"shape":[784,300]'));
+    const transposed = path.join(dir, 'transposed.elsa.safetensors');
+    writeFileSync(transposed, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header.replace('"shape":[784,300]', '"shape":[300,784]')), bytes.subarray(headerEnd)]));
+    for (const args of [['eval', transposed, '--limit', '20'], ['extract', transposed, '-l', '1', '-f', 'tfjs', '-o', path.join(dir, 'transposed-tfjs')]]) {
+      const r = elsa(args, dir);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr.trim().split('\n').at(-1)!, /^ModelError: .*transposed\.elsa\.safetensors: weight tensor dense1\/kernel is \[300, 784\], the model needs \[784, 300\]$/);
+    }
   });
 
   it('resumes after being killed', async () => {

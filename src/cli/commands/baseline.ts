@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { baselineJobs, selectBaselineJobs, type BaselineJob } from '../../core/budgets';
 import { loadRunConfig, portableConfig, requireBuiltinEngine, sameRun, withBackend, type RunConfig } from '../../core/config';
+import { checkpointError, isElsaError } from '../../core/errors';
 import { readElsaCheckpoint } from '../../core/io/elsaCheckpoint';
 import type { ElsaMetadata } from '../../protocol/checkpoint';
 import { loadTrainingState } from '../../core/method/trainingCheckpoint';
@@ -60,9 +61,21 @@ export async function runBaselines(config: RunConfig, options: { fresh?: boolean
   let log: ((e: TrainingEvent) => void) | undefined;
   const rows: string[][] = [];
   let prepared: Awaited<ReturnType<typeof prepareRun>> | undefined;
+  // Every finished baseline is read before anything trains: a damaged file is one line now, not after the
+  // other baselines have trained for an hour.
+  const finished = new Map<BaselineJob, ElsaMetadata | undefined>();
   for (const job of jobs) {
     const file = path.join(paths.baselinesDir, job.file);
-    const done = options.fresh ? undefined : await completeMeta(file, job.config);
+    try {
+      finished.set(job, options.fresh ? undefined : await completeMeta(file, job.config));
+    } catch (e) {
+      if (isElsaError(e)) throw checkpointError(file, `${e.problem} (delete it, or give --fresh to retrain the baselines)`);
+      throw e;
+    }
+  }
+  for (const job of jobs) {
+    const file = path.join(paths.baselinesDir, job.file);
+    const done = finished.get(job);
     if (done) {
       console.log(`${job.label}: already complete (${file})`);
       rows.push(row(job, done));

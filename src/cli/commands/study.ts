@@ -241,6 +241,9 @@ export function parseStudyOptions(values: Parsed['values']): Pick<StudyOptions, 
 
 
 export async function runStudyCommand(target: string, options: { backend?: string; plot?: boolean; values?: Parsed['values']; signal: AbortSignal }): Promise<number> {
-  if (options.plot) return plotStudy(target);
+  if (options.plot) {
+    for (const o of ['jobs', 'cells', 'backend']) if (options.values?.[o] !== undefined) throw usageError(`study: --${o} applies to running a study, not to --plot`);
+    return plotStudy(target);
+  }
   return runStudy(target, { backend: options.backend, signal: options.signal, ...(options.values ? parseStudyOptions(options.values) : {}) });
 }

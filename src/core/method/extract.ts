@@ -65,6 +65,7 @@ export async function loadLevelModel(
   for (const [name, t] of Object.entries(extracted.weights)) floats[name] = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array);
   const stored = extracted.meta.topology as LayersTopology;
   const topology = (options.logits && withoutFinalSoftmax(stored)) || stored;
-  const model = await modelFromTopology(topology, floats, file);
+  const shapes = Object.fromEntries(Object.entries(extracted.weights).map(([name, t]) => [name, t.shape]));
+  const model = await modelFromTopology(topology, floats, file, shapes);
   return { model, extracted };
 }

@@ -86,7 +86,9 @@ export function modelTopology(model: tf.LayersModel): LayersTopology {
  * stable name (a missing or mis-sized entry is a ModelError; extra entries are ignored), and the topology may
  * not create more weight values than `weights` holds (budgetedBuild.ts).
  */
-export async function modelFromTopology(topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string): Promise<tf.LayersModel> {
+export async function modelFromTopology(
+  topology: LayersTopology, weights?: Record<string, Float32Array>, file?: string, shapes?: Record<string, readonly number[]>,
+): Promise<tf.LayersModel> {
   // elsa_torch writes a PyTorch module description here (docs/format.md, "topology"): TF.js cannot build it.
   const format = (topology as { format?: unknown }).format;
   if (typeof format === 'string' && format.startsWith('torch-module/')) {
@@ -102,16 +104,30 @@ export async function modelFromTopology(topology: LayersTopology, weights?: Reco
     if (isElsaError(e)) throw e;
     throw modelError(file, `cannot rebuild the model topology (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
-  if (weights) setWeightsByName(model, weights, file);
+  if (weights) {
+    try {
+      setWeightsByName(model, weights, file, shapes);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   return model;
 }
 
-/** Sets every weight of `model` from `weights[stableName]`. */
-export function setWeightsByName(model: tf.LayersModel, weights: Record<string, Float32Array>, file?: string): void {
+/**
+ * Sets every weight of `model` from `weights[stableName]`. With `shapes` (what the file declares), a tensor must
+ * have the model's shape exactly: a [300, 784] tensor has the values of a [784, 300] kernel but not its layout.
+ */
+export function setWeightsByName(model: tf.LayersModel, weights: Record<string, Float32Array>, file?: string, shapes?: Record<string, readonly number[]>): void {
   const list = listModelWeights(model);
   for (const w of list) {
     const data = weights[w.name];
     if (!data) throw modelError(file, `missing weight tensor ${w.name}`);
+    const declared = shapes?.[w.name];
+    if (declared && declared.join() !== w.shape.join()) {
+      throw modelError(file, `weight tensor ${w.name} is [${declared.join(', ')}], the model needs [${w.shape.join(', ')}]`);
+    }
     const size = w.shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw modelError(file, `weight tensor ${w.name} has ${data.length} values, the model needs [${w.shape.join(', ')}] = ${size}`);
   }

@@ -42,11 +42,28 @@ function formatBig(n: bigint): string {
   return Number(n).toExponential(1).replace('.0e', 'e').replace('e+', 'e');
 }
 
+/** Formats people give a safetensors reader by mistake, known by their first bytes. */
+function otherFormat(prefix: Uint8Array): string | undefined {
+  const b = (i: number) => prefix[i];
+  const ascii = (text: string) => [...text].every((c, i) => b(i) === c.charCodeAt(0));
+  if (ascii('PK')) return 'a ZIP archive (a PyTorch .pt/.pth checkpoint is one: load it in Python and save_file() it as safetensors)';
+  if (b(0) === 0x89 && ascii('\x89PNG')) return 'a PNG image';
+  if (b(0) === 0x89 && ascii('\x89HDF')) return 'an HDF5 file (a Keras .h5 model)';
+  if (b(0) === 0x1f && b(1) === 0x8b) return 'a gzip file';
+  if (b(0) === 0x7b || b(0) === 0x5b) return 'a JSON file';
+  // ONNX ModelProto: field 1 (ir_version, varint) then field 2 (producer_name, string) or 3 (producer_version) or 7 (graph)
+  if (b(0) === 0x08 && b(1) > 0 && b(1) < 0x80 && [0x12, 0x1a, 0x3a].includes(b(2))) return 'an ONNX model';
+  return undefined;
+}
+
 /** Validates the 8-byte prefix against the file size; returns the header length. */
 export function parseHeaderLength(label: string, prefix: Uint8Array, fileSize: number): number {
   if (fileSize < 8) throw checkpointError(label, `file is ${fileSize} bytes, shorter than the 8-byte safetensors header length`);
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(fileSize - 8)) throw checkpointError(label, `header length ${formatBig(n)} exceeds file size ${fileSize}`);
+  if (n > BigInt(fileSize - 8)) {
+    const other = otherFormat(prefix);
+    throw checkpointError(label, `header length ${formatBig(n)} exceeds file size ${fileSize}${other ? `: this is ${other}, not safetensors` : ''}`);
+  }
   if (n > BigInt(MAX_HEADER_BYTES)) throw checkpointError(label, `header length ${formatBig(n)} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   if (n < 2n) throw checkpointError(label, `header length ${n} is too short for a JSON object`);
   return Number(n);

@@ -97,6 +97,10 @@ describe('safetensors header validation', () => {
     ['overlapping tensors', fileWithHeader({ a: { dtype: 'U8', shape: [4], data_offsets: [0, 4] }, b: { dtype: 'U8', shape: [4], data_offsets: [2, 6] } }, 6), /overlap tensor "a"/],
     ['trailing data', fileWithHeader({ a: { dtype: 'U8', shape: [4], data_offsets: [0, 4] } }, 10), /data section is 10 bytes but the tensors end at 4/],
     ['metadata value not a string', fileWithHeader({ __metadata__: { n: 3 } }, 0), /__metadata__\["n"\] is number, expected a string/],
+    // Other formats given by mistake are named (the ONNX file `elsa extract -f onnx` writes starts 08 07 12 …).
+    ['an ONNX model', (() => { const b = new Uint8Array(64); b.set([0x08, 0x07, 0x12, 0x0b, 0x45, 0x4c, 0x53, 0x41]); return b; })(), /header length \S+ exceeds file size 64: this is an ONNX model, not safetensors/],
+    ['a PyTorch .pt (ZIP)', (() => { const b = new Uint8Array(64); b.set([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]); return b; })(), /exceeds file size 64: this is a ZIP archive \(a PyTorch/],
+    ['a PNG', (() => { const b = new Uint8Array(64); b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); return b; })(), /exceeds file size 64: this is a PNG image, not safetensors/],
     ['offsets not integers', fileWithHeader({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 0.5] } }, 1), /are not two non-negative integers/],
   ];
   for (const [what, bytes, message] of cases) {

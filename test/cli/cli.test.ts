@@ -145,6 +145,9 @@ describe('elsa CLI', () => {
     const folder = elsa(['sensitivity', copy, '--out', dir], dir);
     assert.equal(folder.code, 2, folder.stderr);
     assert.match(folder.stderr, /is a folder; give a file name/);
+    const extractFolder = elsa(['extract', copy, '--level', '1', '--format', 'onnx', '--out', dir], dir);
+    assert.equal(extractFolder.code, 2, extractFolder.stderr);
+    assert.match(extractFolder.stderr, /^UsageError: extract: --out .* is a folder; give a file name, e\.g\. .*level\.onnx/);
     // Two TF.js exports into one folder: each model.json keeps its own weight file (they shared weights.bin).
     const ex = path.join(dir, 'two-exports');
     assert.equal(elsa(['extract', checkpoint(), '-l', '1', '-f', 'tfjs', '-o', path.join(ex, 'level1.json')], dir).code, 0);

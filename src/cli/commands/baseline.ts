@@ -63,19 +63,17 @@ export async function runBaselines(config: RunConfig, options: { fresh?: boolean
   let prepared: Awaited<ReturnType<typeof prepareRun>> | undefined;
   // Every finished baseline is read before anything trains: a damaged file is one line now, not after the
   // other baselines have trained for an hour.
-  const finished = new Map<BaselineJob, ElsaMetadata | undefined>();
+  const checked: { job: BaselineJob; file: string; done: ElsaMetadata | undefined }[] = [];
   for (const job of jobs) {
     const file = path.join(paths.baselinesDir, job.file);
     try {
-      finished.set(job, options.fresh ? undefined : await completeMeta(file, job.config));
+      checked.push({ job, file, done: options.fresh ? undefined : await completeMeta(file, job.config) });
     } catch (e) {
       if (isElsaError(e)) throw checkpointError(file, `${e.problem} (delete it, or give --fresh to retrain the baselines)`);
       throw e;
     }
   }
-  for (const job of jobs) {
-    const file = path.join(paths.baselinesDir, job.file);
-    const done = finished.get(job);
+  for (const { job, file, done } of checked) {
     if (done) {
       console.log(`${job.label}: already complete (${file})`);
       rows.push(row(job, done));

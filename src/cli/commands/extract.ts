@@ -44,7 +44,8 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
   const given = values.out as string | undefined;
   if (!given) throw usageError('extract: --out is required (see elsa extract --help)');
   const out = resolveOut(given, format);
-  checkOutputFiles('extract', format === 'tfjs' ? [out, path.join(path.dirname(out), tfjsWeightsFileName(out))] : [out], [file]);
+  const example = `level.${format === 'sparse' ? 'sparse.safetensors' : format === 'onnx' ? 'onnx' : 'safetensors'}`;
+  checkOutputFiles('extract', format === 'tfjs' ? [out, path.join(path.dirname(out), tfjsWeightsFileName(out))] : [out], [file], example);
   console.log(`Extracting level ${level} of ${path.resolve(file)} to ${out}`);
 
   let extracted: Awaited<ReturnType<typeof extractLevel>>;
@@ -91,11 +92,12 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
   return 0;
 }
 
-/** The absolute output file; a folder given for tfjs gets model.json; an existing folder is never overwritten. */
+/**
+ * The absolute output file; a folder given for tfjs gets model.json. Any other format's folder is refused by
+ * checkOutputFiles (an existing folder is never overwritten).
+ */
 function resolveOut(given: string, format: string): string {
   const out = path.resolve(given);
-  const isDir = existsSync(out) && statSync(out).isDirectory();
-  if (format === 'tfjs' && (isDir || !out.endsWith('.json'))) return path.join(out, TFJS_MODEL_FILE);
-  if (isDir) throw usageError(`extract: --out ${given} is a folder; give a file name, e.g. ${path.join(given, `level.${format === 'sparse' ? 'sparse.safetensors' : format === 'onnx' ? 'onnx' : 'safetensors'}`)}`);
+  if (format === 'tfjs' && ((existsSync(out) && statSync(out).isDirectory()) || !out.endsWith('.json'))) return path.join(out, TFJS_MODEL_FILE);
   return out;
 }

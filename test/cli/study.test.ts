@@ -241,7 +241,12 @@ describe('elsa study --jobs and --cells', () => {
       assert.ok(status === 'cancelled' || betweenRuns, `${c} ended its run as ${status}, not cancelled`);
     }
     // 2. The study process killed outright (SIGKILL passes nothing on): its cells notice and stop too.
-    const second = await startJobs((c) => eventsOf(c).filter((e) => e.type === 'run-start').length >= 2);
+    // Ready once each cell has started a new run, ELSA's resumed one or, when Ctrl+C landed after ELSA's run had
+    // completed, its first baseline (whose run-start goes to baselines/events.jsonl: counting the ELSA log alone
+    // waited forever in that case — seen once in a clean-clone npm test).
+    const runStarts = (c: string) => [...eventsOf(c), ...events(path.join(out, c, 'baselines', 'events.jsonl'))].filter((e) => e.type === 'run-start').length;
+    const startsBefore = new Map(cells.map((c) => [c, runStarts(c)]));
+    const second = await startJobs((c) => runStarts(c) > startsBefore.get(c)!);
     second.child.kill('SIGKILL');
     await second.exited;
     await waitFor('the orphaned cell processes to end', () => second.pids.every(ended), 2000);

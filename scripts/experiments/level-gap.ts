@@ -24,6 +24,7 @@
 //   ... --model resnet-wide2 --sparsifier acdc --per-phase 3 --only v0,unfrozen   2× the filters: does a larger network pay less?
 //   ... --model cnn --sparsifier magnitude --per-phase 12 --only v0,independent-90-strict   one-shot at a long budget
 //   ... --model cnn --sparsifier nm --levels 0.75,0.5 --per-phase 12 --only v0,independent-50-strict   N:M 1:4 ⊂ 2:4
+//   ... --level 4 --prefix-from DIR3 --only v0,unfrozen   level 4's prefix is level 3's v0 checkpoint in DIR3 (no retraining)
 //   node --import tsx scripts/experiments/level-gap.ts --movement --out DIR [--seeds 1,2]   how far level 1 moves when unfrozen
 //   node --import tsx scripts/experiments/level-gap.ts --freezing --out DIR    what freezing costs: v0 − each unfrozen* probe, paired
 //
@@ -53,7 +54,7 @@ function usage(message: string): never {
   console.error(`level-gap.ts: ${message}`);
   process.exit(1);
 }
-const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit', 'levels', 'weight-decay'];
+const VALUE_OPTIONS = ['out', 'seeds', 'only', 'per-phase', 'level', 'model', 'sparsifier', 'lr', 'limit', 'levels', 'weight-decay', 'prefix-from'];
 const FLAGS = ['table', 'overlap', 'layers', 'movement', 'freezing'];
 if (args.includes('--help') || args.includes('-h')) {
   // the usage is the comment at the top of this file
@@ -87,6 +88,15 @@ const resultsFile = path.join(outDir, 'results.jsonl');
  */
 const gapLevel = Number(opt('level') ?? 2);
 if (![2, 3, 4, 5].includes(gapLevel)) usage(`--level: 2, 3, 4 or 5, not ${opt('level')}`);
+/**
+ * `--prefix-from DIR` takes level L's prefix from DIR/sN/v0.elsa.safetensors, the checkpoint `v0` of a
+ * `--level L−1` run of the same config left at phase L's start (the state the prefix would train to, saved by
+ * the same abort at the same level end), instead of retraining warm-up + L−1 phases. The state is checked to be
+ * a phase-L start of the same seed, model, sparsifier, levels and epochs per phase; the prefix's result line is
+ * DIR's v0 line (its accuracy, epochs and seconds), marked `"from"`.
+ */
+const prefixFrom = opt('prefix-from') === undefined ? undefined : path.resolve(opt('prefix-from') as string);
+if (prefixFrom && (gapLevel < 3 || !existsSync(prefixFrom))) usage(`--prefix-from: an existing folder of a --level ${gapLevel - 1} run, with --level 3, 4 or 5; got ${opt('prefix-from')}`);
 const LEVEL_VARIANTS = ['prefix', 'v0', 'unfrozen', `cycles-L${gapLevel}`, `dense-cycles-L${gapLevel}`];
 if (gapLevel !== 2 && !only) usage(`--level needs --only (${LEVEL_VARIANTS.slice(1).join(', ')}, independent-L${gapLevel}-strict)`);
 if (gapLevel !== 2 && only?.some((n) => !LEVEL_VARIANTS.includes(n) && n !== `independent-L${gapLevel}-strict`)) {
@@ -144,7 +154,9 @@ const BASE = {
   sparsifier: { type: sparsifierType, scope: 'global' },
   optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay },
   lrSchedule,
-  epochs: { warmup: 2, perPhase, dense: gapLevel === 5 ? perPhase : 0 },
+  // a dense phase from level 4 on, so that level 4's v0 stops at a phase-5 start (a `--prefix-from` for level 5),
+  // not at a finished run; phases 1–4 do not depend on it (each phase has its own schedule)
+  epochs: { warmup: 2, perPhase, dense: gapLevel >= 4 ? perPhase : 0 },
   batchSize: 128,
   evalEvery: 'phase',
 };
@@ -162,6 +174,8 @@ export interface Result {
   epochs: number;
   sparsity: number;
   seconds: number;
+  /** `--prefix-from`: the checkpoint this prefix was taken from (not trained here; its numbers are that run's). */
+  from?: string;
 }
 
 interface Variant {
@@ -333,6 +347,22 @@ function cycles(level: number, reopen = false): Variant {
 }
 
 /** A layer this small (weights) is "small" for the unfrozen-small / unfrozen-large probes. */
+/** `--prefix-from`: level L−1's v0 checkpoint (a phase-L start) becomes this seed's prefix, checked first. */
+async function prefixFromEarlierLevel(seed: number, config: RunConfig, dir: string): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>> {
+  const source = path.join(prefixFrom as string, `s${seed}`, 'v0.elsa.safetensors');
+  const line = readResults(path.join(prefixFrom as string, 'results.jsonl')).find((r) => r.seed === seed && r.variant === 'v0');
+  if (!line || !existsSync(source)) return usage(`--prefix-from: ${prefixFrom} has no finished v0 for seed ${seed}`);
+  const state = await loadTrainingState(source);
+  if (!state || state.training.phase !== gapLevel || state.training.epoch !== 0) usage(`--prefix-from: ${source} is not a phase-${gapLevel} start`);
+  const theirs = state.meta.config as Partial<RunConfig> | undefined;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const mismatch = (['seed', 'model', 'sparsifier', 'levels', 'optimizer', 'lrSchedule', 'batchSize'] as const).find((k) => !same(theirs?.[k], config[k]));
+  if (mismatch) usage(`--prefix-from: ${source} differs from this run in ${mismatch}`);
+  if (theirs?.epochs?.warmup !== config.epochs.warmup || theirs?.epochs?.perPhase !== config.epochs.perPhase) usage(`--prefix-from: ${source} differs from this run in epochs`);
+  copyFileSync(source, prefixPath(dir));
+  return { accuracy: line.accuracy, loss: line.loss, trainLoss: line.trainLoss, trainAccuracy: line.trainAccuracy, sparsity: line.sparsity, from: source };
+}
+
 const SMALL_LAYER = 1024;
 
 const VARIANTS: Variant[] = [
@@ -340,7 +370,8 @@ const VARIANTS: Variant[] = [
     name: 'prefix',
     what: 'warm-up + phases up to level L−1 (level 1, 95 %, by default); records each weight phase 1 pruned with its last value',
     epochs: (pp) => 2 + (gapLevel - 1) * pp,
-    async run({ run, config, dir }) {
+    async run({ run, config, dir, seed }) {
+      if (prefixFrom) return prefixFromEarlierLevel(seed, config, dir);
       const { out, emit } = recorder(gapLevel - 1);
       const controller = new AbortController();
       const shadow: Record<string, Record<number, number>> = {};
@@ -445,9 +476,9 @@ const VARIANTS: Variant[] = [
   }),
 ];
 
-function readResults(): Result[] {
-  if (!existsSync(resultsFile)) return [];
-  return readFileSync(resultsFile, 'utf8')
+function readResults(file = resultsFile): Result[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
     .split('\n')
     .flatMap((l, i) => {
       if (!l) return [];
@@ -455,7 +486,7 @@ function readResults(): Result[] {
         return [JSON.parse(l) as Result];
       } catch (e) {
         // main() prints this one line: which file, which line, what is wrong
-        throw new Error(`${resultsFile}:${i + 1}: not a result line (${e instanceof Error ? e.message : String(e)})`);
+        throw new Error(`${file}:${i + 1}: not a result line (${e instanceof Error ? e.message : String(e)})`);
       }
     })
     .map((r) => ({ ...r, variant: ALIASES[r.variant] ?? r.variant }));

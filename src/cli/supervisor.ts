@@ -174,7 +174,10 @@ export function supervise(script: string, argv: string[], graceMs: number): Prom
         cleanUpAfterInterrupt(dirs);
         process.kill(process.pid, 'SIGKILL');
       }, Math.max(TERMINATE_WAIT_MS, STOP_BUDGET_MS - graceMs));
+      const since = Date.now();
       void worker.terminate().finally(() => {
+        // For diagnosis: how long ending the worker took (Node waits for its file-system requests in flight).
+        if (process.env.ELSA_TRACE === '1') process.stderr.write(`elsa: worker terminated in ${Date.now() - since} ms\n`);
         clearTimeout(stuck);
         finish(130);
       });

@@ -137,9 +137,9 @@ describe('elsa stops on SIGTERM and SIGINT', () => {
       check(`eval ${signal}`, r);
     });
 
-    for (const format of ['safetensors', 'sparse', 'tfjs'] as const) {
+    for (const format of ['safetensors', 'sparse', 'tfjs', 'onnx'] as const) {
       it(`extract --format ${format} (${signal}): no output, no temp file, no new folder`, async () => {
-        const out = path.join(dir, `out-${format}-${signal}`, 'nested', format === 'tfjs' ? 'model' : 'level.safetensors');
+        const out = path.join(dir, `out-${format}-${signal}`, 'nested', format === 'tfjs' ? 'model' : format === 'onnx' ? 'level.onnx' : 'level.safetensors');
         // The signal comes 200 ms into the work; an extract of the wide checkpoint takes ~800 ms (tfjs ~1.7 s) here.
         const r = await runAndStop(['extract', wide, '--level', '1', '--format', format, '--out', out], dir, signal, 200);
         check(`extract ${format} ${signal}`, r);

@@ -71,13 +71,13 @@ export async function runExtractCommand(file: string, values: Parsed['values'], 
     const info = extracted.meta.levels.find((l) => l.index === extracted.level);
     if (format === 'onnx') {
       if (!extracted.meta.topology) throw checkpointError(path.basename(file), 'the checkpoint has no model topology, so there is no graph to export');
-      const bytes = exportOnnx(extracted.meta.topology, extracted.weights, {
+      const pieces = exportOnnx(extracted.meta.topology, extracted.weights, {
         file: path.basename(file),
         producerVersion: VERSION,
         docString: `Level ${extracted.level} of ${path.basename(file)}, extracted by ELSA Studio. Input NHWC, output logits.`,
         metadata: { 'elsa-level': JSON.stringify({ ...source, targetSparsity: info?.targetSparsity, sparsity: info?.sparsity, metrics: info?.metrics }) },
       });
-      await writeFileAtomic(out, bytes);
+      await writeFileAtomic(out, pieces);
     } else if (format === 'safetensors') {
       await writeSafetensors(out, extracted.weights, {
         'elsa-level': JSON.stringify({ ...source, targetSparsity: info?.targetSparsity, sparsity: info?.sparsity, metrics: info?.metrics }),

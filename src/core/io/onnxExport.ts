@@ -141,7 +141,7 @@ export function buildOnnxModel(topology: unknown, weights: Record<string, HostTe
   };
 }
 
-/** The ONNX file bytes of a Layers topology + weights. */
-export function exportOnnx(topology: unknown, weights: Record<string, HostTensor>, options: OnnxExportOptions): Uint8Array {
+/** The ONNX file of a Layers topology + weights, as pieces to write in order (the weights' data is not copied). */
+export function exportOnnx(topology: unknown, weights: Record<string, HostTensor>, options: OnnxExportOptions): Uint8Array[] {
   return encodeOnnxModel(buildOnnxModel(topology, weights, options));
 }

@@ -62,10 +62,26 @@ export interface OnnxModel {
   metadata?: Record<string, string>;
 }
 
-/** Growable byte buffer with the protobuf primitives. */
+/** Byte runs at least this long are kept as pieces of the output, not copied (tensor data, big strings). */
+const PIECE_BYTES = 4096;
+
+/**
+ * Protobuf writer that builds its output as a list of pieces: scalars go into a small growable buffer, long
+ * byte runs (a tensor's raw data) are referenced, not copied, and a nested message adds its pieces after its
+ * length prefix. An 80 MB model is thus never copied or reallocated while it is encoded: copying it once per
+ * nesting level (tensor, graph, model) took seconds and, being native work that V8 cannot interrupt, made
+ * `elsa extract --format onnx` slow to stop.
+ */
 class Writer {
+  private pieces: Uint8Array[] = [];
   private buf = new Uint8Array(256);
   private len = 0;
+  /** Bytes in `pieces` (the current buffer not included). */
+  private piecesLength = 0;
+
+  get length(): number {
+    return this.piecesLength + this.len;
+  }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -74,6 +90,26 @@ class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+  }
+
+  /** Ends the current buffer as a piece, so that a referenced run can follow it. */
+  private flush(): void {
+    if (this.len === 0) return;
+    this.pieces.push(this.buf.slice(0, this.len));
+    this.piecesLength += this.len;
+    this.len = 0;
+  }
+
+  private append(data: Uint8Array): void {
+    if (data.length < PIECE_BYTES) {
+      this.reserve(data.length);
+      this.buf.set(data, this.len);
+      this.len += data.length;
+      return;
+    }
+    this.flush();
+    this.pieces.push(data);
+    this.piecesLength += data.length;
   }
 
   /** Unsigned varint of a non-negative safe integer, or a negative int64 as its 10-byte two's complement. */
@@ -95,9 +131,7 @@ class Writer {
   bytes(field: number, data: Uint8Array): void {
     this.tag(field, 2);
     this.varint(data.length);
-    this.reserve(data.length);
-    this.buf.set(data, this.len);
-    this.len += data.length;
+    this.append(data);
   }
 
   string(field: number, s: string): void {
@@ -119,17 +153,25 @@ class Writer {
   message(field: number, write: (w: Writer) => void): void {
     const inner = new Writer();
     write(inner);
-    this.bytes(field, inner.finish());
+    this.tag(field, 2);
+    this.varint(inner.length);
+    for (const piece of inner.finish()) this.append(piece);
   }
 
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+  /** The encoded bytes, in order (their concatenation is the message). */
+  finish(): Uint8Array[] {
+    this.flush();
+    return this.pieces;
   }
 }
+
+/** Whether this machine stores a float32 as ONNX does (little-endian): then tensor data is written as it is. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function littleEndianBytes(t: OnnxTensor): Uint8Array {
   if (t.dataType === ONNX_FLOAT) {
     const values = t.values as Float32Array;
+    if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     const out = new Uint8Array(values.length * 4);
     const view = new DataView(out.buffer);
     for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
@@ -198,10 +240,11 @@ function writeGraph(w: Writer, g: OnnxGraph): void {
 }
 
 /**
- * ModelProto bytes: ir_version=1, producer_name=2, producer_version=3, doc_string=6, graph=7,
+ * ModelProto bytes, as pieces whose concatenation is the file (tensor data is referenced, not copied; write
+ * them in order, e.g. with writeFileAtomic): ir_version=1, producer_name=2, producer_version=3, doc_string=6, graph=7,
  * opset_import=8 (OperatorSetIdProto: domain=1, version=2), metadata_props=14 (key=1, value=2).
  */
-export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+export function encodeOnnxModel(model: OnnxModel): Uint8Array[] {
   const w = new Writer();
   w.int(1, ONNX_IR_VERSION);
   w.string(2, model.producerName);

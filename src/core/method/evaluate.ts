@@ -31,13 +31,23 @@ export function evaluationClasses(file: string, model: tf.LayersModel, dataset: 
   return classes;
 }
 
+/**
+ * Images per evaluation batch: 256, fewer for a big model so that one batch stays under ~2^28 weight
+ * multiplications. A batch is one call into the kernels that a stop cannot interrupt, so `elsa eval` stops within
+ * one batch: 256 images through a 20-million-weight MLP took up to a second on a loaded machine. The built-in
+ * models (under 1 M weights) keep 256 (the loss sums in the same order as before).
+ */
+export function evaluationBatchSize(weights: number): number {
+  return Math.max(8, Math.min(256, Math.floor(2 ** 28 / Math.max(1, weights))));
+}
+
 export async function evaluateModel(
   model: tf.LayersModel,
   split: Split,
   shape: [number, number, number],
   options: { batchSize?: number; keepLogits?: boolean; numClasses: number; signal?: AbortSignal },
 ): Promise<Evaluation> {
-  const batchSize = options.batchSize ?? 256;
+  const batchSize = options.batchSize ?? evaluationBatchSize(model.countParams());
   const sampleSize = shape[0] * shape[1] * shape[2];
   let correct = 0;
   let lossSum = 0;

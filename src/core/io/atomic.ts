@@ -21,10 +21,26 @@ function tempPathFor(target: string): string {
   return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** File-system failures become one-line errors naming the target (not the temp file); others pass through. */
+/** What a write's error code means, for the one-line message. */
+const WRITE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'its folder does not exist or cannot hold files',
+  ENOTDIR: 'a parent in its path is a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the disk',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'it is a folder',
+};
+
+/**
+ * File-system failures become one-line errors naming the target by the path it was given (the folder is
+ * often the problem, so not the bare file name, nor the temp file); others pass through.
+ */
 function asWriteError(target: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? checkpointError(path.basename(target), `cannot write: ${code}`) : e;
+  if (typeof code !== 'string') return e;
+  return checkpointError(target, `cannot write: ${code}${WRITE_PROBLEMS[code] ? ` (${WRITE_PROBLEMS[code]})` : ''}`);
 }
 
 function chunksOf(data: FileData): Iterable<Uint8Array> {

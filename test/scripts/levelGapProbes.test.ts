@@ -96,3 +96,51 @@ describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${D
     });
   }
 });
+
+/**
+ * `--prefix-from`: level L's prefix taken from level L−1's `v0` checkpoint trains level L to the same weights as
+ * retraining the prefix, and a checkpoint of another config is refused. MLP, 300 images, 1-epoch phases.
+ */
+describe('level-gap.ts --prefix-from', { skip: existsSync(DATA) ? false : `${DATA} is not installed` }, () => {
+  let out = '';
+  const gap = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/experiments/level-gap.ts', '--sparsifier', 'acdc', '--per-phase', '1', '--limit', '300', '--seeds', '1', ...args], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+  before(() => {
+    mkdirSync(path.resolve('runs'), { recursive: true });
+    out = mkdtempSync(path.resolve('runs', 'prefix-from-test-'));
+    for (const args of [
+      ['--level', '3', '--only', 'v0', '--out', path.join(out, 'L3')],
+      ['--level', '4', '--only', 'v0', '--out', path.join(out, 'L4-retrained')],
+      ['--level', '4', '--only', 'v0', '--prefix-from', path.join(out, 'L3'), '--out', path.join(out, 'L4-chained')],
+    ]) {
+      const r = gap(...args);
+      assert.equal(r.status, 0, `level-gap.ts ${args.join(' ')} failed: ${r.stderr}`);
+    }
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it("level 4 trained from level 3's v0 equals level 4 trained from its own prefix, weight for weight", async () => {
+    const read = async (dir: string) => {
+      const ckpt = await readElsaCheckpoint(path.join(out, dir, 's1', 'v0.elsa.safetensors'));
+      try {
+        const weights = new Map<string, Float32Array>();
+        for (const name of ckpt.weightNames) weights.set(name, (await ckpt.readWeight(name)).data as Float32Array);
+        return weights;
+      } finally {
+        await ckpt.close();
+      }
+    };
+    const [chained, retrained] = [await read('L4-chained'), await read('L4-retrained')];
+    assert.deepEqual([...chained.keys()], [...retrained.keys()]);
+    for (const [name, w] of chained) assert.ok(Buffer.from(w.buffer, w.byteOffset, w.byteLength).equals(Buffer.from((retrained.get(name) as Float32Array).buffer, (retrained.get(name) as Float32Array).byteOffset, w.byteLength)), `${name} differs`);
+  });
+
+  it('refuses a prefix of another config, naming what differs', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/experiments/level-gap.ts', '--sparsifier', 'gmp', '--per-phase', '1', '--limit', '300', '--seeds', '1', '--level', '4', '--only', 'v0', '--prefix-from', path.join(out, 'L3'), '--out', path.join(out, 'L4-gmp')], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--prefix-from: .*v0\.elsa\.safetensors differs from this run in sparsifier/);
+  });
+});

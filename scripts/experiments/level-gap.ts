@@ -92,8 +92,8 @@ if (![2, 3, 4, 5].includes(gapLevel)) usage(`--level: 2, 3, 4 or 5, not ${opt('l
  * `--prefix-from DIR` takes level L's prefix from DIR/sN/v0.elsa.safetensors, the checkpoint `v0` of a
  * `--level L−1` run of the same config left at phase L's start (the state the prefix would train to, saved by
  * the same abort at the same level end), instead of retraining warm-up + L−1 phases. The state is checked to be
- * a phase-L start of the same seed, model, sparsifier, levels and epochs per phase; the prefix's result line is
- * DIR's v0 line (its accuracy, epochs and seconds), marked `"from"`.
+ * a phase-L start of the same seed, model, sparsifier, levels, optimizer, schedule and epochs; the prefix's result
+ * line takes DIR's v0 line's accuracy and losses and is marked `"from"` (its seconds are the copy's).
  */
 const prefixFrom = opt('prefix-from') === undefined ? undefined : path.resolve(opt('prefix-from') as string);
 if (prefixFrom && (gapLevel < 3 || !existsSync(prefixFrom))) usage(`--prefix-from: an existing folder of a --level ${gapLevel - 1} run, with --level 3, 4 or 5; got ${opt('prefix-from')}`);
@@ -346,7 +346,6 @@ function cycles(level: number, reopen = false): Variant {
   };
 }
 
-/** A layer this small (weights) is "small" for the unfrozen-small / unfrozen-large probes. */
 /** `--prefix-from`: level L−1's v0 checkpoint (a phase-L start) becomes this seed's prefix, checked first. */
 async function prefixFromEarlierLevel(seed: number, config: RunConfig, dir: string): Promise<Omit<Result, 'seed' | 'variant' | 'epochs' | 'seconds'>> {
   const source = path.join(prefixFrom as string, `s${seed}`, 'v0.elsa.safetensors');
@@ -363,6 +362,7 @@ async function prefixFromEarlierLevel(seed: number, config: RunConfig, dir: stri
   return { accuracy: line.accuracy, loss: line.loss, trainLoss: line.trainLoss, trainAccuracy: line.trainAccuracy, sparsity: line.sparsity, from: source };
 }
 
+/** A layer this small (weights) is "small" for the unfrozen-small / unfrozen-large probes. */
 const SMALL_LAYER = 1024;
 
 const VARIANTS: Variant[] = [

@@ -233,6 +233,18 @@ const MUTANTS = [
     patches: [['src/core/models/weights.ts', '    if (declared && declared.join() !== w.shape.join()) {', '    if (false) {']],
     tests: ['test/cli/cli.test.ts'],
   },
+  {
+    name: 'onnx-copies-tensors',
+    why: 'the ONNX encoder copies every tensor into its output (the 80 MB model was copied once per nesting level: seconds of native work a stop cannot interrupt)',
+    patches: [['src/core/io/onnxProto.ts', 'const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;', 'const LITTLE_ENDIAN = false;']],
+    tests: ['test/core/io/onnxExport.test.ts'],
+  },
+  {
+    name: 'write-slice-offset',
+    why: 'writeFileAtomic writes every slice of a big chunk from its start: the file repeats its first 4 MiB',
+    patches: [['src/core/io/atomic.ts', 'await handle.write(chunk, written, Math.min', 'await handle.write(chunk, 0, Math.min']],
+    tests: ['test/core/io/atomicSlices.test.ts'],
+  },
 ];
 
 function scratchCopy() {

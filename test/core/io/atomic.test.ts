@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { WRITE_SLICE_BYTES, writeFileAtomic, writeFileAtomicSync } from '../../../src/core/io/atomic';
+import { writeFileAtomic, writeFileAtomicSync } from '../../../src/core/io/atomic';
 import { writeSafetensors } from '../../../src/core/io/safetensors';
 import { tempDir } from './ioTestUtil';
 
@@ -20,17 +20,6 @@ describe('atomic writes', () => {
     async function* chunks() { for (let i = 0; i < 5; i++) yield new Uint8Array([48 + i]); }
     await writeFileAtomic(file, chunks());
     assert.equal(readFileSync(file, 'utf8'), '01234');
-  });
-
-  it('writes a chunk larger than one request in slices, byte for byte (and pieces around it in order)', async () => {
-    const file = tmp.file('big.bin');
-    const big = new Uint8Array(5 * WRITE_SLICE_BYTES + 12345).map((_, i) => (i * 2654435761) >>> 24);
-    await writeFileAtomic(file, [new Uint8Array([1, 2, 3]), big, new Uint8Array([9])]);
-    const back = readFileSync(file);
-    assert.equal(back.length, big.length + 4);
-    assert.deepEqual([...back.subarray(0, 3)], [1, 2, 3]);
-    assert.equal(back[back.length - 1], 9);
-    assert.ok(Buffer.from(big).equals(back.subarray(3, 3 + big.length)), 'the big chunk differs');
   });
 
   it('writes strings, bytes and chunk lists, replacing the old file and leaving no temp files', async () => {

@@ -24,5 +24,4 @@ describe('atomic writes in slices', () => {
     assert.equal(back[back.length - 1], 9);
     assert.ok(Buffer.from(big).equals(back.subarray(3, 3 + big.length)), 'the big chunk differs');
   });
-
 });

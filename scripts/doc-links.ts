@@ -77,23 +77,36 @@ export function linksOf(text: string): { target: string; line: number }[] {
  * `read` is injectable so a test can check planted texts without files.
  */
 export function checkLinks(root: string, files: string[], read = (f: string) => readFileSync(path.join(root, f), 'utf8')): string[] {
+  // Each file is read once, whether its links or its anchors are wanted first.
+  const textCache = new Map<string, string>();
+  const text = (file: string): string => {
+    let t = textCache.get(file);
+    if (t === undefined) textCache.set(file, (t = read(file)));
+    return t;
+  };
   const anchorCache = new Map<string, Set<string>>();
   const anchors = (file: string): Set<string> => {
     let a = anchorCache.get(file);
-    if (!a) anchorCache.set(file, (a = anchorsOf(read(file))));
+    if (!a) anchorCache.set(file, (a = anchorsOf(text(file))));
     return a;
   };
   const known = new Set(files);
   const exists = (rel: string) => known.has(rel) || existsSync(path.join(root, rel));
   const problems: string[] = [];
   for (const file of files) {
-    for (const { target, line } of linksOf(read(file))) {
+    for (const { target, line } of linksOf(text(file))) {
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
-      const hash = target.indexOf('#');
-      const filePart = decodeURI(hash >= 0 ? target.slice(0, hash) : target);
-      const anchor = hash >= 0 ? decodeURIComponent(target.slice(hash + 1)) : '';
-      const rel = filePart === '' ? file : path.normalize(path.join(path.dirname(file), filePart));
       const where = `${file}:${line}: ${target}`;
+      const hash = target.indexOf('#');
+      let filePart: string, anchor: string;
+      try {
+        filePart = decodeURI(hash >= 0 ? target.slice(0, hash) : target);
+        anchor = hash >= 0 ? decodeURIComponent(target.slice(hash + 1)) : '';
+      } catch {
+        problems.push(`${where} (malformed %-escape)`);
+        continue;
+      }
+      const rel = filePart === '' ? file : path.normalize(path.join(path.dirname(file), filePart));
       if (rel.startsWith('..')) {
         problems.push(`${where} (points outside the repository)`);
       } else if (!exists(rel)) {

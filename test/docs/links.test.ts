@@ -29,13 +29,13 @@ describe('doc links', () => {
     assert.deepEqual([...a].sort(), ['here', 'notes', 'notes-1', 'title']);
   });
 
-  it('reports a missing file, a missing anchor, an anchor into a non-Markdown file and a path outside the repo', () => {
+  it('reports a missing file, a missing anchor, an anchor into a non-Markdown file, a path outside the repo and a malformed escape', () => {
     const texts: Record<string, string> = {
       'a.md': [
         '# A',
         'See [b](b.md#present), [gone](b.md#absent), [self](#a), [self gone](#nope).',
         'A [missing file](docs/none.md) and [data](c.json#key); [out](../elsewhere.md); [web](https://example.com/x#y).',
-        'In code `[not a link](missing.md)` is not checked.',
+        'In code `[not a link](missing.md)` is not checked; [bad escape](b%ZZ.md) is reported, not thrown.',
         '```',
         '[also code](missing.md)',
         '```',
@@ -50,6 +50,7 @@ describe('doc links', () => {
       `a.md:3: docs/none.md (${path.normalize('docs/none.md')} does not exist)`,
       'a.md:3: c.json#key (an anchor into a file that is not Markdown)',
       'a.md:3: ../elsewhere.md (points outside the repository)',
+      'a.md:4: b%ZZ.md (malformed %-escape)',
     ]);
   });
 });

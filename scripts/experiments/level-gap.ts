@@ -15,6 +15,7 @@
 //   ... --level 5 --per-phase 24 --only v0,unfrozen,independent-L5-strict        the dense level vs the dense baseline
 //   ... --model cnn --level 3 --per-phase 12 --only cycles-L3                      the 75 % network alone, ELSA's 3 cycles
 //   ... --model cnn --level 3 --per-phase 12 --only unfrozen,dense-cycles-L3       what of ELSA's path makes level 3 lead
+//   ... --model resnet --sparsifier gmp --level 5 --per-phase 12 --only cycles-L5    the dense network alone in ELSA's restarted schedule
 //   ... --levels 0.75,0.5 --only v0,unfrozen      level 1 / level 2 at other sparsities (what freezing costs there)
 //   ... --weight-decay 0 --only v0,unfrozen        the same without weight decay (every phase, the prefix too)
 //   ... --model resnet --sparsifier acdc --per-phase 12 --only unfrozen-small,unfrozen-large   level 1 trainable in the small / large layers only
@@ -293,7 +294,8 @@ function restoreShadow(state: SavedState, dir: string): void {
  * cosine restarted (2 + L · per-phase epochs, as many as ELSA's level L). Run as ELSA with levels [t, t − ε, …]
  * (the later levels add no weight) whose update mask from phase 2 on is replaced by level 1's weights: the
  * level-L network trains, the free weights stay at +0 and are never re-opened. Level 2 (the default) is
- * `two-cycle-90` (`two-cycle-98` with `--levels 0.99,0.98`); `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`.
+ * `two-cycle-90` (`two-cycle-98` with `--levels 0.99,0.98`); `--level 3` runs `cycles-L3` (75 %, three cycles), `--level 4` `cycles-L4`,
+ * `--level 5` `cycles-L5` (the dense network, five cycles: the dense baseline in ELSA's schedule).
  *
  * `reopen` (`dense-cycles-L<level>`) re-opens them instead: in each later phase the pruned weights train again
  * from +0 beside the level-L network (which keeps training, never frozen) and GMP prunes them back to +0 over
@@ -301,16 +303,23 @@ function restoreShadow(state: SavedState, dir: string): void {
  * weights training densely at every phase start) to `cycles` without ELSA's growing mask or freezing.
  */
 function cycles(level: number, reopen = false): Variant {
-  const target = BASE.levels[level - 1];
+  // The dense level (L = K + 1): the dense network alone in ELSA's schedule (warm-up, then K + 1 phases with the
+  // rate restarted, nothing pruned). Its "levels" are K sparsities so small that no weight goes (round((1 − 4e-9) · n)
+  // = n below 1.25e8 weights), so level 1 holds every weight and the update mask fixed to it trains them all.
+  const dense = level > BASE.levels.length;
+  const target = dense ? BASE.levels.length * 1e-9 : BASE.levels[level - 1];
+  const step = dense ? 1e-9 : 1e-7;
   const name = reopen ? `dense-cycles-L${level}` : level === 2 ? `two-cycle-${pctName(target)}` : `cycles-L${level}`;
   return {
     name,
-    what: reopen
+    what: dense
+      ? `probe: the dense network alone in ELSA's schedule (warm-up, then ${level} phases with the LR restarted, nothing pruned)`
+      : reopen
       ? `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} phase(s) that re-open the pruned weights and prune them back (same mask, LR restarted)`
       : `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} fixed-mask phase(s) with the LR restarted (ELSA's schedule, no detour)`,
     epochs: (pp) => 2 + level * pp,
     async run({ run, config, dir }) {
-      const cfg: RunConfig = { ...config, levels: Array.from({ length: level }, (_, i) => target - i * 1e-7) };
+      const cfg: RunConfig = { ...config, levels: Array.from({ length: dense ? level - 1 : level }, (_, i) => target - i * step) };
       const { out, emit } = recorder(level);
       const controller = new AbortController();
       const original = MaskedOptimizer.prototype.setUpdateMask;
@@ -418,7 +427,7 @@ const VARIANTS: Variant[] = [
     state: restoreShadow,
   }),
   cycles(2),
-  ...(gapLevel === 3 || gapLevel === 4 ? [cycles(gapLevel)] : []),
+  ...(gapLevel >= 3 ? [cycles(gapLevel)] : []),
   ...(gapLevel <= 4 ? [cycles(gapLevel, true)] : []),
   phase2('lr-0.3', 'H3: phase 2 restarts the cosine at 0.3 × the base rate', (pp) => 2 + 2 * pp, { config: phase2Rate(0.3) }),
   {

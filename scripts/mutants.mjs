@@ -102,6 +102,12 @@ const MUTANTS = [
     tests: ['test/scripts/levelGapProbes.test.ts'],
   },
   {
+    name: 'cycles-probe-mask-not-fixed',
+    why: "the restart probes of level-gap.ts (cycles-L3/L4/L5) leave the trainer's update mask as ELSA's: the dense one (cycles-L5) then trains nothing after phase 1",
+    patches: [['scripts/experiments/level-gap.ts', 'return original.call(this, tensor, reopen ? mask.map((m, i) => m | one[i]) : one);', 'return original.call(this, tensor, reopen ? mask.map((m, i) => m | one[i]) : mask);']],
+    tests: ['test/scripts/levelGapProbes.test.ts'],
+  },
+  {
     name: 'study-cell-outlives-parent',
     why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
     patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],

@@ -7,6 +7,8 @@
 //
 //   node --import tsx scripts/experiments/paired-test.ts <study output folder> [--levels 2,3] [--cells resnet-gmp] [--json FILE]
 //       (--cells: only the cell folders whose name starts so, e.g. one sparsifier of a study with two)
+//   ... --merge OLD.json   add the rows of an earlier --json output for cells not evaluated now (seeds whose
+//       checkpoints are on another machine): the per-level summary then sums every seed's counts
 //   ... --gap <level-gap output folder> [--variant v0] [--level 2]   a level-gap experiment: per seed folder s<n>,
 //       level L of <variant>.elsa.safetensors against the strict reference file (independent-…-strict-…)
 //
@@ -146,9 +148,30 @@ async function main(): Promise<void> {
       console.error(`${cell} level ${e.level}: ELSA ${pct(row.accElsa)} vs ${pct(row.accIndependent)} (report: ${pct(e.accuracy)} vs ${pct(ref.accuracy)}), n10 ${row.n10}, n01 ${row.n01}`);
     }
   }
+  const merge = opt('merge');
+  if (merge) {
+    const fresh = new Set(rows.map((r) => r.cell));
+    rows.unshift(...readPairedRows(merge).filter((r) => !fresh.has(r.cell)));
+    rows.sort((a, b) => a.cell.localeCompare(b.cell) || a.level - b.level);
+  }
   print(rows);
   const json = opt('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
+}
+
+/** The rows of an earlier `--json` output, or one line naming the file and what is wrong with it. */
+function readPairedRows(file: string): PairedRow[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a readable JSON file of paired rows (${(e as Error).message})`);
+  }
+  const count = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
+  const ok = (r: Partial<PairedRow>) =>
+    r && typeof r.cell === 'string' && Number.isInteger(r.level) && count(r.n10) && count(r.n01) && count(r.n) && (r.n as number) >= (r.n10 as number) + (r.n01 as number) && (r.n as number) > 0;
+  if (!Array.isArray(raw) || !raw.every(ok)) throw new Error(`${file}: not paired-test rows (each needs cell, level, n10, n01, n with n10 + n01 ≤ n)`);
+  return raw as PairedRow[];
 }
 
 /** A cell's report.json, or one line naming the file and what is wrong with it. */

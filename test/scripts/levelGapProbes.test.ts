@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkpointDataSpec } from '../../src/core/config';
@@ -147,5 +147,42 @@ describe('level-gap.ts --prefix-from', { skip: existsSync(DATA) ? false : `${DAT
     const r = gap('gmp', '--level', '4', '--only', 'v0', '--prefix-from', path.join(out, 'L3'), '--out', path.join(out, 'L4-gmp'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /--prefix-from: .*v0\.elsa\.safetensors differs from this run in sparsifier/);
+  });
+});
+
+/**
+ * The dense restart probe `cycles-L5` (docs/results.md#resnet-gmp-long-every-level): the dense network alone in
+ * ELSA's schedule. Every weight trains in every phase after the first (the update masks the optimizer receives
+ * are all-ones) and none is pruned. MLP, 256 images, 1-epoch phases. Sabotage: `node scripts/mutants.mjs
+ * cycles-probe-mask-not-fixed`.
+ */
+describe('level-gap.ts dense restart probe (cycles-L5)', { skip: existsSync(DATA) ? false : `${DATA} is not installed` }, () => {
+  let out = '';
+  let masks: { tensor: string; trainable: number; size: number }[] = [];
+  before(() => {
+    mkdirSync(path.resolve('runs'), { recursive: true });
+    out = mkdtempSync(path.resolve('runs', 'cycles-dense-test-'));
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'test/helpers/levelGapMaskSpy.ts', '--level', '5', '--per-phase', '1', '--limit', '256', '--seeds', '1', '--only', 'cycles-L5', '--out', out],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    assert.equal(r.status, 0, `level-gap.ts failed: ${r.stderr}`);
+    masks = [...r.stderr.matchAll(/^MASK (\S+) (\d+) (\d+)$/gm)].map((m) => ({ tensor: m[1], trainable: Number(m[2]), size: Number(m[3]) }));
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('trains every weight of every layer in every later phase', () => {
+    // phases 2-5 set a mask per weight tensor (the MLP has 3)
+    assert.ok(masks.length >= 4 * 3, `only ${masks.length} update masks seen`);
+    for (const m of masks) assert.equal(m.trainable, m.size, `${m.tensor}: ${m.size - m.trainable} of ${m.size} weights held fixed`);
+  });
+
+  it('prunes nothing: the result is dense, after warm-up + 5 phases', () => {
+    const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { variant: string; sparsity: number; epochs: number });
+    const probe = lines.find((l) => l.variant === 'cycles-L5');
+    assert.ok(probe, 'no cycles-L5 result');
+    assert.equal(probe.sparsity, 0);
+    assert.equal(probe.epochs, 2 + 5 * 1);
   });
 });

@@ -151,7 +151,9 @@ async function main(): Promise<void> {
   const merge = opt('merge');
   if (merge) {
     const fresh = new Set(rows.map((r) => r.cell));
-    rows.unshift(...readPairedRows(merge).filter((r) => !fresh.has(r.cell)));
+    const earlier = readPairedRows(merge).filter((r) => !fresh.has(r.cell));
+    rows.unshift(...earlier);
+    mergedFrom = `cells ${[...new Set(earlier.map((r) => r.cell))].join(', ')} from ${merge} (evaluated earlier); `;
     rows.sort((a, b) => a.cell.localeCompare(b.cell) || a.level - b.level);
   }
   print(rows);
@@ -206,8 +208,10 @@ function pairRow(cell: string, level: number, a: Uint8Array, b: Uint8Array): Pai
 const pct = (x: number) => (100 * x).toFixed(2);
 const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 
+let mergedFrom = '';
+
 function print(rows: PairedRow[]): void {
-  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${path.resolve(studyDir as string)}\n`);
+  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${mergedFrom}${path.resolve(studyDir as string)}\n`);
   console.log('| cell | level | ELSA % | independent % | n₁₀ (only ELSA right) | n₀₁ (only indep. right) | net, images | McNemar p |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.cell} | ${r.level} | ${pct(r.accElsa)} | ${pct(r.accIndependent)} | ${r.n10} | ${r.n01} | ${signed(r.n10 - r.n01, 0)} | ${r.p.toFixed(3)} |`);

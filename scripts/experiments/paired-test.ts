@@ -122,6 +122,9 @@ async function main(): Promise<void> {
     print(rows);
     return;
   }
+  // A damaged --merge file is reported before minutes of evaluation, not after.
+  const merge = opt('merge');
+  const earlierRows = merge ? readPairedRows(merge) : [];
   const cellFilter = opt('cells');
   const cells = readdirSync(root)
     .filter((d) => existsSync(path.join(root, d, 'report.json')) && (!cellFilter || d.startsWith(cellFilter)))
@@ -148,42 +151,42 @@ async function main(): Promise<void> {
       console.error(`${cell} level ${e.level}: ELSA ${pct(row.accElsa)} vs ${pct(row.accIndependent)} (report: ${pct(e.accuracy)} vs ${pct(ref.accuracy)}), n10 ${row.n10}, n01 ${row.n01}`);
     }
   }
-  const merge = opt('merge');
+  let mergedFrom = '';
   if (merge) {
     const fresh = new Set(rows.map((r) => r.cell));
-    const earlier = readPairedRows(merge).filter((r) => !fresh.has(r.cell));
+    const earlier = earlierRows.filter((r) => !fresh.has(r.cell));
     rows.unshift(...earlier);
     mergedFrom = `cells ${[...new Set(earlier.map((r) => r.cell))].join(', ')} from ${merge} (evaluated earlier); `;
     rows.sort((a, b) => a.cell.localeCompare(b.cell) || a.level - b.level);
   }
-  print(rows);
+  print(rows, mergedFrom);
   const json = opt('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
 }
 
+/** A JSON file's value, or one line naming the file and why it cannot be read as `what`. */
+function readJson(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a readable ${what} (${(e as Error).message})`);
+  }
+}
+
 /** The rows of an earlier `--json` output, or one line naming the file and what is wrong with it. */
 function readPairedRows(file: string): PairedRow[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: not a readable JSON file of paired rows (${(e as Error).message})`);
-  }
+  const raw = readJson(file, 'JSON file of paired rows');
   const count = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
   const ok = (r: Partial<PairedRow>) =>
-    r && typeof r.cell === 'string' && Number.isInteger(r.level) && count(r.n10) && count(r.n01) && count(r.n) && (r.n as number) >= (r.n10 as number) + (r.n01 as number) && (r.n as number) > 0;
-  if (!Array.isArray(raw) || !raw.every(ok)) throw new Error(`${file}: not paired-test rows (each needs cell, level, n10, n01, n with n10 + n01 ≤ n)`);
+    r && typeof r.cell === 'string' && Number.isInteger(r.level) && count(r.n10) && count(r.n01) && count(r.n) && (r.n as number) >= (r.n10 as number) + (r.n01 as number) && (r.n as number) > 0 &&
+    [r.accElsa, r.accIndependent, r.p].every((x) => typeof x === 'number' && x >= 0 && x <= 1);
+  if (!Array.isArray(raw) || !raw.every(ok)) throw new Error(`${file}: not paired-test rows (each needs cell, level, n10, n01, n with n10 + n01 ≤ n, and accElsa, accIndependent, p in [0, 1])`);
   return raw as PairedRow[];
 }
 
 /** A cell's report.json, or one line naming the file and what is wrong with it. */
 function readReport(file: string): CellReport {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: not a readable JSON report (${(e as Error).message})`);
-  }
+  const raw = readJson(file, 'JSON report');
   const r = raw as Partial<CellReport>;
   const rowsOk = (rows: unknown) => Array.isArray(rows) && rows.every((x) => x && typeof x.file === 'string' && typeof x.level === 'number' && typeof x.targetSparsity === 'number');
   if (!rowsOk(r.elsa) || !r.elsa?.length || !rowsOk(r.independent)) throw new Error(`${file}: not an elsa report (no ELSA levels with their files)`);
@@ -208,10 +211,9 @@ function pairRow(cell: string, level: number, a: Uint8Array, b: Uint8Array): Pai
 const pct = (x: number) => (100 * x).toFixed(2);
 const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 
-let mergedFrom = '';
-
-function print(rows: PairedRow[]): void {
-  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${mergedFrom}${path.resolve(studyDir as string)}\n`);
+/** The tables; `source` says where rows not evaluated in this run came from. */
+function print(rows: PairedRow[], source = ''): void {
+  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${source}${path.resolve(studyDir as string)}\n`);
   console.log('| cell | level | ELSA % | independent % | n₁₀ (only ELSA right) | n₀₁ (only indep. right) | net, images | McNemar p |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.cell} | ${r.level} | ${pct(r.accElsa)} | ${pct(r.accIndependent)} | ${r.n10} | ${r.n01} | ${signed(r.n10 - r.n01, 0)} | ${r.p.toFixed(3)} |`);

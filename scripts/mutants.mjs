@@ -108,6 +108,19 @@ const MUTANTS = [
     tests: ['test/scripts/levelGapProbes.test.ts'],
   },
   {
+    name: 'paired-test-gap-drops-options',
+    why: 'paired-test.ts --gap ignores --merge / --cells / --levels without a word (the rows the user asked for are not the rows printed)',
+    patches: [['scripts/experiments/paired-test.ts', "if (wrongMode.length) {", 'if (wrongMode.length && false) {']],
+    tests: ['test/scripts/pairedTestArgs.test.ts'],
+  },
+  {
+    name: 'paired-test-merge-read-late',
+    why: 'paired-test.ts reads the --merge file only after evaluating every checkpoint: a damaged one is reported minutes late',
+    patches: [['scripts/experiments/paired-test.ts', "const earlierRows = merge ? readPairedRows(merge) : [];", 'const earlierRows: PairedRow[] = [];'],
+      ['scripts/experiments/paired-test.ts', "const earlier = earlierRows.filter(", 'const earlier = readPairedRows(merge).filter(']],
+    tests: ['test/scripts/pairedTestArgs.test.ts'],
+  },
+  {
     name: 'study-cell-outlives-parent',
     why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
     patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],

@@ -9,7 +9,7 @@
 //       (--cells: only the cell folders whose name starts so, e.g. one sparsifier of a study with two)
 //   ... --merge OLD.json   add the rows of an earlier --json output for cells not evaluated now (seeds whose
 //       checkpoints are on another machine): the per-level summary then sums every seed's counts
-//   ... --gap <level-gap output folder> [--variant v0] [--level 2]   a level-gap experiment: per seed folder s<n>,
+//   ... --gap <level-gap output folder> [--variant v0] [--level 2] [--json FILE]   a level-gap experiment: per seed folder s<n>,
 //       level L of <variant>.elsa.safetensors against the strict reference file (independent-…-strict-…)
 //
 // Per cell and level: both accuracies (re-evaluated here from the files, as `elsa eval` does), n₁₀, n₀₁, the net
@@ -34,7 +34,13 @@ const opt = (name: string) => {
 const gapDir = opt('gap');
 const studyDir = gapDir ?? args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 if (!studyDir || !existsSync(studyDir)) {
-  console.error('usage: paired-test.ts <study output folder> [--levels 2,3] [--json FILE]\n       paired-test.ts --gap <level-gap output folder> [--variant v0] [--level 2]');
+  console.error('usage: paired-test.ts <study output folder> [--levels 2,3] [--cells PREFIX] [--merge OLD.json] [--json FILE]\n       paired-test.ts --gap <level-gap output folder> [--variant v0] [--level 2] [--json FILE]');
+  process.exit(2);
+}
+// Options of one mode given to the other would be ignored without a word; refuse them instead.
+const wrongMode = gapDir ? ['merge', 'cells', 'levels'].filter((o) => opt(o) !== undefined) : ['variant', 'level'].filter((o) => opt(o) !== undefined);
+if (wrongMode.length) {
+  console.error(`paired-test.ts: ${wrongMode.map((o) => `--${o}`).join(', ')} ${wrongMode.length > 1 ? 'apply' : 'applies'} only ${gapDir ? 'to a study folder, not with --gap' : 'with --gap'}`);
   process.exit(2);
 }
 const onlyLevels = opt('levels')?.split(',').map(Number);
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
     const rows: PairedRow[] = [];
     for (const p of pairs) rows.push(pairRow(p.cell, p.level, await rightOnes(p.a, p.target, dataset), await rightOnes(p.b, p.target, dataset)));
     print(rows);
+    writeJson(rows);
     return;
   }
   // A damaged --merge file is reported before minutes of evaluation, not after.
@@ -160,6 +167,11 @@ async function main(): Promise<void> {
     rows.sort((a, b) => a.cell.localeCompare(b.cell) || a.level - b.level);
   }
   print(rows, mergedFrom);
+  writeJson(rows);
+}
+
+/** `--json FILE`: the rows, for a later `--merge`. */
+function writeJson(rows: PairedRow[]): void {
   const json = opt('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2) + '\n');
 }

@@ -319,7 +319,9 @@ function cycles(level: number, reopen = false): Variant {
       : `probe: ${Math.round(target * 100)} % in one phase, then ${level - 1} fixed-mask phase(s) with the LR restarted (ELSA's schedule, no detour)`,
     epochs: (pp) => 2 + level * pp,
     async run({ run, config, dir }) {
-      const cfg: RunConfig = { ...config, levels: Array.from({ length: dense ? level - 1 : level }, (_, i) => target - i * step) };
+      // The dense probe's last phase is the trainer's dense phase: one phase's epochs, as `epochs` above counts.
+      const epochs = dense ? { ...config.epochs, dense: config.epochs.perPhase } : config.epochs;
+      const cfg: RunConfig = { ...config, epochs, levels: Array.from({ length: dense ? level - 1 : level }, (_, i) => target - i * step) };
       const { out, emit } = recorder(level);
       const controller = new AbortController();
       const original = MaskedOptimizer.prototype.setUpdateMask;

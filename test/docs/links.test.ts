@@ -2,13 +2,14 @@
  * Every relative link in the Markdown git tracks resolves (scripts/doc-links.ts): the README and the closing
  * notes point into docs/results.md and the other docs by ~80 anchored links, and a renamed heading or a moved results folder must turn
  * the suite red rather than leave a claim without what stands behind it. The planted cases show the checker
- * reports each kind of broken link, so the repository check cannot pass by finding no links at all.
+ * reports each kind of broken link, so the repository check cannot pass by finding no links at all. The README's
+ * quoted "mean ± spread" figures must be in docs/results.md as written there (both are written by hand).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { anchorsOf, checkLinks, headingSlug, linksOf, trackedMarkdown } from '../../scripts/doc-links';
+import { anchorsOf, checkLinks, headingSlug, linksOf, spreadsMissingFromRecord, trackedMarkdown } from '../../scripts/doc-links';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -19,6 +20,18 @@ describe('doc links', () => {
     const links = files.flatMap((f) => linksOf(readFileSync(path.join(root, f), 'utf8')));
     assert.ok(links.filter((l) => l.target.includes('#')).length > 50, 'the docs hold anchored links to check (79 on 2026-12-02)');
     assert.deepEqual(checkLinks(root, files), []);
+  });
+
+  it('every mean ± spread the README quotes is in docs/results.md, as written there', () => {
+    const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
+    assert.ok((read('README.md').match(/ ± /g) ?? []).length > 10, 'the README quotes measured spreads (18 on 2026-12-02)');
+    assert.deepEqual(spreadsMissingFromRecord(read('README.md'), read('docs/results.md')), []);
+  });
+
+  it('reports a spread the record lacks or has with another value or sign, not one it holds', () => {
+    const record = 'level 2 −0.60 ± 0.07, level 4 +0.91 ± 0.40, dense 0.61 ± 0.37 and 92.00 ± 0.19 %';
+    const readme = ['# R', 'level 2 -0.60 ± 0.07, level 4 0.91 ± 0.40, dense +0.61 ± 0.37', 'typo +0.19 ± 0.40, sign +0.60 ± 0.07', '`code 1.00 ± 9.99` counts too'].join('\n');
+    assert.deepEqual(spreadsMissingFromRecord(readme, record), ['README.md:3: +0.19 ± 0.40', 'README.md:3: +0.60 ± 0.07', 'README.md:4: 1.00 ± 9.99']);
   });
 
   it('slugs headings as GitHub does: code spans kept, punctuation and symbols dropped, repeats numbered', () => {

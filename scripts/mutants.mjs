@@ -121,6 +121,12 @@ const MUTANTS = [
     tests: ['test/scripts/pairedTestArgs.test.ts'],
   },
   {
+    name: 'level-gap-silent-progress',
+    why: 'level-gap.ts prints nothing per epoch: a 30-minute probe is silent until its result line',
+    patches: [['scripts/experiments/level-gap.ts', 'process.stderr.write(`  ${formatEpochLine(e, `phase ${e.phase}`)}\\n`);', 'void formatEpochLine;']],
+    tests: ['test/scripts/levelGapProbes.test.ts'],
+  },
+  {
     name: 'study-cell-outlives-parent',
     why: 'a cell process of `elsa study --jobs` keeps training after the study process was killed',
     patches: [['src/cli/supervisor.ts', 'const stopParentWatch = onParentGone(onSignal);', 'const stopParentWatch = () => {};']],

@@ -35,6 +35,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatEpochLine } from '../../src/cli/progress';
 import { baselineJobs, pctName } from '../../src/core/budgets';
 import { resolveRunConfig, type RunConfig } from '../../src/core/config';
 import { initEngine } from '../../src/core/engine/backend';
@@ -192,11 +193,15 @@ interface Variant {
 const prefixPath = (dir: string) => path.join(dir, 'prefix.elsa.safetensors');
 const shadowPath = (dir: string) => path.join(dir, 'shadow.json');
 
-/** Collects the level-done accuracy and the last epoch's training numbers from the trainer's events. */
+/**
+ * Collects the level-done accuracy and the last epoch's training numbers from the trainer's events, and prints
+ * one line per epoch to stderr (a probe runs 15–35 minutes; without them its log is silent until the result).
+ */
 function recorder(level: number) {
   const out = { accuracy: NaN, loss: NaN, trainLoss: NaN, trainAccuracy: NaN, sparsity: NaN };
   const emit = (e: TrainingEvent) => {
     if (e.type === 'epoch') {
+      process.stderr.write(`  ${formatEpochLine(e, `phase ${e.phase}`)}\n`);
       out.trainLoss = e.loss;
       out.trainAccuracy = e.accuracy;
     }

@@ -225,7 +225,8 @@ const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).
 
 /** The tables; `source` says where rows not evaluated in this run came from. */
 function print(rows: PairedRow[], source = ''): void {
-  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${source}${path.resolve(studyDir as string)}\n`);
+  // The folder as given, relative to where the script runs: the table reads the same on every machine.
+  console.log(`Paired test on the same ${rows[0]?.n ?? 0} test images (McNemar): ${source}${path.relative(process.cwd(), path.resolve(studyDir as string)) || '.'}\n`);
   console.log('| cell | level | ELSA % | independent % | n₁₀ (only ELSA right) | n₀₁ (only indep. right) | net, images | McNemar p |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.cell} | ${r.level} | ${pct(r.accElsa)} | ${pct(r.accIndependent)} | ${r.n10} | ${r.n01} | ${signed(r.n10 - r.n01, 0)} | ${r.p.toFixed(3)} |`);

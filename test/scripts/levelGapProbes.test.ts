@@ -44,6 +44,7 @@ async function level1Changes(dir: string, variant: string): Promise<Map<string, 
 
 describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${DATA} is not installed` }, () => {
   let out = '';
+  let progress = '';
   before(() => {
     // Inside the project's (git-ignored) runs/, where experiments write: out there, a data path resolved one
     // folder off is wrong (in /tmp, `..` stopping at `/` would hide it).
@@ -56,10 +57,17 @@ describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${D
       { encoding: 'utf8', timeout: 240_000 },
     );
     assert.equal(r.status, 0, `level-gap.ts failed: ${r.stderr}`);
+    progress = r.stderr;
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
   const dir = () => path.join(out, 's1');
+
+  it('prints one progress line per epoch (a long probe is not silent until its result)', () => {
+    // The prefix: 2 warm-up epochs and phase 1's one; then one epoch of phase 2 for each of the 4 variants.
+    const lines = progress.split('\n').filter((l) => /^  \[phase \d+\] epoch \d+  loss \d/.test(l));
+    assert.equal(lines.length, 3 + 4, `expected one epoch line per trained epoch on stderr:\n${progress}`);
+  });
 
   it('ELSA (v0) keeps every level-1 weight of every layer', async () => {
     for (const [name, c] of await level1Changes(dir(), 'v0')) assert.equal(c.changed, 0, `${name}: ${c.changed} of ${c.level1} level-1 weights moved`);

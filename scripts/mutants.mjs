@@ -123,7 +123,7 @@ const MUTANTS = [
   {
     name: 'level-gap-silent-progress',
     why: 'level-gap.ts prints nothing per epoch: a 30-minute probe is silent until its result line',
-    patches: [['scripts/experiments/level-gap.ts', 'process.stderr.write(`  ${formatEpochLine(e, `phase ${e.phase}`)}\\n`);', 'void formatEpochLine;']],
+    patches: [['scripts/experiments/level-gap.ts', 'process.stderr.write(`  ${formatEpochLine(e, phaseProgressLabel(e.phase, undefined))}\\n`);', 'void formatEpochLine, phaseProgressLabel;']],
     tests: ['test/scripts/levelGapProbes.test.ts'],
   },
   {

@@ -45,6 +45,7 @@ import { MaskedOptimizer } from '../../src/core/method/optimizer';
 import { loadTrainingState, type SavedState } from '../../src/core/method/trainingCheckpoint';
 import { prepareRun, type PreparedRun } from '../../src/core/run';
 import type { TrainingEvent } from '../../src/protocol/events';
+import { phaseProgressLabel } from '../../src/protocol/levels';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -201,7 +202,7 @@ function recorder(level: number) {
   const out = { accuracy: NaN, loss: NaN, trainLoss: NaN, trainAccuracy: NaN, sparsity: NaN };
   const emit = (e: TrainingEvent) => {
     if (e.type === 'epoch') {
-      process.stderr.write(`  ${formatEpochLine(e, `phase ${e.phase}`)}\n`);
+      process.stderr.write(`  ${formatEpochLine(e, phaseProgressLabel(e.phase, undefined))}\n`);
       out.trainLoss = e.loss;
       out.trainAccuracy = e.accuracy;
     }

@@ -65,7 +65,7 @@ describe('level-gap.ts freezing probes', { skip: existsSync(DATA) ? false : `${D
 
   it('prints one progress line per epoch (a long probe is not silent until its result)', () => {
     // The prefix: 2 warm-up epochs and phase 1's one; then one epoch of phase 2 for each of the 4 variants.
-    const lines = progress.split('\n').filter((l) => /^  \[phase \d+\] epoch \d+  loss \d/.test(l));
+    const lines = progress.split('\n').filter((l) => /^  \[(warm-up|phase \d+)\] epoch \d+  loss \d/.test(l));
     assert.equal(lines.length, 3 + 4, `expected one epoch line per trained epoch on stderr:\n${progress}`);
   });
 
